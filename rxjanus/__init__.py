@@ -1,0 +1,55 @@
+"""rxjanus: a reactive and awaitable client for the Janus WebRTC Gateway."""
+
+import logging
+
+from .exceptions import (
+    HandleNotFound,
+    JanusApiError,
+    JanusConnectionError,
+    JanusError,
+    JanusTimeoutError,
+    PluginAttachFail,
+    PluginError,
+    PluginNotFound,
+    ServerUnreachable,
+    SessionLost,
+    SessionNotFound,
+    TransportClosed,
+    Unauthorized,
+)
+from .plugins import JanusPlugin
+from .session import JanusSession
+from .transports import (
+    JanusTransport,
+    JanusTransportHTTP,
+    JanusTransportWebsocket,
+    create_transport,
+    register_transport,
+)
+
+__all__ = [
+    "HandleNotFound",
+    "JanusApiError",
+    "JanusConnectionError",
+    "JanusError",
+    "JanusPlugin",
+    "JanusSession",
+    "JanusTimeoutError",
+    "JanusTransport",
+    "JanusTransportHTTP",
+    "JanusTransportWebsocket",
+    "PluginAttachFail",
+    "PluginError",
+    "PluginNotFound",
+    "ServerUnreachable",
+    "SessionLost",
+    "SessionNotFound",
+    "TransportClosed",
+    "Unauthorized",
+    "create_transport",
+    "register_transport",
+]
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

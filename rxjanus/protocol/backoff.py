@@ -1,0 +1,39 @@
+"""Retry policy as pure functions: delays and what is worth retrying."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+__all__ = ["backoff"]
+
+
+def backoff(
+    initial: float = 1.0,
+    *,
+    factor: float = 2.0,
+    max_delay: float = 30.0,
+    jitter: float = 0.0,
+    rng: random.Random | None = None,
+) -> Iterator[float]:
+    """Yield the delays before each retry: ``initial``, then growing by ``factor``.
+
+    Args:
+        initial: The first delay in seconds.
+        factor: How much each delay grows over the one before.
+        max_delay: The cap on a delay.
+        jitter: A fraction (0 to 1) of each delay drawn at random and taken off,
+            so that many clients do not retry in step.
+        rng: The random source for the jitter.
+
+    Yields:
+        Delays in seconds, without end.
+    """
+    if initial < 0 or factor < 1 or max_delay < 0 or not 0 <= jitter <= 1:
+        raise ValueError("backoff needs initial, max_delay >= 0, factor >= 1, 0 <= jitter <= 1")
+    source = rng if rng is not None else random.Random()
+    delay = initial
+    while True:
+        capped = min(delay, max_delay)
+        yield capped - capped * jitter * source.random() if jitter else capped
+        delay *= factor

@@ -1,0 +1,346 @@
+"""The Janus session: the awaitable entry point shared by plugin handles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl as ssl_module
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from reactivex import Observable
+from reactivex.subject import Subject
+
+from .exceptions import (
+    InvalidStateError,
+    JanusError,
+    PluginAttachFail,
+    ProtocolError,
+    SessionLost,
+    SessionNotFound,
+)
+from .protocol import JSON, Expect, Request
+from .protocol import messages as msg
+from .transports import JanusTransport, create_transport
+
+if TYPE_CHECKING:
+    from .plugins.base import JanusPlugin
+
+__all__ = ["JanusSession", "PluginAttachFail"]
+
+logger = logging.getLogger(__name__)
+
+
+class JanusSession:
+    """A session on a Janus server, shared by plugin handles.
+
+    ``async with session`` creates the session on enter; on exit it detaches
+    every plugin handle still attached and destroys the session (and closes the
+    transport, if the session made it).
+
+    Args:
+        base_url: The server URL: ``ws://``, ``wss://``, ``http://`` or ``https://``.
+        timeout: Seconds each request may take before ``TimeoutError``.
+        max_retries: Extra connection attempts when the server cannot be reached.
+        retry_delay: Seconds before the first retry; doubles with each retry.
+        keepalive_interval: Seconds between the keepalives sent in the background
+            once the session is created; None or 0 sends none.
+        api_secret: The server's ``api_secret``, if it has one.
+        token: An auth token, if the server wants one.
+        transport: A transport to use instead of making one from ``base_url``;
+            the session then leaves it open when destroyed.
+        ssl: SSL context for ``wss://`` and ``https://`` (default: verified with
+            the system's trust store).
+    """
+
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        retry_delay: float = 1.0,
+        keepalive_interval: float | None = 30.0,
+        api_secret: str | None = None,
+        token: str | None = None,
+        transport: JanusTransport | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+    ) -> None:
+        if keepalive_interval is not None and keepalive_interval < 0:
+            raise ValueError("keepalive_interval must not be negative")
+        if transport is None:
+            if not base_url:
+                raise ValueError("JanusSession needs a base_url or a transport")
+            transport = create_transport(
+                base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                retry_delay=retry_delay,
+                api_secret=api_secret,
+                token=token,
+                ssl=ssl,
+            )
+            self._owns_transport = True
+        else:
+            self._owns_transport = False
+        self.transport = transport
+        self.timeout = timeout
+        self.keepalive_interval = keepalive_interval
+        self.plugin_handles: dict[int, JanusPlugin] = {}
+        self._session_id: int | None = None
+        self._lost: SessionLost | None = None
+        self._events: Subject[JSON] = Subject()
+        self._lock = asyncio.Lock()
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self._remove_lost_listener: Callable[[], None] | None = None
+
+    def __repr__(self) -> str:
+        state = f"id={self._session_id}" if self._session_id is not None else "not created"
+        return f"<JanusSession {state} via {self.transport!r}>"
+
+    # -- state --------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> int | None:
+        """The Janus session id, or None before ``create()`` and after ``destroy()``."""
+        return self._session_id
+
+    @property
+    def created(self) -> bool:
+        """Whether the session exists on the server (as far as we know)."""
+        return self._session_id is not None
+
+    @property
+    def events(self) -> Observable[JSON]:
+        """Session-level events: Janus's ``timeout``, and ``transport_lost``.
+
+        Events of plugin handles go to each plugin's own ``events``. The stream
+        completes when the session is destroyed and errors with
+        :class:`~rxjanus.exceptions.SessionLost` when it ends otherwise.
+        """
+        return self._events
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def create(self) -> None:
+        """Create the session on the server; does nothing if it exists.
+
+        Raises:
+            ConnectionError: The server cannot be reached (after the retries).
+            TimeoutError: No reply within ``timeout``.
+            JanusApiError: Janus refused (e.g. ``Unauthorized``).
+        """
+        async with self._lock:
+            if self._session_id is not None:
+                return
+            reply = await self.transport.request(msg.create(), timeout=self.timeout)
+            session_id = _reply_id(reply)
+            if self._events.is_disposed or self._lost is not None or self._events_ended:
+                self._events = Subject()
+            self._lost = None
+            self._events_ended = False
+            self._session_id = session_id
+            self.transport.add_session(session_id, self._on_message)
+            self._remove_lost_listener = self.transport.on_lost(self._on_transport_lost)
+            if self.keepalive_interval:
+                self._keepalive_task = asyncio.create_task(
+                    self._keepalive_loop(self.keepalive_interval),
+                    name=f"rxjanus-keepalive {session_id}",
+                )
+            logger.debug("created session %d", session_id)
+
+    async def destroy(self) -> None:
+        """Detach every plugin handle, destroy the session, and close our transport.
+
+        Safe to call twice, before ``create()`` and after errors; errors from the
+        server while tearing down are logged, not raised.
+        """
+        async with self._lock:
+            session_id = self._session_id
+            if session_id is not None:
+                for plugin in list(self.plugin_handles.values()):
+                    await plugin.destroy()
+                await self._stop_keepalive()
+                if self._lost is None and self.transport.connected:
+                    try:
+                        await self.transport.request(msg.destroy(session_id), timeout=self.timeout)
+                    except (SessionNotFound, JanusError, TimeoutError) as exc:
+                        logger.debug("destroying session %d: %s", session_id, exc)
+                self._forget()
+                if not self._events_ended:
+                    self._events_ended = True
+                    self._events.on_completed()
+                logger.debug("destroyed session %d", session_id)
+            if self._owns_transport:
+                await self.transport.close()
+
+    async def __aenter__(self) -> JanusSession:
+        await self.create()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.destroy()
+
+    # -- requests -----------------------------------------------------------------
+
+    async def keepalive(self) -> None:
+        """Send one keepalive and return once Janus acknowledges it."""
+        await self.request(msg.keepalive(await self._ensure_created()))
+
+    async def request(self, request: Request, *, timeout: float | None = None) -> JSON:
+        """Send a request on this session's transport.
+
+        Args:
+            request: Built with :mod:`rxjanus.protocol.messages`.
+            timeout: Seconds to wait (default: the session's ``timeout``).
+
+        Returns:
+            The reply that completes the request.
+
+        Raises:
+            SessionLost: The session ended on the server or with its transport.
+        """
+        if self._lost is not None:
+            raise self._lost
+        try:
+            return await self.transport.request(
+                request, timeout=self.timeout if timeout is None else timeout
+            )
+        except SessionNotFound as exc:
+            if request.session_id is not None and request.session_id == self._session_id:
+                self._lose(SessionLost(f"session {self._session_id} no longer exists: {exc}"))
+            raise
+
+    async def send(
+        self, message: JSON, handle_id: int | None = None, *, timeout: float | None = None
+    ) -> JSON:
+        """Send a raw Janus request (a dict with ``janus``) on this session.
+
+        The session id, handle id, transaction and credentials are filled in.
+
+        Returns:
+            The reply that completes it (``ack`` for keepalive and trickle, the
+            plugin's event for ``message``, ``success`` otherwise).
+        """
+        payload = dict(message)
+        payload["session_id"] = await self._ensure_created()
+        if handle_id is not None:
+            payload["handle_id"] = handle_id
+        kind = payload.get("janus")
+        expect = {"message": Expect.EVENT, "keepalive": Expect.ACK, "trickle": Expect.ACK}.get(
+            str(kind), Expect.SUCCESS
+        )
+        return await self.request(Request(payload, expect), timeout=timeout)
+
+    async def attach_handle(
+        self, plugin: JanusPlugin, *, opaque_id: str | None = None
+    ) -> int:
+        """Attach ``plugin`` to this session (``plugin.attach(session)`` calls this).
+
+        Returns:
+            The new handle id.
+
+        Raises:
+            PluginAttachFail: Janus refused the attach; carries the code and reason.
+        """
+        session_id = await self._ensure_created()
+        try:
+            reply = await self.request(msg.attach(session_id, plugin.name, opaque_id))
+        except JanusError as exc:
+            code = getattr(exc, "code", 490)
+            reason = getattr(exc, "reason", str(exc))
+            raise PluginAttachFail(code, f"cannot attach {plugin.name}: {reason}") from exc
+        handle_id = _reply_id(reply)
+        self.plugin_handles[handle_id] = plugin
+        return handle_id
+
+    def detach_handle(self, handle_id: int) -> None:
+        """Forget a plugin handle locally (after it was detached)."""
+        self.plugin_handles.pop(handle_id, None)
+
+    # -- internals ----------------------------------------------------------------
+
+    _events_ended = False
+
+    async def _ensure_created(self) -> int:
+        if self._lost is not None:
+            raise self._lost
+        if self._session_id is None:
+            await self.create()
+        if self._session_id is None:  # pragma: no cover - create() sets it or raises
+            raise InvalidStateError("the session could not be created")
+        return self._session_id
+
+    def _on_message(self, message: JSON) -> None:
+        if message.get("janus") == "timeout":
+            self._events.on_next(message)
+            self._lose(SessionLost(f"session {self._session_id} timed out on the server"))
+            return
+        self._events.on_next(message)
+
+    def _on_transport_lost(self, error: JanusError) -> None:
+        if self._session_id is None:
+            return
+        self._events.on_next(
+            {"janus": "transport_lost", "session_id": self._session_id, "reason": str(error)}
+        )
+        lost = SessionLost(f"session {self._session_id} lost with its transport: {error}")
+        lost.__cause__ = error
+        self._lose(lost)
+
+    def _lose(self, error: SessionLost) -> None:
+        """End the session locally after the server or the transport ended it."""
+        if self._lost is not None or self._session_id is None:
+            return
+        logger.warning("%s", error)
+        self._lost = error
+        for plugin in list(self.plugin_handles.values()):
+            plugin._session_lost(error)
+        task = self._keepalive_task
+        self._keepalive_task = None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        self._forget()
+        self._events_ended = True
+        self._events.on_error(error)
+
+    def _forget(self) -> None:
+        if self._session_id is not None:
+            self.transport.remove_session(self._session_id)
+        if self._remove_lost_listener is not None:
+            self._remove_lost_listener()
+            self._remove_lost_listener = None
+        self._session_id = None
+        self.plugin_handles.clear()
+
+    async def _stop_keepalive(self) -> None:
+        task, self._keepalive_task = self._keepalive_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _keepalive_loop(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.keepalive()
+            except (SessionLost, SessionNotFound):
+                return
+            except (JanusError, TimeoutError) as exc:
+                logger.warning("keepalive of session %s failed: %s", self._session_id, exc)
+
+
+def _reply_id(reply: JSON) -> int:
+    data = reply.get("data")
+    value = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ProtocolError(f"reply without a numeric data.id: {reply!r:.200}")
+    return value
