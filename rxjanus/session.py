@@ -8,7 +8,7 @@ import logging
 import ssl as ssl_module
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reactivex import Observable
 from reactivex.subject import Subject
@@ -70,18 +70,19 @@ class JanusSession:
     ) -> None:
         if keepalive_interval is not None and keepalive_interval < 0:
             raise ValueError("keepalive_interval must not be negative")
+        self._transport_options: dict[str, Any] = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_delay": retry_delay,
+            "api_secret": api_secret,
+            "token": token,
+            "ssl": ssl,
+        }
+        self.base_url = base_url
         if transport is None:
             if not base_url:
                 raise ValueError("JanusSession needs a base_url or a transport")
-            transport = create_transport(
-                base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                retry_delay=retry_delay,
-                api_secret=api_secret,
-                token=token,
-                ssl=ssl,
-            )
+            transport = create_transport(base_url, **self._transport_options)
             self._owns_transport = True
         else:
             self._owns_transport = False
@@ -135,6 +136,8 @@ class JanusSession:
         async with self._lock:
             if self._session_id is not None:
                 return
+            if self._owns_transport and self.transport.closed:
+                self.transport = create_transport(self.base_url, **self._transport_options)
             reply = await self.transport.request(msg.create(), timeout=self.timeout)
             session_id = _reply_id(reply)
             if self._events.is_disposed or self._lost is not None or self._events_ended:

@@ -98,6 +98,11 @@ class JanusTransport(abc.ABC):
         return self._connected
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called; a closed transport does not reconnect."""
+        return self._closed
+
+    @property
     def pending_count(self) -> int:
         """How many requests await a reply."""
         return self._protocol.pending_count
