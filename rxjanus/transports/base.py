@@ -224,7 +224,8 @@ class JanusTransport(abc.ABC):
                 f"no reply to {request.janus!r} within {seconds:g} s"
             ) from None
         finally:
-            if not waiter.done():
+            # A timeout or a cancelled caller cancels the waiter: forget its transaction.
+            if waiter.cancelled() or not waiter.done():
                 self._protocol.forget(outgoing.transaction)
                 waiter.cancel()
 

@@ -1,0 +1,113 @@
+"""Faults that the real Janus cannot produce on demand, against a scripted server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection
+
+from rxjanus import JanusPlugin, JanusSession, JanusTimeoutError, TransportClosed
+
+from .scripted import reply, scripted_janus, well_behaved
+
+JUNK_FRAMES = [
+    "{not json",
+    json.dumps({"janus": "success", "transaction": "nobody-sent-this", "data": {"id": 1}}),
+    json.dumps({"janus": "error", "error": {"code": 490, "reason": "no transaction"}}),
+    json.dumps({"janus": "surprise", "transaction": "x"}),
+    json.dumps([1, 2, 3]),
+    json.dumps("just a string"),
+]
+
+
+async def test_a_request_with_no_reply_times_out_cleanly() -> None:
+    async def silent_on_keepalive(request: dict[str, Any], connection: ServerConnection) -> None:
+        if request["janus"] != "keepalive":
+            await well_behaved(request, connection)
+
+    async with scripted_janus(silent_on_keepalive) as url:
+        session = JanusSession(base_url=url, timeout=0.3, keepalive_interval=None)
+        async with session:
+            with pytest.raises(TimeoutError) as caught:
+                await session.keepalive()
+            assert isinstance(caught.value, JanusTimeoutError)
+            assert "keepalive" in str(caught.value)
+            assert session.transport.pending_count == 0
+            # A per-call timeout overrides the session's.
+            with pytest.raises(TimeoutError):
+                await session.transport.ping()
+
+
+async def test_junk_frames_are_logged_and_dropped_and_requests_go_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def junk_before_every_reply(
+        request: dict[str, Any], connection: ServerConnection
+    ) -> None:
+        for frame in JUNK_FRAMES:
+            await connection.send(frame)
+        await well_behaved(request, connection)
+
+    caplog.set_level(logging.WARNING, logger="rxjanus")
+    async with scripted_janus(junk_before_every_reply) as url:
+        async with JanusSession(base_url=url, keepalive_interval=None) as session:
+            await session.keepalive()
+            await session.keepalive()
+            assert session.session_id == 1111
+    dropped = [r.getMessage() for r in caplog.records if "dropped a message" in r.getMessage()]
+    assert any("malformed JSON" in m for m in dropped)
+    assert any("unknown transaction" in m for m in dropped)
+    assert any("error reply for no pending request" in m for m in dropped)
+    assert any("unexpected janus kind 'surprise'" in m for m in dropped)
+    assert any("not a JSON object" in m for m in dropped)
+
+
+async def test_event_before_ack_resolves_the_message_once() -> None:
+    async def event_first(request: dict[str, Any], connection: ServerConnection) -> None:
+        if request["janus"] == "message":
+            data = {"plugin": "janus.plugin.echotest", "data": {"result": "ok"}}
+            await connection.send(
+                reply(request, "event", session_id=1111, sender=2222, plugindata=data)
+            )
+            await connection.send(reply(request, "ack", session_id=1111))
+        else:
+            await well_behaved(request, connection)
+
+    async with scripted_janus(event_first) as url:
+        async with JanusSession(base_url=url, keepalive_interval=None) as session:
+            plugin = JanusPlugin(plugin_id="janus.plugin.echotest")
+            await plugin.attach(session)
+            first = await plugin.request({"audio": True})
+            second = await plugin.request({"audio": False})
+            assert first == second == {"result": "ok"}
+            assert session.transport.pending_count == 0
+
+
+async def test_connection_loss_fails_every_pending_request_at_once() -> None:
+    seen: list[str] = []
+
+    async def drop_after_three_keepalives(
+        request: dict[str, Any], connection: ServerConnection
+    ) -> None:
+        if request["janus"] == "keepalive":
+            seen.append(request["transaction"])
+            if len(seen) == 3:
+                await connection.close()
+            return
+        await well_behaved(request, connection)
+
+    async with scripted_janus(drop_after_three_keepalives) as url:
+        session = JanusSession(base_url=url, timeout=30, keepalive_interval=None)
+        await session.create()
+        results = await asyncio.wait_for(
+            asyncio.gather(*(session.keepalive() for _ in range(3)), return_exceptions=True),
+            timeout=5,
+        )
+        assert all(isinstance(r, TransportClosed) for r in results), results
+        assert all(isinstance(r, ConnectionError) for r in results)
+        assert session.transport.pending_count == 0
+        await session.destroy()
