@@ -322,9 +322,7 @@ class InvalidStateError(JanusError):
 
 
 _BY_CODE: dict[int, type[JanusApiError]] = {
-    cls.code_number: cls
-    for cls in JanusApiError.__subclasses__()
-    if cls.code_number is not None
+    cls.code_number: cls for cls in JanusApiError.__subclasses__() if cls.code_number is not None
 }
 
 

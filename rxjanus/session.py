@@ -117,7 +117,8 @@ class JanusSession:
     def events(self) -> Observable[JSON]:
         """Session-level events: Janus's ``timeout``, and ``transport_lost``.
 
-        Events of plugin handles go to each plugin's own ``events``. The stream
+        Events of plugin handles go to each plugin's own ``events``; those that
+        arrive for a handle already detached are dropped. The stream
         completes when the session is destroyed and errors with
         :class:`~rxjanus.exceptions.SessionLost` when it ends otherwise.
         """
@@ -242,9 +243,7 @@ class JanusSession:
         )
         return await self.request(Request(payload, expect), timeout=timeout)
 
-    async def attach_handle(
-        self, plugin: JanusPlugin, *, opaque_id: str | None = None
-    ) -> int:
+    async def attach_handle(self, plugin: JanusPlugin, *, opaque_id: str | None = None) -> int:
         """Attach ``plugin`` to this session (``plugin.attach(session)`` calls this).
 
         Returns:
@@ -282,6 +281,13 @@ class JanusSession:
         return self._session_id
 
     def _on_message(self, message: JSON) -> None:
+        if "sender" in message:
+            # A handle's message after we detached it (its late ``detached``, a final
+            # plugin event): nobody listens for that handle any more.
+            logger.debug(
+                "session %s: message for a detached handle: %.200r", self._session_id, message
+            )
+            return
         if message.get("janus") == "timeout":
             self._events.on_next(message)
             self._lose(SessionLost(f"session {self._session_id} timed out on the server"))

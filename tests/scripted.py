@@ -25,7 +25,10 @@ async def scripted_janus(script: Script) -> AsyncIterator[str]:
             await script(json.loads(frame), connection)
 
     async with serve(
-        handler, "127.0.0.1", 0, subprotocols=["janus-protocol"]  # type: ignore[list-item]
+        handler,
+        "127.0.0.1",
+        0,
+        subprotocols=["janus-protocol"],  # type: ignore[list-item]
     ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}"

@@ -220,9 +220,7 @@ class JanusTransport(abc.ABC):
         except JanusTimeoutError:
             raise
         except TimeoutError:
-            raise JanusTimeoutError(
-                f"no reply to {request.janus!r} within {seconds:g} s"
-            ) from None
+            raise JanusTimeoutError(f"no reply to {request.janus!r} within {seconds:g} s") from None
         finally:
             # A timeout or a cancelled caller cancels the waiter: forget its transaction.
             if waiter.cancelled() or not waiter.done():
@@ -318,4 +316,3 @@ class JanusTransport(abc.ABC):
     def _fail_pending(self, error: JanusError) -> None:
         for rejected in self._protocol.fail_all(error):
             self._reject(rejected)
-

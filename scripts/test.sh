@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, then every test against a real Janus the tests start.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+echo "== ruff"
+ruff check rxjanus tests examples benchmarks
+echo "== mypy --strict"
+mypy --strict rxjanus
+echo "== pytest"
+python -m pytest -p no:cacheprovider "$@"
