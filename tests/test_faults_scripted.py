@@ -53,11 +53,13 @@ async def test_junk_frames_are_logged_and_dropped_and_requests_go_on(
         await well_behaved(request, connection)
 
     caplog.set_level(logging.WARNING, logger="rxjanus")
-    async with scripted_janus(junk_before_every_reply) as url:
-        async with JanusSession(base_url=url, keepalive_interval=None) as session:
-            await session.keepalive()
-            await session.keepalive()
-            assert session.session_id == 1111
+    async with (
+        scripted_janus(junk_before_every_reply) as url,
+        JanusSession(base_url=url, keepalive_interval=None) as session,
+    ):
+        await session.keepalive()
+        await session.keepalive()
+        assert session.session_id == 1111
     dropped = [r.getMessage() for r in caplog.records if "dropped a message" in r.getMessage()]
     assert any("malformed JSON" in m for m in dropped)
     assert any("unknown transaction" in m for m in dropped)
@@ -77,14 +79,16 @@ async def test_event_before_ack_resolves_the_message_once() -> None:
         else:
             await well_behaved(request, connection)
 
-    async with scripted_janus(event_first) as url:
-        async with JanusSession(base_url=url, keepalive_interval=None) as session:
-            plugin = JanusPlugin(plugin_id="janus.plugin.echotest")
-            await plugin.attach(session)
-            first = await plugin.request({"audio": True})
-            second = await plugin.request({"audio": False})
-            assert first == second == {"result": "ok"}
-            assert session.transport.pending_count == 0
+    async with (
+        scripted_janus(event_first) as url,
+        JanusSession(base_url=url, keepalive_interval=None) as session,
+    ):
+        plugin = JanusPlugin(plugin_id="janus.plugin.echotest")
+        await plugin.attach(session)
+        first = await plugin.request({"audio": True})
+        second = await plugin.request({"audio": False})
+        assert first == second == {"result": "ok"}
+        assert session.transport.pending_count == 0
 
 
 async def test_connection_loss_fails_every_pending_request_at_once() -> None:
