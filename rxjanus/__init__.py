@@ -17,7 +17,7 @@ from .exceptions import (
     TransportClosed,
     Unauthorized,
 )
-from .plugins import JanusPlugin
+from .plugins import JanusEchoTestPlugin, JanusPlugin, WebRTCPlugin
 from .session import JanusSession
 from .transports import (
     JanusTransport,
@@ -31,6 +31,7 @@ __all__ = [
     "HandleNotFound",
     "JanusApiError",
     "JanusConnectionError",
+    "JanusEchoTestPlugin",
     "JanusError",
     "JanusPlugin",
     "JanusSession",
@@ -46,6 +47,7 @@ __all__ = [
     "SessionNotFound",
     "TransportClosed",
     "Unauthorized",
+    "WebRTCPlugin",
     "create_transport",
     "register_transport",
 ]

@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 echo "== ruff"
-ruff check rxjanus tests examples benchmarks
+ruff check .
 echo "== mypy --strict"
 mypy --strict rxjanus
 echo "== pytest"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["JanusPlugin"]
 
 logger = logging.getLogger(__name__)
+
+_TEARDOWNS: set[asyncio.Task[None]] = set()
+"""Teardowns scheduled from callbacks, kept referenced until they finish."""
 
 
 class JanusPlugin:
@@ -191,7 +195,14 @@ class JanusPlugin:
         self._events.on_next(message)
         if message.get("janus") == "detached":
             self._forget()
+            self._teardown_later()
             self._end()
+
+    def _teardown_later(self) -> None:
+        """Run :meth:`_teardown` in a task, for ends that come from the server."""
+        task = asyncio.get_running_loop().create_task(self._teardown())
+        _TEARDOWNS.add(task)
+        task.add_done_callback(_TEARDOWNS.discard)
 
     def _forget(self) -> None:
         session, handle_id = self._session, self._handle_id
@@ -213,4 +224,5 @@ class JanusPlugin:
     def _session_lost(self, error: SessionLost) -> None:
         """The session ended without us: forget the handle and end its events."""
         self._forget()
+        self._teardown_later()
         self._end(error)

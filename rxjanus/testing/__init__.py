@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         loopback_ice_enabled,
         loopback_rtc_configuration,
     )
+    from .media import SyntheticAudioTrack, SyntheticVideoTrack, make_test_video
     from .server import JanusAdminError, JanusServer, JanusStartError
     from .shim import ShimBuildError, build_loopback_shim
 
@@ -29,11 +30,14 @@ __all__ = [
     "JanusServer",
     "JanusStartError",
     "ShimBuildError",
+    "SyntheticAudioTrack",
+    "SyntheticVideoTrack",
     "build_loopback_shim",
     "disable_loopback_ice",
     "enable_loopback_ice",
     "loopback_ice_enabled",
     "loopback_rtc_configuration",
+    "make_test_video",
 ]
 
 _LOCATIONS = {
@@ -41,6 +45,9 @@ _LOCATIONS = {
     "JanusServer": ".server",
     "JanusStartError": ".server",
     "ShimBuildError": ".shim",
+    "SyntheticAudioTrack": ".media",
+    "SyntheticVideoTrack": ".media",
+    "make_test_video": ".media",
     "build_loopback_shim": ".shim",
     "disable_loopback_ice": ".ice",
     "enable_loopback_ice": ".ice",

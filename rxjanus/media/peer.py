@@ -1,0 +1,228 @@
+"""One aiortc PeerConnection per plugin handle, with its media sources and sinks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaPlayer, MediaRecorder, MediaRelay
+from aiortc.mediastreams import MediaStreamError
+from reactivex import Observable
+from reactivex.subject import Subject
+
+from ..protocol import JSON
+from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
+
+__all__ = ["MediaKind", "MediaSource", "WebRTCPeer"]
+
+logger = logging.getLogger(__name__)
+
+MediaKind = Literal["audio", "video"]
+
+MediaSource = str | Path | MediaPlayer | MediaStreamTrack
+"""What can be sent: a file path or URL (opened with aiortc's ``MediaPlayer``),
+a ``MediaPlayer``, or any aiortc ``MediaStreamTrack``."""
+
+
+class WebRTCPeer:
+    """The PeerConnection of one handle: offers, answers, ICE, sources and sinks.
+
+    Remote tracks are always drained, so a handle nobody listens to does not
+    pile up frames; ``frames(kind)`` shares them as hot observables where the
+    latest frame wins for a slow observer.
+
+    Args:
+        configuration: The aiortc ``RTCConfiguration`` (ICE servers). None uses
+            aiortc's default.
+        trickle: Send our candidates in ``trickle`` requests after the SDP
+            (True) or inside the SDP with ``"trickle": false`` (full gathering).
+    """
+
+    def __init__(
+        self, configuration: RTCConfiguration | None = None, *, trickle: bool = True
+    ) -> None:
+        self.pc = RTCPeerConnection(configuration)
+        self.trickle = trickle
+        self.remote_tracks: list[MediaStreamTrack] = []
+        self.local_tracks: list[MediaStreamTrack] = []
+        self._relay = MediaRelay()
+        self._frames: dict[str, Subject[Any]] = {"audio": Subject(), "video": Subject()}
+        self._pumps: list[asyncio.Task[None]] = []
+        self._players: list[MediaPlayer] = []
+        self._recorder: MediaRecorder | None = None
+        self._recorder_started = False
+        self._early_candidates: list[JSON] = []
+        self._remote_set = False
+        self._closed = False
+        self.pc.on("track", self._on_track)
+
+    def __repr__(self) -> str:
+        return (
+            f"<WebRTCPeer {self.pc.connectionState} local={len(self.local_tracks)} "
+            f"remote={len(self.remote_tracks)}>"
+        )
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        return self._closed
+
+    # -- sources and sinks ----------------------------------------------------------
+
+    def add_source(
+        self, source: MediaSource, *, audio: bool = True, video: bool = True
+    ) -> list[MediaStreamTrack]:
+        """Send ``source``'s audio and/or video.
+
+        Args:
+            source: A file path or URL, a ``MediaPlayer`` or a track.
+            audio: Take the player's audio track.
+            video: Take the player's video track.
+
+        Returns:
+            The tracks added.
+        """
+        if isinstance(source, MediaStreamTrack):
+            self.add_track(source)
+            return [source]
+        player = source if isinstance(source, MediaPlayer) else MediaPlayer(str(source))
+        self._players.append(player)
+        tracks = [
+            track
+            for track, wanted in ((player.audio, audio), (player.video, video))
+            if track is not None and wanted
+        ]
+        for track in tracks:
+            self.add_track(track)
+        return tracks
+
+    def add_track(self, track: MediaStreamTrack) -> None:
+        """Send one track."""
+        self.pc.addTrack(track)
+        self.local_tracks.append(track)
+
+    def receive(self, kind: MediaKind) -> None:
+        """Ask to receive ``kind`` without sending it (a recvonly transceiver)."""
+        self.pc.addTransceiver(kind, direction="recvonly")
+
+    def record_to(self, sink: str | Path | MediaRecorder) -> None:
+        """Write every remote track to a file (or a ``MediaRecorder`` you made)."""
+        self._recorder = sink if isinstance(sink, MediaRecorder) else MediaRecorder(str(sink))
+        for track in self.remote_tracks:
+            self._recorder.addTrack(self._relay.subscribe(track))
+
+    def frames(self, kind: MediaKind) -> Observable[Any]:
+        """The remote ``kind`` frames (``av.VideoFrame`` or ``av.AudioFrame``).
+
+        Hot: a subscriber sees the frames that arrive after it subscribed. The
+        stream completes when the peer closes.
+        """
+        return self._frames[kind]
+
+    # -- offer and answer -----------------------------------------------------------
+
+    async def create_offer(self) -> JSON:
+        """Make our offer and return it as a Janus ``jsep``."""
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.local_jsep()
+
+    async def create_answer(self, offer: JSON) -> JSON:
+        """Apply Janus's offer, make our answer and return it as a ``jsep``."""
+        await self.set_remote_description(offer)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.local_jsep()
+
+    async def set_remote_description(self, jsep: JSON) -> None:
+        """Apply Janus's offer or answer, then the candidates that came before it."""
+        await self.pc.setRemoteDescription(
+            RTCSessionDescription(sdp=str(jsep["sdp"]), type=str(jsep["type"]))
+        )
+        self._remote_set = True
+        early, self._early_candidates = self._early_candidates, []
+        for candidate in early:
+            await self.add_remote_candidate(candidate)
+        if self._recorder is not None and not self._recorder_started:
+            self._recorder_started = True
+            await self._recorder.start()
+
+    def local_jsep(self) -> JSON:
+        """Our local description as a Janus ``jsep``, with or without candidates."""
+        description = self.pc.localDescription
+        if self.trickle:
+            return {"type": description.type, "sdp": without_candidates(description.sdp)}
+        return {"type": description.type, "sdp": description.sdp, "trickle": False}
+
+    def local_candidates(self) -> list[JSON]:
+        """Our gathered candidates, to send in ``trickle`` requests."""
+        description = self.pc.localDescription
+        return candidates_in_sdp(description.sdp) if description is not None else []
+
+    async def add_remote_candidate(self, candidate: JSON) -> None:
+        """Apply a candidate from a Janus ``trickle`` event (kept until the SDP is set)."""
+        if not self._remote_set:
+            self._early_candidates.append(candidate)
+            return
+        try:
+            parsed = candidate_from_janus(candidate)
+        except ValueError as exc:
+            logger.warning("ignored a bad trickle candidate: %s", exc)
+            return
+        await self.pc.addIceCandidate(parsed)
+
+    # -- teardown -------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the PeerConnection, stop players and pumps, finish the recording."""
+        if self._closed:
+            return
+        self._closed = True
+        for player in self._players:
+            for track in (player.audio, player.video):
+                if track is not None:
+                    track.stop()
+        for track in self.local_tracks:
+            track.stop()
+        if self._recorder is not None and self._recorder_started:
+            with contextlib.suppress(Exception):
+                await self._recorder.stop()
+        await self.pc.close()
+        for pump in self._pumps:
+            pump.cancel()
+        await asyncio.gather(*self._pumps, return_exceptions=True)
+        self._pumps.clear()
+        for subject in self._frames.values():
+            subject.on_completed()
+
+    # -- internals ------------------------------------------------------------------
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self.remote_tracks.append(track)
+        if self._recorder is not None:
+            self._recorder.addTrack(self._relay.subscribe(track))
+        self._pumps.append(
+            asyncio.create_task(
+                self._pump(self._relay.subscribe(track, buffered=False), track.kind),
+                name=f"rxjanus-frames {track.kind}",
+            )
+        )
+
+    async def _pump(self, track: MediaStreamTrack, kind: str) -> None:
+        subject = self._frames[kind]
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            try:
+                subject.on_next(frame)
+            except Exception:
+                logger.exception("a %s frame observer failed", kind)
