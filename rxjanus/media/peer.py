@@ -11,6 +11,7 @@ from typing import Any, Literal
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
+    RTCDataChannel,
     RTCPeerConnection,
     RTCSessionDescription,
 )
@@ -63,7 +64,11 @@ class WebRTCPeer:
         self._early_candidates: list[JSON] = []
         self._remote_set = False
         self._closed = False
+        self._channel: RTCDataChannel | None = None
+        self._channel_open = asyncio.Event()
+        self._data: Subject[str | bytes] = Subject()
         self.pc.on("track", self._on_track)
+        self.pc.on("datachannel", self._on_datachannel)
 
     def __repr__(self) -> str:
         return (
@@ -127,6 +132,44 @@ class WebRTCPeer:
         stream completes when the peer closes.
         """
         return self._frames[kind]
+
+    # -- data channel ---------------------------------------------------------------
+
+    def create_data_channel(self, label: str = "JanusDataChannel") -> RTCDataChannel:
+        """Open a data channel from our side (before making an offer)."""
+        self._on_datachannel(self.pc.createDataChannel(label))
+        assert self._channel is not None
+        return self._channel
+
+    @property
+    def data_messages(self) -> Observable[str | bytes]:
+        """Messages received on the data channel, as a hot observable."""
+        return self._data
+
+    async def wait_data_channel(self) -> RTCDataChannel:
+        """Wait until the data channel is open and return it."""
+        await self._channel_open.wait()
+        assert self._channel is not None
+        return self._channel
+
+    def send_data(self, data: str | bytes) -> None:
+        """Send on the open data channel.
+
+        Raises:
+            RuntimeError: No data channel is open.
+        """
+        channel = self._channel
+        if channel is None or channel.readyState != "open":
+            raise RuntimeError("no open data channel")
+        channel.send(data)
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        self._channel = channel
+        channel.on("message", self._data.on_next)
+        if channel.readyState == "open":
+            self._channel_open.set()
+        else:
+            channel.on("open", self._channel_open.set)
 
     # -- offer and answer -----------------------------------------------------------
 
@@ -201,6 +244,7 @@ class WebRTCPeer:
         self._pumps.clear()
         for subject in self._frames.values():
             subject.on_completed()
+        self._data.on_completed()
 
     # -- internals ------------------------------------------------------------------
 

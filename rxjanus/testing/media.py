@@ -68,6 +68,7 @@ class SyntheticVideoTrack(_PacedTrack):
         self.height = height
 
     async def recv(self) -> av.VideoFrame:
+        """Return the next frame, paced to the frame rate."""
         index = await self._pace()
         frame = av.VideoFrame(self.width, self.height, "yuv420p")
         luma = 16 + (index * 7) % 220
@@ -95,6 +96,7 @@ class SyntheticAudioTrack(_PacedTrack):
         )
 
     async def recv(self) -> av.AudioFrame:
+        """Return the next 20 ms of tone, paced in real time."""
         index = await self._pace()
         frame = av.AudioFrame(format="s16", layout="mono", samples=self.samples)
         offset = (index * self.samples) % (AUDIO_RATE - self.samples)
