@@ -17,8 +17,8 @@ from .exceptions import (
     TransportClosed,
     Unauthorized,
 )
+from .janus_session import JanusSession
 from .plugins import JanusEchoTestPlugin, JanusPlugin, WebRTCPlugin
-from .session import JanusSession
 from .transports import (
     JanusTransport,
     JanusTransportHTTP,

@@ -14,7 +14,7 @@ from ..protocol import JSON, Expect, plugin_data
 from ..protocol import messages as msg
 
 if TYPE_CHECKING:
-    from ..session import JanusSession
+    from ..janus_session import JanusSession
 
 __all__ = ["JanusPlugin"]
 
@@ -50,6 +50,7 @@ class JanusPlugin:
         self._handle_id: int | None = None
         self._events: Subject[JSON] = Subject()
         self._ended = False
+        self._detaching: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         state = f"id={self._handle_id}" if self._handle_id is not None else "detached"
@@ -149,23 +150,29 @@ class JanusPlugin:
         await session.request(msg.hangup(session.session_id, handle_id))
 
     async def detach(self) -> None:
-        """Detach the handle from the plugin; safe to call twice.
+        """Detach the handle and release its media; safe to call twice, or at once.
 
-        Errors from the server are logged, not raised: the handle is gone
-        locally either way.
+        Every caller waits for the one teardown, which goes on even if a caller
+        is cancelled. Errors from the server are logged, not raised: the handle
+        is gone locally either way.
         """
-        session, handle_id = self._session, self._handle_id
-        if session is None or handle_id is None:
-            return
-        self._forget()
+        if self._detaching is None:
+            if self._session is None or self._handle_id is None:
+                return
+            self._detaching = asyncio.ensure_future(self._detach(self._session, self._handle_id))
+        await asyncio.shield(self._detaching)
+
+    async def _detach(self, session: JanusSession, handle_id: int) -> None:
         try:
             if session.session_id is not None and session.transport.connected:
                 await session.request(msg.detach(session.session_id, handle_id))
         except (JanusError, TimeoutError) as exc:
             logger.debug("detaching handle %d: %s", handle_id, exc)
         finally:
+            self._forget()
             await self._teardown()
             self._end()
+            self._detaching = None
         logger.debug("detached handle %d", handle_id)
 
     async def destroy(self) -> None:
@@ -193,7 +200,7 @@ class JanusPlugin:
         except Exception:
             logger.exception("%r failed on an event", self)
         self._events.on_next(message)
-        if message.get("janus") == "detached":
+        if message.get("janus") == "detached" and self._detaching is None:
             self._forget()
             self._teardown_later()
             self._end()
