@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -21,9 +20,8 @@ from .helpers import Recorder
 
 
 @pytest.fixture(autouse=True)
-def loopback_ice() -> Iterator[None]:
+def loopback_ice() -> None:
     enable_loopback_ice()
-    yield
 
 
 def decoded_video_frames(path: Path) -> int:

@@ -26,12 +26,20 @@ def backoff(
             so that many clients do not retry in step.
         rng: The random source for the jitter.
 
-    Yields:
-        Delays in seconds, without end.
+    Returns:
+        An endless iterator of delays in seconds.
+
+    Raises:
+        ValueError: An argument is out of range (checked at once, not at the first delay).
     """
-    if initial < 0 or factor < 1 or max_delay < 0 or not 0 <= jitter <= 1:
+    if not (initial >= 0 and factor >= 1 and max_delay >= 0 and 0 <= jitter <= 1):
         raise ValueError("backoff needs initial, max_delay >= 0, factor >= 1, 0 <= jitter <= 1")
-    source = rng if rng is not None else random.Random()
+    return _delays(initial, factor, max_delay, jitter, rng if rng is not None else random.Random())
+
+
+def _delays(
+    initial: float, factor: float, max_delay: float, jitter: float, source: random.Random
+) -> Iterator[float]:
     delay = initial
     while True:
         capped = min(delay, max_delay)

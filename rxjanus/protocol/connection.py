@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 W = TypeVar("W")
 T = TypeVar("T")
 
+ABANDONED_MEMORY = 1024
+"""How many timed-out or failed transactions are remembered to drop their late replies."""
+
 _ROUTABLE = frozenset(
     {
         "event",
@@ -137,6 +140,7 @@ class JanusProtocol(Generic[W, T]):
         self._counter = 0
         self._pending: dict[str, _Pending[W]] = {}
         self._awaiting_ack: set[str] = set()
+        self._abandoned: dict[str, None] = {}  # insertion-ordered, bounded
         self._sessions: dict[int, T] = {}
         self._handles: dict[int, T] = {}
 
@@ -190,7 +194,7 @@ class JanusProtocol(Generic[W, T]):
             if self._token is not None:
                 payload["token"] = self._token
         try:
-            text = json.dumps(payload, separators=(",", ":"))
+            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"cannot encode {request.janus!r} request as JSON: {exc}") from exc
         self._pending[transaction] = _Pending(waiter, request.expect.value)
@@ -204,7 +208,10 @@ class JanusProtocol(Generic[W, T]):
         """
         self._awaiting_ack.discard(transaction)
         pending = self._pending.pop(transaction, None)
-        return pending.waiter if pending is not None else None
+        if pending is None:
+            return None
+        self._remember_abandoned(transaction)
+        return pending.waiter
 
     def fail_all(self, error: JanusError) -> list[Rejected[W]]:
         """Fail every pending request at once, e.g. when the connection is lost.
@@ -216,6 +223,8 @@ class JanusProtocol(Generic[W, T]):
             One rejection per pending request.
         """
         rejected = [Rejected(p.waiter, error) for p in self._pending.values()]
+        for transaction in self._pending:
+            self._remember_abandoned(transaction)
         self._pending.clear()
         self._awaiting_ack.clear()
         return rejected
@@ -227,7 +236,7 @@ class JanusProtocol(Generic[W, T]):
         self._sessions[session_id] = target
 
     def remove_session(self, session_id: int) -> None:
-        """Stop routing ``session_id`` (its handles too)."""
+        """Stop routing ``session_id``; messages of its handles are dropped too."""
         self._sessions.pop(session_id, None)
 
     def add_handle(self, handle_id: int, target: T) -> None:
@@ -257,7 +266,7 @@ class JanusProtocol(Generic[W, T]):
         """
         try:
             decoded = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
             return [self._drop(f"malformed JSON frame: {exc}", text)]
         if isinstance(decoded, list):
             return [self.receive_message(item) for item in decoded]
@@ -291,6 +300,8 @@ class JanusProtocol(Generic[W, T]):
             elif kind == "ack" and transaction in self._awaiting_ack:
                 self._awaiting_ack.discard(transaction)
                 return Dropped("late ack of a completed request", message)
+            elif transaction in self._abandoned:
+                return Dropped("late reply to a request given up on", message)
         if kind in _ROUTABLE:
             return self._route(kind, message)
         if kind == "error":
@@ -325,16 +336,24 @@ class JanusProtocol(Generic[W, T]):
     def _route(self, kind: str, message: JSON) -> Outcome[W, T]:
         session_id = message.get("session_id")
         sender = message.get("sender")
-        if isinstance(sender, int) and not isinstance(sender, bool):
-            target = self._handles.get(sender)
+        sid = _as_int(session_id)
+        handle = _as_int(sender)
+        # A handle's messages reach it only while its session is routed here.
+        if handle is not None and (session_id is None or sid in self._sessions):
+            target = self._handles.get(handle)
             if target is not None:
-                return Routed(target, _as_int(session_id, 0), sender, message)
-        if isinstance(session_id, int) and not isinstance(session_id, bool):
-            session = self._sessions.get(session_id)
+                return Routed(target, sid if sid is not None else 0, handle, message)
+        if sid is not None:
+            session = self._sessions.get(sid)
             if session is not None:
-                handle = sender if isinstance(sender, int) else None
-                return Routed(session, session_id, handle, message)
+                return Routed(session, sid, handle, message)
         return Dropped(f"{kind!r} for no known session or handle", message)
+
+    def _remember_abandoned(self, transaction: str) -> None:
+        """Keep the last few transactions given up on, to drop their late replies."""
+        self._abandoned[transaction] = None
+        if len(self._abandoned) > ABANDONED_MEMORY:
+            del self._abandoned[next(iter(self._abandoned))]
 
     @staticmethod
     def _drop(reason: str, message: object) -> Dropped:
@@ -342,5 +361,5 @@ class JanusProtocol(Generic[W, T]):
         return Dropped(reason, message)
 
 
-def _as_int(value: object, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+def _as_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -32,7 +32,7 @@ def error_from_reply(message: JSON) -> JanusApiError | PluginError | None:
         code = error.get("code") if isinstance(error, dict) else None
         reason = error.get("reason") if isinstance(error, dict) else None
         return api_error(
-            code if isinstance(code, int) else 490,
+            code if isinstance(code, int) and not isinstance(code, bool) else 490,
             reason if isinstance(reason, str) else "error reply without a reason",
         )
     data = plugin_data(message)
@@ -43,7 +43,7 @@ def error_from_reply(message: JSON) -> JanusApiError | PluginError | None:
     plugindata = message["plugindata"]
     plugin = plugindata.get("plugin")
     return PluginError(
-        code if isinstance(code, int) else 0,
+        code if isinstance(code, int) and not isinstance(code, bool) else 0,
         reason if isinstance(reason, str) else "plugin error without a reason",
         plugin if isinstance(plugin, str) else "",
     )
