@@ -2,6 +2,7 @@
 
 import logging
 
+from . import aio, operators
 from .exceptions import (
     HandleNotFound,
     JanusApiError,
@@ -19,6 +20,7 @@ from .exceptions import (
 )
 from .janus_session import JanusSession
 from .plugins import JanusEchoTestPlugin, JanusPlugin, WebRTCPlugin
+from .sources import async_resource, session
 from .transports import (
     JanusTransport,
     JanusTransportHTTP,
@@ -48,8 +50,12 @@ __all__ = [
     "TransportClosed",
     "Unauthorized",
     "WebRTCPlugin",
+    "aio",
+    "async_resource",
     "create_transport",
+    "operators",
     "register_transport",
+    "session",
 ]
 
 __version__ = "0.1.0"

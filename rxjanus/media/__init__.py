@@ -1,11 +1,13 @@
 """WebRTC media through aiortc: one PeerConnection per handle, frames as observables."""
 
+from .frame_track import ObservableTrack
 from .peer import MediaKind, MediaSource, WebRTCPeer
 from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
 
 __all__ = [
     "MediaKind",
     "MediaSource",
+    "ObservableTrack",
     "WebRTCPeer",
     "candidate_from_janus",
     "candidates_in_sdp",

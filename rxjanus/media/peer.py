@@ -21,6 +21,7 @@ from reactivex import Observable
 from reactivex.subject import Subject
 
 from ..protocol import JSON
+from .frame_track import ObservableTrack
 from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
 
 __all__ = ["MediaKind", "MediaSource", "WebRTCPeer"]
@@ -29,9 +30,10 @@ logger = logging.getLogger(__name__)
 
 MediaKind = Literal["audio", "video"]
 
-MediaSource = str | Path | MediaPlayer | MediaStreamTrack
+MediaSource = str | Path | MediaPlayer | MediaStreamTrack | Observable[Any]
 """What can be sent: a file path or URL (opened with aiortc's ``MediaPlayer``),
-a ``MediaPlayer``, or any aiortc ``MediaStreamTrack``."""
+a ``MediaPlayer``, any aiortc ``MediaStreamTrack``, or an observable of video
+frames (published through :class:`ObservableTrack`)."""
 
 
 class WebRTCPeer:
@@ -99,6 +101,10 @@ class WebRTCPeer:
         if isinstance(source, MediaStreamTrack):
             self.add_track(source)
             return [source]
+        if isinstance(source, Observable):
+            published = ObservableTrack(source, "video")
+            self.add_track(published)
+            return [published]
         player = source if isinstance(source, MediaPlayer) else MediaPlayer(str(source))
         self._players.append(player)
         tracks = [

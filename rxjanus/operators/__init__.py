@@ -1,3 +1,242 @@
-"""Reactive operators over sessions, handles and media (one module each)."""
+"""Reactive operators over Janus sessions, handles and media (one module each).
 
-__all__: list[str] = []
+Each operator returns a function from one observable to another, for ``pipe``::
+
+    rxjanus.session(url).pipe(
+        keepalive(25),
+        attach(JanusEchoTestPlugin, pc_config=config),
+        frames("video"),
+        ops.take(30),
+    )
+
+Disposing the subscription (or completing it, as ``take`` does) tears down
+exactly what it created, inner first: PeerConnection, handle, session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from reactivex import Observable, abc
+
+from ..janus_session import JanusSession
+from ..media import MediaKind, MediaSource
+from ..plugins.base import JanusPlugin
+from ..plugins.webrtc import WebRTCPlugin
+from ..protocol import JSON
+
+__all__ = [
+    "attach",
+    "events",
+    "frames",
+    "join",
+    "keepalive",
+    "publish",
+    "retry_with_backoff",
+    "share_resettable",
+]
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+
+def attach(
+    plugin: type[JanusPlugin] | str, **options: Any
+) -> Callable[[Observable[JanusSession]], Observable[Any]]:
+    """Attach a plugin handle to each session; disposal detaches it.
+
+    .. code::
+
+        session:  ---s------------|
+        attach:   ------h----------   (h attached to s; detached on dispose)
+
+    Args:
+        plugin: A plugin class (``JanusEchoTestPlugin``) or a plugin id
+            (``"janus.plugin.echojs"``) for a generic handle.
+        **options: Passed to the plugin's constructor (e.g. ``pc_config``).
+
+    Returns:
+        An operator from sessions to attached handles. The handle stream errors
+        with the session's ``SessionLost`` and completes when Janus detaches it.
+    """
+    from ._attach import attach_
+
+    return attach_(plugin, **options)
+
+
+def keepalive(
+    interval: float, scheduler: abc.SchedulerBase | None = None
+) -> Callable[[Observable[S]], Observable[S]]:
+    """Send a keepalive on each session every ``interval`` seconds while subscribed.
+
+    .. code::
+
+        source:   --s-------------------
+        timer:    --+---k---k---k---k--- (k = one keepalive on s)
+        result:   --s-------------------
+
+    Args:
+        interval: Seconds between keepalives.
+        scheduler: The timer's scheduler (default: the running asyncio loop's).
+
+    Returns:
+        An operator that passes sessions through and keeps them alive exactly as
+        long as the subscription lasts.
+    """
+    from ._keepalive import keepalive_
+
+    return keepalive_(interval, scheduler)  # type: ignore[return-value]
+
+
+def events(*kinds: str) -> Callable[[Observable[Any]], Observable[JSON]]:
+    """Switch from handles or sessions to their events, keeping only ``kinds``.
+
+    .. code::
+
+        handle:   --h------------------
+        events:   ----e1--x--e2--------  (x does not match)
+        result:   ----e1-----e2--------
+
+    A message matches a kind by its ``janus`` field (``"webrtcup"``,
+    ``"hangup"``), its plugin's event type (``"joined"``, ``"talking"``) or a
+    key of its plugin data (``"publishers"``, ``"unpublished"``). No kinds: all.
+
+    Returns:
+        An operator from anything with ``events`` to its matching messages.
+    """
+    from ._events import events_
+
+    return events_(*kinds)
+
+
+def frames(kind: MediaKind) -> Callable[[Observable[WebRTCPlugin]], Observable[Any]]:
+    """Switch from media handles to their remote ``kind`` frames.
+
+    .. code::
+
+        handle:   --h--------------------
+        frames:   -----f-f-f-f-f-f-f-f-f-  (av.VideoFrame / av.AudioFrame)
+
+    Returns:
+        An operator from handles to frames (hot: the latest frame wins for a
+        slow observer).
+    """
+    from ._frames import frames_
+
+    return frames_(kind)
+
+
+def retry_with_backoff(
+    max_retries: int | None = None,
+    *,
+    initial_delay: float = 1.0,
+    factor: float = 2.0,
+    max_delay: float = 30.0,
+    should_retry: Callable[[Exception], bool] | None = None,
+    scheduler: abc.SchedulerBase | None = None,
+) -> Callable[[Observable[T]], Observable[T]]:
+    """On error, subscribe to the source again after a growing delay.
+
+    .. code::
+
+        source:   --a--#            --b--#               --c--
+        result:   --a-----(1s)------b--------(1s)--------c--
+
+    The delays come from :func:`rxjanus.protocol.backoff` and start over once
+    the source emits a value again. Put it upstream of sharing, so each retry
+    re-creates what failed (a session, a handle).
+
+    Args:
+        max_retries: Retries after consecutive failures before the error is
+            passed on (None: without end).
+        initial_delay: Seconds before the first retry.
+        factor: Growth of each delay.
+        max_delay: The cap on a delay.
+        should_retry: Which errors to retry (default: all).
+        scheduler: The timer's scheduler (default: the running asyncio loop's).
+
+    Returns:
+        The operator.
+    """
+    from ._retry import retry_with_backoff_
+
+    return retry_with_backoff_(
+        max_retries,
+        initial_delay=initial_delay,
+        factor=factor,
+        max_delay=max_delay,
+        should_retry=should_retry,
+        scheduler=scheduler,
+    )
+
+
+def share_resettable() -> Callable[[Observable[T]], Observable[T]]:
+    """Share one subscription to the source among observers, and start over after it ends.
+
+    .. code::
+
+        source:   --a--b--|      (subscribed once for A and B)
+        A:        --a--b--|
+        B:          ---b--|
+        C (later):          --a'--b'--   (a new subscription to the source)
+
+    Unlike RxPY's ``share()``, a subscriber that comes after the source
+    completed or errored subscribes to the source anew instead of getting the
+    old end. The source is disposed when the last observer leaves.
+
+    Returns:
+        The operator.
+    """
+    from ._share import share_resettable_
+
+    return share_resettable_()
+
+
+def join(
+    room_id: int | str, username: str | None = None, **options: Any
+) -> Callable[[Observable[JanusPlugin]], Observable[Any]]:
+    """Join each VideoRoom or TextRoom handle to a room; disposal leaves it first.
+
+    .. code::
+
+        handle:   --h------------
+        join:     -----j---------   (j: the same handle, joined; leaves on dispose)
+
+    Args:
+        room_id: The room.
+        username: The display name (VideoRoom) or username (TextRoom).
+        **options: Passed to the handle's ``join`` / ``join_room``.
+
+    Returns:
+        An operator from handles to joined handles.
+    """
+    from ._join import join_
+
+    return join_(room_id, username, **options)
+
+
+def publish(
+    source: MediaSource, **options: Any
+) -> Callable[[Observable[WebRTCPlugin]], Observable[Any]]:
+    """Send media on each handle; disposal stops it (unpublish, or close the stream).
+
+    .. code::
+
+        handle:   --h------------
+        publish:  ------p--------   (p: the same handle, media flowing)
+
+    VideoRoom handles ``publish``; EchoTest handles ``start``. ``source`` is a
+    file path or URL, a ``MediaPlayer``, a track, or an observable of video
+    frames (for instance the transformed frames of another feed).
+
+    Args:
+        source: What to send.
+        **options: Passed to ``publish`` / ``start``.
+
+    Returns:
+        An operator from handles to publishing handles.
+    """
+    from ._publish import publish_
+
+    return publish_(source, **options)
