@@ -35,6 +35,7 @@ def events_(*kinds: str) -> Callable[[Observable[Any]], Observable[JSON]]:
         stream = source.events
         if not wanted:
             return stream
+
         def matches(message: JSON) -> bool:
             return not wanted.isdisjoint(event_kinds(message))
 

@@ -1,0 +1,433 @@
+"""The TextRoom plugin: text rooms over a WebRTC data channel.
+
+``setup`` has Janus offer a PeerConnection with only a data channel; we answer
+with ``ack`` and open our channel. Room traffic (join, leave, message,
+announcement, kick) then goes over the channel as JSON with ``textroom`` and
+``transaction``; Janus answers each with the same transaction, and everything
+else it sends there (messages, joins, leaves...) is unsolicited. Room admin
+(list, create, destroy, exists, listparticipants) goes through the Janus API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCDataChannel
+from reactivex import Observable
+from reactivex.abc import DisposableBase
+from reactivex.subject import Subject
+
+from ..exceptions import InvalidStateError, JanusConnectionError, PluginError, ProtocolError
+from ..protocol import JSON
+from .webrtc import WebRTCPlugin
+
+__all__ = ["JanusTextRoomPlugin", "TextRoomError", "TextRoomEventType"]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN = "janus.plugin.textroom"
+CHANNEL_LABEL = "JanusDataChannel"
+
+
+class TextRoomError(PluginError):
+    """An error from the TextRoom plugin, or a request the handle's state forbids.
+
+    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
+    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
+    Code 0 marks a local refusal (no data channel yet).
+    """
+
+    def __init__(self, error_code: int, error_message: str) -> None:
+        super().__init__(error_code, error_message, PLUGIN)
+        self.error_code = error_code
+        self.error_message = error_message
+
+    def __str__(self) -> str:
+        return f"TextRoom error {self.error_code}: {self.error_message}"
+
+
+class TextRoomEventType(enum.Enum):
+    """The ``textroom`` values of unsolicited data-channel messages (janus_client's enum)."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+    KICKED = "kicked"
+    DESTROYED = "destroyed"
+    MESSAGE = "message"
+    ANNOUNCEMENT = "announcement"
+    ERROR = "error"
+
+
+def _error_of(reply: JSON) -> TextRoomError | None:
+    if reply.get("textroom") != "error" and "error_code" not in reply:
+        return None
+    code = reply.get("error_code")
+    reason = reply.get("error")
+    return TextRoomError(
+        code if isinstance(code, int) else 0,
+        reason if isinstance(reason, str) else "error without a reason",
+    )
+
+
+class JanusTextRoomPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.textroom``.
+
+    Unsolicited data-channel messages (``message``, ``announcement``, ``join``,
+    ``leave``, ``kicked``, ``destroyed``...) are emitted on :attr:`messages` as
+    dicts; replies to our own requests are not, except an ``error`` nobody waits
+    for (a message sent with ``ack=False`` that Janus refused).
+
+    Example:
+        >>> room = JanusTextRoomPlugin()  # doctest: +SKIP
+        >>> await room.attach(session)  # doctest: +SKIP
+        >>> await room.setup()  # doctest: +SKIP
+        >>> room.messages.subscribe(print)  # doctest: +SKIP
+        >>> await room.join_room(1234, "alice")  # doctest: +SKIP
+        >>> await room.send_message(1234, "hello")  # doctest: +SKIP
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+    """
+
+    name = PLUGIN
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._messages: Subject[JSON] = Subject()
+        self._messages_ended = False
+        self._pending: dict[str, asyncio.Future[JSON]] = {}
+        self._channel_subscription: DisposableBase | None = None
+        self._channel: RTCDataChannel | None = None
+
+    @property
+    def messages(self) -> Observable[JSON]:
+        """Unsolicited data-channel messages, parsed; completes when the handle detaches."""
+        if self._messages_ended and self.attached:
+            self._messages = Subject()
+            self._messages_ended = False
+        return self._messages
+
+    @property
+    def ready(self) -> bool:
+        """Whether :meth:`setup` opened the data channel and it is still open."""
+        return self._channel_subscription is not None and self._channel_open()
+
+    # -- PeerConnection -------------------------------------------------------------
+
+    async def setup(self, timeout: float = 30.0) -> None:
+        """Set up the PeerConnection and open the data channel.
+
+        Args:
+            timeout: Seconds for the whole negotiation, channel opening included.
+
+        Raises:
+            TextRoomError: The plugin refused (e.g. 416, already set up).
+            TimeoutError: The channel did not open in time.
+        """
+        async with asyncio.timeout(timeout):
+            try:
+                reply = await self.send({"request": "setup"}, timeout=timeout)
+            except PluginError as exc:
+                raise TextRoomError(exc.code, exc.reason) from exc
+            offer = reply.get("jsep")
+            if not isinstance(offer, dict):
+                raise TextRoomError(0, "No JSEP offer received from setup")
+            peer = self.peer
+            peer.create_data_channel(CHANNEL_LABEL)
+            self._listen(peer.data_messages)
+            try:
+                await self.send_answer({"request": "ack"}, offer, timeout=timeout)
+            except PluginError as exc:
+                raise TextRoomError(exc.code, exc.reason) from exc
+            self._channel = await peer.wait_data_channel()
+        logger.debug("%r: data channel open", self)
+
+    # -- room admin, through the Janus API ------------------------------------------
+
+    async def list_rooms(
+        self, admin_key: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """Return the public rooms (all rooms with the plugin's ``admin_key``)."""
+        body: JSON = {"request": "list"}
+        if admin_key:
+            body["admin_key"] = admin_key
+        data = await self._admin(body, timeout)
+        rooms = data.get("list")
+        return rooms if isinstance(rooms, list) else []
+
+    async def list_participants(self, room: int, timeout: float | None = None) -> list[JSON]:
+        """Return the participants of ``room`` (``username`` and ``display``)."""
+        data = await self._admin({"request": "listparticipants", "room": room}, timeout)
+        participants = data.get("participants")
+        return participants if isinstance(participants, list) else []
+
+    async def room_exists(self, room: int, timeout: float | None = None) -> bool:
+        """Whether ``room`` exists."""
+        data = await self._admin({"request": "exists", "room": room}, timeout)
+        return bool(data.get("exists"))
+
+    async def create_room(
+        self,
+        room: int | None = None,
+        description: str | None = None,
+        secret: str | None = None,
+        pin: str | None = None,
+        is_private: bool = True,
+        history: int = 0,
+        post: str | None = None,
+        admin_key: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> int:
+        """Create a room and return its id (chosen by Janus if ``room`` is None).
+
+        Raises:
+            TextRoomError: For example 418, the room exists already.
+        """
+        body: JSON = {"request": "create", "is_private": is_private}
+        for key, value in (
+            ("room", room),
+            ("description", description),
+            ("secret", secret),
+            ("pin", pin),
+            ("post", post),
+            ("admin_key", admin_key),
+        ):
+            if value is not None and value != "":
+                body[key] = value
+        if history > 0:
+            body["history"] = history
+        if permanent:
+            body["permanent"] = True
+        data = await self._admin(body, timeout)
+        created = data.get("room")
+        if not isinstance(created, int):
+            raise ProtocolError(f"the TextRoom create reply has no room id: {data!r}")
+        return created
+
+    async def destroy_room(
+        self,
+        room: int,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> None:
+        """Destroy ``room``; its participants get a ``destroyed`` message."""
+        body: JSON = {"request": "destroy", "room": room}
+        if secret:
+            body["secret"] = secret
+        if permanent:
+            body["permanent"] = True
+        await self._admin(body, timeout)
+
+    # -- participation, over the data channel ---------------------------------------
+
+    async def join_room(
+        self,
+        room: int,
+        username: str,
+        display: str | None = None,
+        pin: str | None = None,
+        token: str | None = None,
+        history: bool = True,
+        timeout: float | None = None,
+    ) -> list[JSON]:
+        """Join ``room`` as ``username``; return the other participants.
+
+        Raises:
+            TextRoomError: No data channel (code 0; call :meth:`setup` first),
+                or the plugin refused (e.g. 417 no such room, 420 username taken).
+        """
+        body: JSON = {"textroom": "join", "room": room, "username": username, "history": history}
+        for key, value in (("display", display), ("pin", pin), ("token", token)):
+            if value:
+                body[key] = value
+        reply = await self._channel_request(body, timeout)
+        participants = reply.get("participants")
+        return participants if isinstance(participants, list) else []
+
+    async def leave_room(self, room: int, timeout: float | None = None) -> None:
+        """Leave ``room``."""
+        await self._channel_request({"textroom": "leave", "room": room}, timeout)
+
+    async def send_message(
+        self,
+        room: int,
+        text: str,
+        to: str | None = None,
+        tos: list[str] | None = None,
+        ack: bool = True,
+        timeout: float | None = None,
+    ) -> JSON | None:
+        """Send ``text`` to ``room``, or privately to ``to`` or to each of ``tos``.
+
+        Args:
+            room: The room.
+            text: The message.
+            to: One recipient, for a private message.
+            tos: Several recipients, for a private message.
+            ack: Wait for Janus's ack; False sends and returns at once.
+            timeout: Seconds to wait for the ack (default: the session's ``timeout``).
+
+        Returns:
+            Janus's ack (with ``sent`` per recipient for a private message), or
+            None without ``ack``.
+        """
+        body: JSON = {"textroom": "message", "room": room, "text": text, "ack": ack}
+        if to:
+            body["to"] = to
+        if tos:
+            body["tos"] = tos
+        if ack:
+            return await self._channel_request(body, timeout)
+        body["transaction"] = uuid.uuid4().hex
+        self._send_on_channel(body)
+        return None
+
+    async def send_announcement(
+        self, room: int, text: str, secret: str | None = None, timeout: float | None = None
+    ) -> None:
+        """Announce ``text`` to ``room`` (as the room; needs its ``secret`` if it has one)."""
+        body: JSON = {"textroom": "announcement", "room": room, "text": text}
+        if secret:
+            body["secret"] = secret
+        await self._channel_or_admin(body, timeout)
+
+    async def kick_participant(
+        self, room: int, username: str, secret: str | None = None, timeout: float | None = None
+    ) -> None:
+        """Kick ``username`` out of ``room`` (needs the room's ``secret`` if it has one)."""
+        body: JSON = {"textroom": "kick", "room": room, "username": username}
+        if secret:
+            body["secret"] = secret
+        await self._channel_or_admin(body, timeout)
+
+    def on_event(
+        self, event_type: TextRoomEventType, handler: Callable[[JSON], Any]
+    ) -> DisposableBase:
+        """Call ``handler(message)`` for each ``event_type`` message (janus_client's API).
+
+        A coroutine handler runs as a task.
+
+        Returns:
+            A disposable that stops the calls.
+        """
+
+        def deliver(message: JSON) -> None:
+            if message.get("textroom") != event_type.value:
+                return
+            outcome = handler(message)
+            if inspect.isawaitable(outcome):
+                self._spawn(outcome)
+
+        return self.messages.subscribe(deliver)
+
+    # -- internals ------------------------------------------------------------------
+
+    async def _admin(self, body: JSON, timeout: float | None) -> JSON:
+        try:
+            return await self.request(body, timeout=timeout)
+        except PluginError as exc:
+            raise TextRoomError(exc.code, exc.reason) from exc
+
+    async def _channel_or_admin(self, body: JSON, timeout: float | None) -> None:
+        """Send over the data channel if it is open, else through the Janus API."""
+        if self._channel_open():
+            await self._channel_request(body, timeout)
+            return
+        request = {
+            "request": body["textroom"],
+            **{k: v for k, v in body.items() if k != "textroom"},
+        }
+        await self._admin(request, timeout)
+
+    async def _channel_request(self, body: JSON, timeout: float | None) -> JSON:
+        """Send ``body`` on the data channel and wait for the reply with its transaction."""
+        seconds = timeout if timeout is not None else self._default_timeout()
+        transaction = uuid.uuid4().hex
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        self._pending[transaction] = future
+        try:
+            self._send_on_channel({**body, "transaction": transaction})
+            async with asyncio.timeout(seconds):
+                reply = await future
+        finally:
+            self._pending.pop(transaction, None)
+        error = _error_of(reply)
+        if error is not None:
+            raise error
+        return reply
+
+    def _send_on_channel(self, body: JSON) -> None:
+        if not self._channel_open():
+            raise TextRoomError(0, "DataChannel not established; call setup() first")
+        assert self._peer is not None
+        self._peer.send_data(json.dumps(body))
+
+    def _channel_open(self) -> bool:
+        peer, channel = self._peer, self._channel
+        if peer is None or peer.closed or channel is None:
+            return False
+        return bool(channel.readyState == "open")
+
+    def _listen(self, source: Observable[str | bytes]) -> None:
+        if self._channel_subscription is not None:
+            self._channel_subscription.dispose()
+        self._channel_subscription = source.subscribe(
+            self._on_channel_message, on_completed=self._on_channel_closed
+        )
+
+    def _on_channel_message(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            logger.warning("%r: a data-channel message that is not JSON: %.200r", self, raw)
+            return
+        if not isinstance(message, dict):
+            logger.warning("%r: a data-channel message that is not an object: %.200r", self, raw)
+            return
+        transaction = message.get("transaction")
+        if transaction is not None:
+            future = self._pending.get(transaction) if isinstance(transaction, str) else None
+            if future is not None:
+                if not future.done():
+                    future.set_result(message)
+                return
+            if message.get("textroom") != "error":
+                # Only replies carry a transaction: this one came too late.
+                logger.debug("%r: a reply nobody waits for: %.200r", self, message)
+                return
+            # An error for a request sent without ack (or given up on): let it be seen.
+        try:
+            self._messages.on_next(message)
+        except Exception:
+            logger.exception("%r: a messages observer failed", self)
+
+    def _on_channel_closed(self) -> None:
+        self._channel_subscription = None
+        self._fail_pending(JanusConnectionError("the TextRoom data channel closed"))
+
+    def _fail_pending(self, error: Exception) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+
+    async def _teardown(self) -> None:
+        await super()._teardown()
+        if self._channel_subscription is not None:
+            self._channel_subscription.dispose()
+            self._channel_subscription = None
+        self._channel = None
+        self._fail_pending(InvalidStateError(f"{self!r} was detached"))
+        if not self._messages_ended:
+            self._messages_ended = True
+            self._messages.on_completed()

@@ -1,0 +1,525 @@
+"""The VideoCall plugin: two registered users call each other through Janus.
+
+The wire protocol (``janus.plugin.videocall``): every request is answered by an
+event with the request's transaction. ``call`` carries our offer and is answered
+by ``calling``; the callee gets an unsolicited ``incomingcall`` with the offer,
+answers it with ``accept``; the caller then gets an unsolicited ``accepted``
+carrying the answer. Either side ends the call with ``hangup``, and both get a
+``hangup`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCConfiguration
+from aiortc.contrib.media import MediaRecorder
+from reactivex.abc import DisposableBase
+
+from ..exceptions import InvalidStateError, JanusApiError, PluginError, ProtocolError
+from ..media import MediaKind, MediaSource
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = ["IncomingCall", "JanusVideoCallPlugin", "VideoCallError", "VideoCallEventType"]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN = "janus.plugin.videocall"
+
+RecordTarget = str | Path | MediaRecorder
+"""Where to record the remote media: a file path or a ``MediaRecorder``."""
+
+JANUS_HANGUP_WAIT = 5.0
+"""Seconds a new negotiation waits for Janus to finish closing the last PeerConnection."""
+
+
+class VideoCallError(PluginError):
+    """An error from the VideoCall plugin, or a call the handle's state forbids.
+
+    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
+    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
+    Code 0 marks a local refusal (not registered, no call to accept...).
+    """
+
+    def __init__(self, error_code: int, error_message: str) -> None:
+        super().__init__(error_code, error_message, PLUGIN)
+        self.error_code = error_code
+        self.error_message = error_message
+
+    def __str__(self) -> str:
+        return f"VideoCall error {self.error_code}: {self.error_message}"
+
+
+class VideoCallEventType(enum.Enum):
+    """The ``result.event`` values of VideoCall events (janus_client's enum)."""
+
+    REGISTERED = "registered"
+    CALLING = "calling"
+    INCOMINGCALL = "incomingcall"
+    ACCEPTED = "accepted"
+    UPDATE = "update"
+    HANGUP = "hangup"
+    SET = "set"
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """A call offered to us: who calls, and their offer to answer with ``accept``.
+
+    Attributes:
+        username: The caller's registered name.
+        jsep: The offer (``{"type": "offer", "sdp": ...}``).
+        result: The event's whole ``result`` object.
+    """
+
+    username: str
+    jsep: JSON
+    result: JSON
+
+
+def event_result(message: JSON) -> JSON | None:
+    """Return the ``result`` of a VideoCall event, or None for anything else."""
+    data = plugin_data(message)
+    if data is None or data.get("videocall") != "event":
+        return None
+    result = data.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def _event_name(message: JSON) -> str | None:
+    result = event_result(message)
+    name = result.get("event") if result is not None else None
+    return name if isinstance(name, str) else None
+
+
+class JanusVideoCallPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.videocall``.
+
+    Incoming calls, ``accepted``, ``update`` and ``hangup`` events from the
+    other side reach :attr:`events` as Janus sent them;
+    :meth:`wait_incoming_call` waits for the next incoming call.
+
+    Example:
+        >>> bob = JanusVideoCallPlugin()  # doctest: +SKIP
+        >>> await bob.attach(session)  # doctest: +SKIP
+        >>> await bob.register("bob")  # doctest: +SKIP
+        >>> call = await bob.wait_incoming_call()  # doctest: +SKIP
+        >>> await bob.accept(call.jsep, player="input.mp4")  # doctest: +SKIP
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+    """
+
+    name = PLUGIN
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._username: str | None = None
+        self._in_call = False
+        self._incoming: IncomingCall | None = None
+        # Clear while Janus holds a PeerConnection for this handle: after a hangup
+        # or a refused call Janus needs its core ``hangup`` before the next offer.
+        self._janus_pc_closed = asyncio.Event()
+        self._janus_pc_closed.set()
+
+    @property
+    def username(self) -> str | None:
+        """The name this handle registered, if any."""
+        return self._username
+
+    @property
+    def in_call(self) -> bool:
+        """Whether a call is ringing or up on this handle."""
+        return self._in_call
+
+    # -- requests -------------------------------------------------------------------
+
+    async def list_users(self, timeout: float = 15.0) -> list[str]:
+        """Return the registered usernames."""
+        result = await self._request({"request": "list"}, timeout=timeout)
+        users = result.get("list")
+        return [str(user) for user in users] if isinstance(users, list) else []
+
+    async def register(self, username: str, timeout: float = 15.0) -> bool:
+        """Register ``username`` so that others can call it.
+
+        Returns:
+            True once Janus confirms the registration.
+
+        Raises:
+            VideoCallError: Already registered (code 0), or the name is taken (476).
+        """
+        if self._username:
+            raise VideoCallError(0, f"Already registered as '{self._username}'")
+        result = await self._request({"request": "register", "username": username}, timeout=timeout)
+        if result.get("event") != "registered":
+            return False
+        self._username = username
+        return True
+
+    async def call(
+        self,
+        username: str,
+        player: MediaSource | None = None,
+        recorder: RecordTarget | None = None,
+        trickle: bool | None = None,
+        timeout: float = 30.0,
+        *,
+        audio: bool = True,
+        video: bool = True,
+    ) -> bool:
+        """Call ``username``; return once the callee accepted and its answer is applied.
+
+        Args:
+            username: Whom to call.
+            player: What to send (file, ``MediaPlayer`` or track). Without one
+                we offer to receive audio and video only.
+            recorder: Where to record what the callee sends.
+            trickle: Trickle our candidates (default: the handle's setting).
+            timeout: Seconds to wait for the whole call setup, ringing included.
+            audio: Send the player's audio.
+            video: Send the player's video.
+
+        Returns:
+            True once the call is up; False if the callee was busy or hung up
+            instead of answering.
+
+        Raises:
+            VideoCallError: Not registered or already in a call (code 0), or
+                the plugin refused (e.g. 478, no such username).
+            TimeoutError: No answer in time (the attempt is hung up).
+        """
+        if not self._username:
+            raise VideoCallError(0, "Must register a username first")
+        if self._in_call:
+            raise VideoCallError(0, "Already in a call")
+        self._use_trickle(trickle)
+        await self._wait_janus_pc_closed()
+        peer = self.peer
+        if recorder is not None and recorder != "":
+            peer.record_to(recorder)
+        receive: tuple[MediaKind, ...] = ()
+        if player is None:
+            receive = ("audio", "video")
+        else:
+            peer.add_source(player, audio=audio, video=video)
+        for kind in receive:
+            peer.receive(kind)
+        offer = await peer.create_offer()
+        ringing = False
+
+        def answered(message: JSON) -> bool:
+            # A hangup before our call rings is a late one from the last call.
+            name = _event_name(message)
+            return name == "accepted" or (name == "hangup" and ringing)
+
+        outcome = self._next_event(answered)
+        try:
+            async with asyncio.timeout(timeout):
+                self._janus_pc_closed.clear()
+                result = await self._request(
+                    {"request": "call", "username": username}, offer, timeout=timeout
+                )
+                if result.get("event") != "calling":  # "hangup": the callee is busy
+                    logger.info("call to %s refused: %s", username, result.get("reason"))
+                    await self.reset_connection()
+                    return False
+                self._in_call = ringing = True
+                await self._trickle_quietly()
+                event = await outcome
+        except TimeoutError:
+            logger.info("call to %s timed out; hanging up", username)
+            await self._abandon_call()
+            raise
+        except BaseException:
+            self._in_call = False
+            await self.reset_connection()
+            raise
+        finally:
+            outcome.cancel()
+        if _event_name(event) != "accepted":
+            await self.reset_connection()
+            return False
+        answer = event.get("jsep")
+        if not isinstance(answer, dict):
+            await self._abandon_call()
+            raise VideoCallError(0, "the accepted event carried no answer")
+        await peer.set_remote_description(answer)
+        return True
+
+    async def accept(
+        self,
+        jsep: JSON | None = None,
+        player: MediaSource | None = None,
+        recorder: RecordTarget | None = None,
+        trickle: bool | None = None,
+        timeout: float = 30.0,
+        *,
+        audio: bool = True,
+        video: bool = True,
+    ) -> bool:
+        """Answer an incoming call.
+
+        Args:
+            jsep: The caller's offer (default: the last incoming call's).
+            player: What to send back (file, ``MediaPlayer`` or track), if anything.
+            recorder: Where to record what the caller sends.
+            trickle: Trickle our candidates (default: the handle's setting).
+            timeout: Seconds to wait for Janus's reply.
+            audio: Send the player's audio.
+            video: Send the player's video.
+
+        Returns:
+            True once Janus confirms the call is accepted.
+
+        Raises:
+            VideoCallError: Not registered or no incoming call (code 0), or the
+                plugin refused (e.g. 481).
+        """
+        if not self._username:
+            raise VideoCallError(0, "Must register a username first")
+        offer = jsep if jsep is not None else (self._incoming.jsep if self._incoming else None)
+        if offer is None:
+            raise VideoCallError(0, "No incoming call to accept")
+        self._use_trickle(trickle)
+        await self._wait_janus_pc_closed()
+        peer = self.peer
+        if recorder is not None and recorder != "":
+            peer.record_to(recorder)
+        if player is not None:
+            peer.add_source(player, audio=audio, video=video)
+        try:
+            answer = await peer.create_answer(offer)
+            self._janus_pc_closed.clear()
+            result = await self._request({"request": "accept"}, answer, timeout=timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+        self._incoming = None
+        await self._trickle_quietly()
+        accepted = result.get("event") == "accepted"
+        self._in_call = accepted
+        return accepted
+
+    async def wait_incoming_call(self, timeout: float | None = None) -> IncomingCall:
+        """Wait for a call to us (or return the one ringing now).
+
+        Args:
+            timeout: Seconds to wait (default: the session's ``timeout``).
+
+        Raises:
+            TimeoutError: Nobody called in time.
+        """
+        if self._incoming is not None:
+            return self._incoming
+        seconds = timeout if timeout is not None else self._default_timeout()
+        waiter = self._next_event(lambda m: _event_name(m) == "incomingcall")
+        try:
+            async with asyncio.timeout(seconds):
+                await waiter
+        finally:
+            waiter.cancel()
+        if self._incoming is None:  # _on_event stores it before the event is emitted
+            raise ProtocolError("an incomingcall event without an offer")
+        return self._incoming
+
+    async def set_media(
+        self,
+        audio: bool | None = None,
+        video: bool | None = None,
+        bitrate: int | None = None,
+        record: bool | None = None,
+        filename: str | None = None,
+        substream: int | None = None,
+        temporal: int | None = None,
+        fallback: int | None = None,
+        jsep: JSON | None = None,
+        timeout: float = 15.0,
+    ) -> bool:
+        """Change what Janus relays for us (the ``set`` request).
+
+        Args:
+            audio: Relay our audio or not.
+            video: Relay our video or not.
+            bitrate: A cap for the bitrate the other side may send us.
+            record: Record our side on the server.
+            filename: The base path of the server's recording.
+            substream: The simulcast substream to receive (0-2).
+            temporal: The simulcast temporal layer to receive (0-2).
+            fallback: Microseconds without packets before dropping a substream.
+            jsep: An offer or answer to renegotiate with.
+            timeout: Seconds to wait for Janus's reply.
+
+        Returns:
+            True once Janus confirms (a ``set`` event).
+        """
+        body: JSON = {"request": "set"}
+        for key, value in (
+            ("audio", audio),
+            ("video", video),
+            ("bitrate", bitrate),
+            ("record", record),
+            ("filename", filename),
+            ("substream", substream),
+            ("temporal", temporal),
+            ("fallback", fallback),
+        ):
+            if value is not None:
+                body[key] = value
+        result = await self._request(body, jsep, timeout=timeout)
+        return result.get("event") == "set"
+
+    async def hangup(self, timeout: float = 15.0) -> bool:  # type: ignore[override]
+        """Hang up the call, decline the incoming one, or cancel our attempt.
+
+        This is the VideoCall ``hangup`` request (janus_client's meaning); the
+        core hangup of the PeerConnection is :meth:`hangup_peer_connection`.
+
+        Returns:
+            True once Janus confirms (a ``hangup`` event).
+        """
+        try:
+            result = await self._request({"request": "hangup"}, timeout=timeout)
+        finally:
+            self._in_call = False
+            self._incoming = None
+            await self.reset_connection()
+        return result.get("event") == "hangup"
+
+    async def hangup_peer_connection(self) -> None:
+        """Ask the Janus core to hang up this handle's PeerConnection."""
+        await super().hangup()
+
+    def on_event(
+        self, event_type: VideoCallEventType, handler: Callable[[JSON], Any]
+    ) -> DisposableBase:
+        """Call ``handler(result)`` for each ``event_type`` event (janus_client's API).
+
+        For ``incomingcall`` and ``update`` the result also holds the ``jsep``.
+        A coroutine handler runs as a task. Only unsolicited events are seen
+        (replies to our own requests are not).
+
+        Returns:
+            A disposable that stops the calls.
+        """
+
+        def deliver(message: JSON) -> None:
+            if _event_name(message) != event_type.value:
+                return
+            result = dict(event_result(message) or {})
+            if "jsep" in message:
+                result["jsep"] = message["jsep"]
+            outcome = handler(result)
+            if inspect.isawaitable(outcome):
+                self._spawn(outcome)
+
+        return self.events.subscribe(deliver, on_error=lambda _error: None)
+
+    # -- internals ------------------------------------------------------------------
+
+    async def _request(
+        self, body: JSON, jsep: JSON | None = None, *, timeout: float | None = None
+    ) -> JSON:
+        """Send ``body`` and return the event's ``result``; plugin errors raise VideoCallError."""
+        try:
+            reply = await self.send(body, jsep, timeout=timeout)
+        except PluginError as exc:
+            raise VideoCallError(exc.code, exc.reason) from exc
+        return event_result(reply) or {}
+
+    def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
+        """A future for the next event that satisfies ``predicate``; cancel it when done."""
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+
+        def on_next(message: JSON) -> None:
+            if not future.done() and predicate(message):
+                future.set_result(message)
+
+        def on_error(error: Exception) -> None:
+            if not future.done():
+                future.set_exception(error)
+
+        def on_completed() -> None:
+            if not future.done():
+                future.set_exception(InvalidStateError(f"{self!r} was detached"))
+
+        subscription = self.events.subscribe(on_next, on_error, on_completed)
+        future.add_done_callback(lambda _: subscription.dispose())
+        return future
+
+    async def _wait_janus_pc_closed(self) -> None:
+        """Wait (a little) for Janus to finish closing the last PeerConnection."""
+        if self._janus_pc_closed.is_set():
+            return
+        try:
+            async with asyncio.timeout(JANUS_HANGUP_WAIT):
+                await self._janus_pc_closed.wait()
+        except TimeoutError:
+            logger.debug("%r: no core hangup from Janus; negotiating anyway", self)
+            self._janus_pc_closed.set()
+
+    def _use_trickle(self, trickle: bool | None) -> None:
+        if trickle is None:
+            return
+        self.trickle_ice = trickle
+        if self._peer is not None and not self._peer.closed:
+            self._peer.trickle = trickle
+
+    async def _trickle_quietly(self) -> None:
+        """Trickle our candidates; the call may already be gone, so failures are logged."""
+        try:
+            await self._trickle_candidates()
+        except JanusApiError as exc:  # e.g. 471 once the other side hung up
+            logger.debug("%r: trickling after the call ended: %s", self, exc)
+
+    async def _abandon_call(self) -> None:
+        """Hang up a call attempt we give up on; errors are only logged."""
+        self._in_call = False
+        if self.attached:
+            try:
+                await self._request({"request": "hangup"})
+            except Exception as exc:
+                logger.debug("hanging up an abandoned call: %s", exc)
+        await self.reset_connection()
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        if message.get("janus") == "hangup":
+            self._janus_pc_closed.set()
+        result = event_result(message)
+        name = result.get("event") if result is not None else None
+        if result is None or name is None:
+            return
+        if name == "incomingcall":
+            jsep = message.get("jsep")
+            caller = result.get("username")
+            self._in_call = True
+            if isinstance(jsep, dict):
+                self._incoming = IncomingCall(str(caller), jsep, result)
+        elif name == "accepted":
+            self._in_call = True
+        elif name == "hangup" and (self._in_call or self._incoming is not None):
+            logger.info(
+                "%s: call hung up by %s (%s)",
+                self.name,
+                result.get("username"),
+                result.get("reason"),
+            )
+            self._in_call = False
+            self._incoming = None
+            self._spawn(self.reset_connection())
+
+    async def _teardown(self) -> None:
+        self._username = None
+        self._in_call = False
+        self._incoming = None
+        await super()._teardown()

@@ -1,0 +1,855 @@
+"""The VideoRoom plugin: rooms of publishers and multistream subscribers (an SFU).
+
+One handle is either a *publisher* (a participant: joins a room, gets its
+events, may publish media) or a *subscriber* (receives streams of one or more
+publishers on one PeerConnection). Room management (create, edit, destroy,
+list...) works on any handle.
+
+Requests and events are as the header of Janus's ``janus_videoroom.c``
+describes them (Janus 1.x, multistream). Replies to our requests are returned;
+everything unsolicited (``publishers``, ``unpublished``, ``leaving``,
+``talking``, ``destroyed``, a renegotiation's ``updated``...) goes to
+``events``, and to the janus_client-style handlers of :meth:`on_event`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from aiortc import RTCConfiguration
+from aiortc.contrib.media import MediaRecorder
+
+from ..exceptions import InvalidStateError, PluginError
+from ..media import MediaSource, WebRTCPeer
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = [
+    "JanusVideoRoomPlugin",
+    "ParticipantType",
+    "VideoRoomError",
+    "VideoRoomEventType",
+    "videoroom_event_type",
+]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "janus.plugin.videoroom"
+
+EventHandler = Callable[[JSON], Any]
+"""A janus_client-style event handler: takes the plugin data; may be async."""
+
+
+class VideoRoomError(PluginError):
+    """An error the VideoRoom plugin answered with (janus_client's name for it).
+
+    It is a :class:`~rxjanus.exceptions.PluginError`, so ``code`` and ``reason``
+    work too (e.g. 426: no such room).
+
+    Attributes:
+        error_code: The plugin's error code.
+        error_message: The plugin's error text.
+    """
+
+    def __init__(self, error_code: int, error_message: str) -> None:
+        super().__init__(error_code, error_message, PLUGIN_NAME)
+        self.error_code = error_code
+        self.error_message = error_message
+
+    def __str__(self) -> str:
+        return f"VideoRoom error {self.error_code}: {self.error_message}"
+
+
+class VideoRoomEventType(enum.Enum):
+    """Kinds of VideoRoom events (janus_client's names), for :meth:`on_event`."""
+
+    JOINED = "joined"
+    PUBLISHERS = "publishers"
+    UNPUBLISHED = "unpublished"
+    LEAVING = "leaving"
+    DESTROYED = "destroyed"
+    CONFIGURED = "configured"
+    ATTACHED = "attached"
+    UPDATED = "updated"
+    STARTED = "started"
+    SWITCHED = "switched"
+    TALKING = "talking"
+    STOPPED_TALKING = "stopped-talking"
+    ERROR = "error"
+
+
+class ParticipantType(enum.Enum):
+    """What a handle is in its room."""
+
+    PUBLISHER = "publisher"
+    SUBSCRIBER = "subscriber"
+
+
+_EVENT_KEYS = ("publishers", "unpublished", "leaving", "configured", "started", "switched")
+
+
+def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
+    """Classify a VideoRoom message (a whole Janus message or its plugin data).
+
+    Example:
+        >>> videoroom_event_type({"videoroom": "event", "leaving": 42})
+        <VideoRoomEventType.LEAVING: 'leaving'>
+
+    Returns:
+        The event's kind, or None if it is none of :class:`VideoRoomEventType`.
+    """
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None:
+        return None
+    kind = data.get("videoroom")
+    if kind == "event":
+        if "error_code" in data:
+            return VideoRoomEventType.ERROR
+        for key in _EVENT_KEYS:
+            if key in data:
+                return VideoRoomEventType(key)
+        return None
+    if kind in ("joined", "attached", "updated", "destroyed", "talking", "stopped-talking"):
+        return VideoRoomEventType(kind)
+    return None
+
+
+@contextlib.contextmanager
+def _videoroom_errors() -> Iterator[None]:
+    """Raise the core's PluginError as a VideoRoomError (a subclass of it)."""
+    try:
+        yield
+    except VideoRoomError:
+        raise
+    except PluginError as exc:
+        raise VideoRoomError(exc.code, exc.reason) from exc
+
+
+def _without_none(fields: dict[str, Any]) -> JSON:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class JanusVideoRoomPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.videoroom``: room admin, publishing, subscribing.
+
+    Use one handle to publish (and to receive the room's events) and another
+    to subscribe. Subscriptions are multistream: ``streams`` lists what to
+    receive, e.g. ``[{"feed": publisher_id}]`` or ``[{"feed": id, "mid": "0"}]``.
+    When Janus offers a new SDP (after ``subscribe``/``unsubscribe``, or on its
+    own when a publisher goes away), the handle answers it with ``start``.
+
+    Plugin errors raise :class:`VideoRoomError` (a
+    :class:`~rxjanus.exceptions.PluginError`).
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+
+    Example:
+        >>> publisher = JanusVideoRoomPlugin()  # doctest: +SKIP
+        >>> await publisher.attach(session)  # doctest: +SKIP
+        >>> room = await publisher.create_room(description="demo")  # doctest: +SKIP
+        >>> await publisher.join(room, "alice")  # doctest: +SKIP
+        >>> await publisher.publish("input.mp4")  # doctest: +SKIP
+    """
+
+    name = PLUGIN_NAME
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._participant_type: ParticipantType | None = None
+        self._room_id: int | None = None
+        self._publisher_id: int | None = None
+        self._private_id: int | None = None
+        self._display_name: str | None = None
+        self._is_publishing = False
+        self._handlers: dict[VideoRoomEventType, list[EventHandler]] = {}
+        self._negotiation = asyncio.Lock()
+        self._up_peer: WebRTCPeer | None = None
+
+    # -- state ----------------------------------------------------------------------
+
+    @property
+    def room_id(self) -> int | None:
+        """The room joined (as publisher or subscriber), or None."""
+        return self._room_id
+
+    @property
+    def publisher_id(self) -> int | None:
+        """Our participant id in the room, once joined as a publisher."""
+        return self._publisher_id
+
+    @property
+    def private_id(self) -> int | None:
+        """Our private id in the room (to pass to subscriptions), once joined."""
+        return self._private_id
+
+    @property
+    def display_name(self) -> str | None:
+        """Our display name in the room."""
+        return self._display_name
+
+    @property
+    def participant_type(self) -> ParticipantType | None:
+        """Whether the handle joined as publisher or subscriber; None if neither."""
+        return self._participant_type
+
+    @property
+    def is_publishing(self) -> bool:
+        """Whether we publish media now."""
+        return self._is_publishing
+
+    @property
+    def webrtcup_event(self) -> asyncio.Event:
+        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
+        return self._webrtcup
+
+    def on_event(self, event_type: VideoRoomEventType, handler: EventHandler) -> None:
+        """Call ``handler(plugin_data)`` on each event of ``event_type`` (janus_client style).
+
+        Handlers see the replies to our own requests (``joined``, ``configured``,
+        ``attached``...) as well as unsolicited events. A handler may be a
+        coroutine function; its errors are logged. ``events`` is the reactive
+        alternative.
+        """
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    # -- room administration --------------------------------------------------------
+
+    async def create_room(
+        self,
+        room_id: int | None = None,
+        description: str | None = None,
+        secret: str | None = None,
+        pin: str | None = None,
+        is_private: bool = False,
+        publishers: int = 3,
+        bitrate: int | None = None,
+        fir_freq: int = 0,
+        audiocodec: str | None = None,
+        videocodec: str | None = None,
+        record: bool = False,
+        rec_dir: str | None = None,
+        permanent: bool = False,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> int:
+        """Create a room; Janus picks the id when ``room_id`` is None.
+
+        Args:
+            room_id: The room's id.
+            description: Its pretty name.
+            secret: Needed to edit or destroy it.
+            pin: Needed to join it.
+            is_private: Leave it out of ``list_rooms``.
+            publishers: How many may publish at once.
+            bitrate: The video bitrate cap of its publishers.
+            fir_freq: Seconds between keyframe requests to publishers (0: never).
+            audiocodec: Allowed audio codecs, e.g. ``"opus"``.
+            videocodec: Allowed video codecs, e.g. ``"vp8,h264"``.
+            record: Record every publisher on the server.
+            rec_dir: Where the server records.
+            permanent: Save it in the plugin's config file.
+            admin_key: The plugin's ``admin_key``, if it has one.
+            timeout: Seconds to wait (default: the session's).
+            **options: Any other ``create`` field (``notify_joining``,
+                ``require_pvtid``, ``audiolevel_event``...).
+
+        Returns:
+            The room's id.
+        """
+        body: JSON = {
+            "request": "create",
+            "is_private": is_private,
+            "publishers": publishers,
+            "fir_freq": fir_freq,
+            "record": record,
+            "permanent": permanent,
+        }
+        body.update(
+            _without_none(
+                {
+                    "room": room_id,
+                    "description": description,
+                    "secret": secret,
+                    "pin": pin,
+                    "bitrate": bitrate,
+                    "audiocodec": audiocodec,
+                    "videocodec": videocodec,
+                    "rec_dir": rec_dir,
+                    "admin_key": admin_key,
+                }
+            )
+        )
+        body.update(options)
+        data = await self._data(body, timeout=timeout)
+        return int(data["room"])
+
+    async def destroy_room(
+        self,
+        room_id: int,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Destroy a room; its participants get a ``destroyed`` event.
+
+        Returns:
+            The plugin's data (``{"videoroom": "destroyed", "room": ...}``).
+        """
+        body: JSON = {"request": "destroy", "room": room_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret}))
+        return await self._data(body, timeout=timeout)
+
+    async def exists(self, room_id: int, timeout: float | None = None) -> bool:
+        """Return whether the room exists."""
+        data = await self._data({"request": "exists", "room": room_id}, timeout=timeout)
+        return bool(data.get("exists", False))
+
+    async def list_rooms(
+        self, admin_key: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List the public rooms (the private ones too with the ``admin_key``)."""
+        body = _without_none({"request": "list", "admin_key": admin_key})
+        rooms = (await self._data(body, timeout=timeout)).get("list", [])
+        return list(rooms)
+
+    async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
+        """List a room's participants (``id``, ``display``, ``publisher``...)."""
+        data = await self._data({"request": "listparticipants", "room": room_id}, timeout=timeout)
+        return list(data.get("participants", []))
+
+    async def edit(
+        self,
+        room_id: int,
+        *,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+        **changes: Any,
+    ) -> JSON:
+        """Change a room's properties: ``edit(room, description="new", pin="1")``.
+
+        Args:
+            room_id: The room.
+            secret: The room's secret, if it has one.
+            permanent: Change the plugin's config file too.
+            timeout: Seconds to wait.
+            **changes: New values; ``description`` is sent as ``new_description``
+                (a ``new_`` prefix may also be written out).
+
+        Returns:
+            The plugin's data (``{"videoroom": "edited", "room": ...}``).
+        """
+        body: JSON = {"request": "edit", "room": room_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret}))
+        for key, value in changes.items():
+            body[key if key.startswith("new_") else f"new_{key}"] = value
+        return await self._data(body, timeout=timeout)
+
+    async def allowed(
+        self,
+        room_id: int,
+        action: Literal["enable", "disable", "add", "remove"],
+        allowed: list[str] | None = None,
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Manage the tokens a room accepts in ``join`` (its ACL).
+
+        Returns:
+            The plugin's data; its ``allowed`` is the whole list now.
+        """
+        body = _without_none(
+            {
+                "request": "allowed",
+                "room": room_id,
+                "action": action,
+                "allowed": allowed,
+                "secret": secret,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def kick_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Kick a participant out of a room."""
+        body = _without_none(
+            {"request": "kick", "room": room_id, "id": participant_id, "secret": secret}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def moderate_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        mid: str,
+        mute: bool,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Mute or unmute one of a participant's published streams (by ``mid``)."""
+        body = _without_none(
+            {
+                "request": "moderate",
+                "room": room_id,
+                "id": participant_id,
+                "mid": mid,
+                "mute": mute,
+                "secret": secret,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    # -- publisher ------------------------------------------------------------------
+
+    async def join(
+        self,
+        room_id: int,
+        username: str | None = None,
+        *,
+        publisher_id: int | None = None,
+        token: str | None = None,
+        pin: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Join a room as a participant (a publisher not yet publishing), named ``username``.
+
+        Returns:
+            The ``joined`` data: our ``id``, ``private_id`` and the active ``publishers``.
+        """
+        return await self.join_as_publisher(
+            room_id, publisher_id, username, token, timeout, pin=pin
+        )
+
+    async def join_as_publisher(
+        self,
+        room_id: int,
+        publisher_id: int | None = None,
+        display: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+        *,
+        pin: str | None = None,
+    ) -> JSON:
+        """Join a room as a publisher (janus_client's name and arguments).
+
+        Args:
+            room_id: The room.
+            publisher_id: The id to take; Janus picks one if None.
+            display: Our display name.
+            token: An invitation token, if the room has an ACL.
+            timeout: Seconds to wait.
+            pin: The room's PIN, if it has one.
+
+        Returns:
+            The ``joined`` data: our ``id``, ``private_id`` and the active ``publishers``.
+
+        Raises:
+            VideoRoomError: E.g. 426 when the room does not exist.
+        """
+        body = _without_none(
+            {
+                "request": "join",
+                "ptype": "publisher",
+                "room": room_id,
+                "id": publisher_id,
+                "display": display,
+                "token": token,
+                "pin": pin,
+            }
+        )
+        data = await self._data(body, timeout=timeout)
+        self._participant_type = ParticipantType.PUBLISHER
+        self._room_id = room_id
+        self._publisher_id = data.get("id")
+        self._private_id = data.get("private_id")
+        self._display_name = display
+        return data
+
+    async def publish(
+        self,
+        player: MediaSource,
+        audiocodec: str | None = None,
+        videocodec: str | None = None,
+        bitrate: int | None = None,
+        record: bool | None = None,
+        filename: str | None = None,
+        descriptions: list[dict[str, str]] | None = None,
+        trickle: bool | None = None,
+        timeout: float | None = None,
+        *,
+        audio: bool = True,
+        video: bool = True,
+        display: str | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Publish media in the room joined; return once the PeerConnection is up.
+
+        Args:
+            player: What to send: a file path or URL, an aiortc ``MediaPlayer``
+                or a track (e.g. ``SyntheticVideoTrack``).
+            audiocodec: The audio codec to prefer.
+            videocodec: The video codec to prefer.
+            bitrate: A bitrate cap for this publisher.
+            record: Record this publisher on the server.
+            filename: The base name of that recording.
+            descriptions: ``[{"mid": ..., "description": ...}]`` for the streams.
+            trickle: Trickle ICE (True) or full gathering (False); None keeps
+                the handle's setting.
+            timeout: Seconds to wait for the answer and for ``webrtcup``.
+            audio: Send the player's audio.
+            video: Send the player's video.
+            display: A new display name.
+            **options: Any other ``publish`` field.
+
+        Returns:
+            The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
+
+        Raises:
+            InvalidStateError: The handle has not joined a room as a publisher.
+        """
+        if self._participant_type is not ParticipantType.PUBLISHER:
+            raise InvalidStateError("join the room as a publisher before publishing")
+        body: JSON = {"request": "publish"}
+        body.update(
+            _without_none(
+                {
+                    "audiocodec": audiocodec,
+                    "videocodec": videocodec,
+                    "bitrate": bitrate,
+                    "record": record,
+                    "filename": filename,
+                    "descriptions": descriptions,
+                    "display": display,
+                }
+            )
+        )
+        body.update(options)
+        self._use_trickle(trickle)
+        try:
+            async with self._negotiation:
+                with _videoroom_errors():
+                    reply = await self.send_offer(
+                        body, source=player, audio=audio, video=video, timeout=timeout
+                    )
+            self._trigger(reply)
+            await self.wait_webrtcup(timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+        self._is_publishing = True
+        if display is not None:
+            self._display_name = display
+        return plugin_data(reply) or {}
+
+    async def configure(
+        self,
+        bitrate: int | None = None,
+        keyframe: bool = False,
+        record: bool | None = None,
+        filename: str | None = None,
+        display: str | None = None,
+        streams: list[JSON] | None = None,
+        descriptions: list[dict[str, str]] | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Change a publisher's or subscriber's settings (``configure``).
+
+        Publishers: ``bitrate``, ``keyframe``, ``record``, ``display``, ``mid``
+        with ``send``, ``descriptions``... Subscribers: ``mid`` with ``send``,
+        ``substream``, ``temporal``, ``restart`` (an ICE restart: Janus's new
+        offer is answered)... Fields left None are not sent.
+
+        Returns:
+            The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
+        """
+        body: JSON = {"request": "configure"}
+        body.update(
+            _without_none(
+                {
+                    "bitrate": bitrate,
+                    "keyframe": keyframe or None,
+                    "record": record,
+                    "filename": filename,
+                    "display": display,
+                    "streams": streams,
+                    "descriptions": descriptions,
+                }
+            )
+        )
+        body.update(options)
+        data = await self._data(body, timeout=timeout)
+        if display is not None:
+            self._display_name = display
+        return data
+
+    async def unpublish(self, timeout: float | None = None) -> JSON:
+        """Stop publishing (and close our PeerConnection); stay in the room."""
+        data = await self._data({"request": "unpublish"}, timeout=timeout)
+        self._is_publishing = False
+        await self._close_peer()
+        return data
+
+    # -- subscriber -----------------------------------------------------------------
+
+    async def subscribe_to_publisher(
+        self,
+        room_id: int,
+        streams: list[JSON],
+        recorder: str | Path | MediaRecorder | None = None,
+        private_id: int | None = None,
+        use_msid: bool = False,
+        autoupdate: bool = True,
+        trickle: bool | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Subscribe to publishers' streams; return once the PeerConnection is up.
+
+        Janus offers the streams in its ``attached`` reply; we answer with
+        ``start``. Received frames are on :meth:`frames`.
+
+        Args:
+            room_id: The room.
+            streams: What to receive: ``[{"feed": publisher_id}]`` for all of a
+                publisher's streams, ``{"feed": id, "mid": "1"}`` for one.
+            recorder: Record what we receive to this file (or ``MediaRecorder``);
+                the file is finished when the PeerConnection closes.
+            private_id: Our publisher handle's ``private_id``, to tie the two.
+            use_msid: Have the SDP's msid name the publisher.
+            autoupdate: Let Janus renegotiate when a subscribed publisher goes away.
+            trickle: Trickle ICE (True) or full gathering (False); None keeps
+                the handle's setting.
+            timeout: Seconds to wait for each step.
+
+        Returns:
+            The ``attached`` data (the ``streams`` of the subscription).
+
+        Raises:
+            InvalidStateError: The handle joined as a publisher.
+            VideoRoomError: E.g. 426 (no such room) or 428 (no such feed).
+        """
+        if self._participant_type is ParticipantType.PUBLISHER:
+            raise InvalidStateError("a publisher handle cannot subscribe; use another handle")
+        body = _without_none(
+            {
+                "request": "join",
+                "ptype": "subscriber",
+                "room": room_id,
+                "streams": streams,
+                "use_msid": use_msid,
+                "autoupdate": autoupdate,
+                "private_id": private_id,
+            }
+        )
+        self._use_trickle(trickle)
+        if recorder is not None and recorder != "":
+            self.peer.record_to(recorder)
+        try:
+            reply = await self._call(body, timeout=timeout)
+            self._participant_type = ParticipantType.SUBSCRIBER
+            self._room_id = room_id
+            self._private_id = private_id
+            if isinstance(reply.get("jsep"), dict):
+                await self.wait_webrtcup(timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+        return plugin_data(reply) or {}
+
+    async def start(self, trickle: bool | None = None, timeout: float | None = None) -> JSON:
+        """Resume the media after :meth:`pause` (``start`` without an SDP).
+
+        Janus's offers are answered with ``start`` by the handle itself.
+
+        Args:
+            trickle: Trickle ICE in later negotiations; None keeps the setting.
+            timeout: Seconds to wait.
+
+        Returns:
+            The plugin's data (``{"videoroom": "event", "started": "ok"}``).
+        """
+        self._use_trickle(trickle)
+        return await self._data({"request": "start"}, timeout=timeout)
+
+    async def pause(self, timeout: float | None = None) -> JSON:
+        """Pause the media of the subscription."""
+        return await self._data({"request": "pause"}, timeout=timeout)
+
+    async def subscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
+        """Add streams to the subscription (Janus's new offer is answered).
+
+        Returns:
+            The ``updated`` data (or ``updating``, when Janus postpones the offer).
+        """
+        return await self._data({"request": "subscribe", "streams": streams}, timeout=timeout)
+
+    async def unsubscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
+        """Remove streams from the subscription (by ``feed``, ``mid`` or ``sub_mid``).
+
+        Returns:
+            The ``updated`` data (or ``updating``).
+        """
+        return await self._data({"request": "unsubscribe", "streams": streams}, timeout=timeout)
+
+    async def update(
+        self,
+        subscribe: list[JSON] | None = None,
+        unsubscribe: list[JSON] | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Add and remove streams in one renegotiation (the ``update`` request)."""
+        body = _without_none(
+            {"request": "update", "subscribe": subscribe, "unsubscribe": unsubscribe}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def switch_publisher(self, streams: list[JSON], timeout: float | None = None) -> JSON:
+        """Feed subscription streams from other publishers without renegotiating.
+
+        Args:
+            streams: ``[{"feed": id, "mid": publisher_mid, "sub_mid": our_mid}]``.
+            timeout: Seconds to wait.
+
+        Returns:
+            The ``switched`` data (``changes`` and the ``streams`` now).
+        """
+        return await self._data({"request": "switch", "streams": streams}, timeout=timeout)
+
+    # -- both -----------------------------------------------------------------------
+
+    async def leave(self, timeout: float | None = None) -> JSON:
+        """Leave the room (publisher) or end the subscription (subscriber).
+
+        Closes the PeerConnection, which finishes a recording.
+
+        Returns:
+            The plugin's data (``leaving: ok`` or ``left: ok``).
+        """
+        data = await self._data({"request": "leave"}, timeout=timeout)
+        self._reset_state()
+        await self._close_peer()
+        return data
+
+    # -- internals ------------------------------------------------------------------
+
+    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        return plugin_data(await self._call(body, timeout=timeout)) or {}
+
+    async def _call(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        """Send a request; answer the offer its reply may carry; return the reply."""
+        with _videoroom_errors():
+            reply = await self.send(body, timeout=timeout)
+        self._trigger(reply)
+        offer = reply.get("jsep")
+        if isinstance(offer, dict) and offer.get("type") == "offer":
+            await self._answer(offer, timeout=timeout)
+        return reply
+
+    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
+        async with self._negotiation:
+            with _videoroom_errors():
+                reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
+        self._trigger(reply)
+        return reply
+
+    async def _answer_later(self, offer: JSON) -> None:
+        try:
+            await self._answer(offer)
+        except Exception:
+            logger.exception("%r could not answer Janus's new offer", self)
+
+    def _use_trickle(self, trickle: bool | None) -> None:
+        if trickle is None:
+            return
+        self.trickle_ice = trickle
+        if self._peer is not None and not self._peer.closed:
+            self._peer.trickle = trickle
+
+    async def _close_peer(self, peer: WebRTCPeer | None = None) -> None:
+        """Close ``peer`` (default: the current one) and forget it if it is current."""
+        target = self._peer if peer is None else peer
+        if target is None:
+            return
+        if self._up_peer is target:
+            self._up_peer = None
+        if self._peer is target:
+            self._peer = None
+        await target.close()
+
+    def _reset_state(self) -> None:
+        self._participant_type = None
+        self._room_id = None
+        self._publisher_id = None
+        self._private_id = None
+        self._display_name = None
+        self._is_publishing = False
+
+    def _trigger(self, message: JSON) -> None:
+        """Call the :meth:`on_event` handlers for this message, if it is an event."""
+        event_type = videoroom_event_type(message)
+        handlers = self._handlers.get(event_type) if event_type is not None else None
+        if not handlers:
+            return
+        data = plugin_data(message) or {}
+        for handler in list(handlers):
+            try:
+                result = handler(data)
+                if inspect.isawaitable(result):
+                    self._spawn(self._await_handler(result))
+            except Exception:
+                logger.exception("a VideoRoom %s handler failed", event_type)
+
+    @staticmethod
+    async def _await_handler(result: Any) -> None:
+        try:
+            await result
+        except Exception:
+            logger.exception("a VideoRoom event handler failed")
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            # Janus's events for a handle come in order: the next hangup is for this peer.
+            self._up_peer = self._peer
+        elif kind == "hangup":
+            peer, self._up_peer = self._up_peer, None
+            if peer is not None:
+                self._spawn(self._close_peer(peer))
+        elif kind == "event":
+            data = plugin_data(message) or {}
+            self._on_room_event(data)
+            self._trigger(message)
+            offer = message.get("jsep")
+            if isinstance(offer, dict) and offer.get("type") == "offer":
+                self._spawn(self._answer_later(offer))
+
+    def _on_room_event(self, data: JSON) -> None:
+        """Follow the room's unsolicited events that end our participation."""
+        if data.get("videoroom") == "destroyed" and data.get("room") == self._room_id:
+            logger.info("room %s was destroyed", self._room_id)
+            self._reset_state()
+        elif data.get("leaving") == "ok" and data.get("reason") == "kicked":
+            logger.info("kicked out of room %s", self._room_id)
+            self._reset_state()
+
+    async def _teardown(self) -> None:
+        self._reset_state()
+        self._up_peer = None
+        await super()._teardown()

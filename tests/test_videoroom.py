@@ -1,0 +1,358 @@
+"""VideoRoom against the real Janus: room admin, publishing, multistream subscribing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from reactivex import operators as ops
+
+from rxjanus import JanusSession, PluginError
+from rxjanus.plugins.videoroom import (
+    JanusVideoRoomPlugin,
+    ParticipantType,
+    VideoRoomError,
+    VideoRoomEventType,
+    videoroom_event_type,
+)
+from rxjanus.testing import (
+    JanusServer,
+    SyntheticVideoTrack,
+    enable_loopback_ice,
+    loopback_rtc_configuration,
+)
+
+from .helpers import Recorder
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NO_SUCH_ROOM = 426
+
+
+@pytest.fixture(autouse=True)
+def loopback_ice() -> None:
+    enable_loopback_ice()
+
+
+def new_plugin() -> JanusVideoRoomPlugin:
+    return JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
+
+
+def random_room() -> int:
+    return random.randint(10_000, 2**52)
+
+
+def room_event(kind: VideoRoomEventType, **fields: Any) -> Any:
+    """A predicate for Recorder.wait_value: a VideoRoom event of ``kind`` with ``fields``."""
+
+    def matches(message: Any) -> bool:
+        if not isinstance(message, dict) or videoroom_event_type(message) is not kind:
+            return False
+        data = message["plugindata"]["data"]
+        return all(data.get(key) == value for key, value in fields.items())
+
+    return matches
+
+
+def frame_size(frame: av.VideoFrame) -> tuple[int, int]:
+    return (frame.width, frame.height)
+
+
+def decoded_video_frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+async def as_admin(janus: JanusServer, body: dict[str, Any]) -> dict[str, Any]:
+    """Send one VideoRoom request on a session of its own, closed at once."""
+    async with JanusSession(base_url=janus.ws_url) as session:
+        admin = JanusVideoRoomPlugin()
+        await admin.attach(session)
+        return await admin.request(body)
+
+
+@pytest.fixture
+async def room(janus: JanusServer) -> AsyncIterator[int]:
+    """A fresh room (secret "s3cret"), destroyed afterwards; no session held meanwhile."""
+    room_id = random_room()
+    create = {"request": "create", "room": room_id, "secret": "s3cret", "publishers": 6}
+    assert (await as_admin(janus, create))["room"] == room_id
+    yield room_id
+    await as_admin(janus, {"request": "destroy", "room": room_id, "secret": "s3cret"})
+
+
+async def test_room_admin_round_trip(url: str, janus: JanusServer) -> None:
+    room_id = random_room()
+    async with JanusSession(base_url=url) as session:
+        plugin = JanusVideoRoomPlugin()
+        await plugin.attach(session)
+        created = await plugin.create_room(room_id, description="before", secret="s", pin="1")
+        assert created == room_id
+        assert await plugin.exists(room_id)
+        [listed] = [r for r in await plugin.list_rooms() if r["room"] == room_id]
+        assert listed["description"] == "before"
+        assert listed["pin_required"] is True
+        assert listed["max_publishers"] == 3
+
+        edited = await plugin.edit(room_id, secret="s", description="after", new_publishers=5)
+        assert edited == {"videoroom": "edited", "room": room_id, "permanent": False}
+        [listed] = [r for r in await plugin.list_rooms() if r["room"] == room_id]
+        assert (listed["description"], listed["max_publishers"]) == ("after", 5)
+        assert await plugin.list_participants(room_id) == []
+
+        acl = await plugin.allowed(room_id, "add", ["token-a"], secret="s")
+        assert acl["allowed"] == ["token-a"]
+
+        with pytest.raises(VideoRoomError) as wrong_secret:
+            await plugin.destroy_room(room_id, secret="wrong")
+        assert wrong_secret.value.code == 433  # unauthorized
+        destroyed = await plugin.destroy_room(room_id, secret="s")
+        assert destroyed["videoroom"] == "destroyed"
+        assert not await plugin.exists(room_id)
+        assert room_id not in [r["room"] for r in await plugin.list_rooms()]
+
+        private = await plugin.create_room(is_private=True)  # the id chosen by Janus
+        assert private not in [r["room"] for r in await plugin.list_rooms()]
+        await plugin.destroy_room(private)
+    assert janus.list_sessions() == []
+
+
+async def test_joining_a_missing_room_raises_plugin_error_426(url: str, janus: JanusServer) -> None:
+    async with JanusSession(base_url=url) as session:
+        plugin = new_plugin()
+        await plugin.attach(session)
+        missing = random_room()
+        with pytest.raises(PluginError) as raised:
+            await plugin.join(missing, "nobody")
+        assert raised.value.code == NO_SUCH_ROOM
+        assert raised.value.plugin == "janus.plugin.videoroom"
+        assert isinstance(raised.value, VideoRoomError)
+        assert raised.value.error_code == NO_SUCH_ROOM  # janus_client's attribute names
+        assert plugin.room_id is None
+        assert plugin.participant_type is None
+        with pytest.raises(PluginError) as subscribing:
+            await plugin.subscribe_to_publisher(missing, [{"feed": 1}])
+        assert subscribing.value.code == NO_SUCH_ROOM
+    assert janus.list_sessions() == []
+
+
+async def test_subscriber_on_another_session_gets_the_publishers_frames(
+    url: str, janus: JanusServer, room: int, tmp_path: Path
+) -> None:
+    source = SyntheticVideoTrack(640, 480, fps=30)
+    output = tmp_path / "subscriber.mp4"
+    loop = asyncio.get_running_loop()
+    async with JanusSession(base_url=url) as pub_session, JanusSession(base_url=url) as sub_session:
+        # The watching side: a participant handle for the room's events...
+        listener = new_plugin()
+        await listener.attach(sub_session)
+        room_events = Recorder(listener.events)
+        joined = await listener.join(room, "watcher")
+        assert joined["publishers"] == []
+
+        publisher = new_plugin()
+        await publisher.attach(pub_session)
+        await publisher.join_as_publisher(room, display="alice")
+        assert publisher.participant_type is ParticipantType.PUBLISHER
+        assert publisher.display_name == "alice"
+        configured = await publisher.publish(source, audio=False)
+        assert configured["configured"] == "ok"
+        assert publisher.is_publishing
+        announced = await room_events.wait_value(room_event(VideoRoomEventType.PUBLISHERS))
+        [feed] = announced["plugindata"]["data"]["publishers"]
+        assert (feed["id"], feed["display"]) == (publisher.publisher_id, "alice")
+        assert [s["type"] for s in feed["streams"]] == ["video"]
+
+        # ...and a subscriber handle on the same (other) session.
+        subscriber = new_plugin()
+        await subscriber.attach(sub_session)
+        sizes = Recorder(subscriber.frames("video").pipe(ops.map(frame_size)))
+        sub_events = Recorder(subscriber.events)
+        started = asyncio.Event()
+        subscriber.on_event(VideoRoomEventType.STARTED, lambda data: started.set())
+        attached = await subscriber.subscribe_to_publisher(
+            room, [{"feed": feed["id"]}], recorder=output, private_id=listener.private_id
+        )
+        assert [(s["feed_id"], s["type"]) for s in attached["streams"]] == [(feed["id"], "video")]
+        assert started.is_set()  # our answer went with "start"
+        assert subscriber.participant_type is ParticipantType.SUBSCRIBER
+
+        # Count frames over a window that starts once the first frame is in.
+        await sizes.wait_for(lambda r: len(r.values) >= 1)
+        start, received0, sent0 = loop.time(), len(sizes.values), source.frames_sent
+        await source.wait_sent(sent0 + 90)  # 3 s at 30 fps
+        elapsed = loop.time() - start
+        received, sent = len(sizes.values) - received0, source.frames_sent - sent0
+        print(
+            f"\n{url.split(':')[0]}: sent {sent} ({sent / elapsed:.1f} fps), "
+            f"received {received} ({received / elapsed:.1f} fps) in {elapsed:.2f} s"
+        )
+        assert received >= 0.85 * sent, (received, sent)
+        assert sizes.values[-1] == (640, 480)
+
+        # The publisher goes: the room says so, and Janus renegotiates the subscription.
+        started.clear()
+        await publisher.unpublish()
+        assert not publisher.is_publishing
+        await room_events.wait_value(
+            room_event(VideoRoomEventType.UNPUBLISHED, unpublished=feed["id"])
+        )
+        await sub_events.wait_value(room_event(VideoRoomEventType.UPDATED))
+        async with asyncio.timeout(10):
+            await started.wait()  # the handle answered the new offer itself
+        await publisher.leave()
+        assert publisher.room_id is None
+        await room_events.wait_value(room_event(VideoRoomEventType.LEAVING, leaving=feed["id"]))
+
+        total = len(sizes.values)
+        left = await subscriber.leave()
+        assert left.get("left") == "ok"
+        assert sizes.completed  # the PeerConnection closed; the recording is finished
+        await listener.leave()
+    assert janus.list_sessions() == []
+    assert decoded_video_frames(output) >= 0.85 * total
+
+
+async def test_subscribe_and_unsubscribe_renegotiate(
+    url: str, janus: JanusServer, room: int
+) -> None:
+    alice_video, bob_video = SyntheticVideoTrack(320, 240), SyntheticVideoTrack(320, 240)
+    async with JanusSession(base_url=url) as pub_session, JanusSession(base_url=url) as sub_session:
+        alice, bob = new_plugin(), new_plugin()
+        for plugin, name, track in ((alice, "alice", alice_video), (bob, "bob", bob_video)):
+            await plugin.attach(pub_session)
+            await plugin.join(room, name)
+            await plugin.publish(track)
+        subscriber = new_plugin()
+        await subscriber.attach(sub_session)
+        frames = Recorder(subscriber.frames("video").pipe(ops.map(frame_size)))
+
+        await subscriber.subscribe_to_publisher(room, [{"feed": alice.publisher_id}])
+        await frames.wait_for(lambda r: len(r.values) >= 10)
+        assert len(subscriber.peer.remote_tracks) == 1
+
+        updated = await subscriber.subscribe([{"feed": bob.publisher_id}])
+        assert updated["videoroom"] == "updated"
+        assert [s["feed_id"] for s in updated["streams"]] == [
+            alice.publisher_id,
+            bob.publisher_id,
+        ]
+        # Both streams flow on the one PeerConnection: frames come at twice the rate.
+        mark, sent = len(frames.values), alice_video.frames_sent
+        await alice_video.wait_sent(sent + 60)
+        both = len(frames.values) - mark
+        assert len(subscriber.peer.remote_tracks) == 2
+        assert both >= 1.5 * 60, both
+
+        updated = await subscriber.unsubscribe([{"feed": alice.publisher_id}])
+        assert [s.get("feed_id") for s in updated["streams"] if s["active"]] == [bob.publisher_id]
+        await alice_video.wait_sent(alice_video.frames_sent + 15)  # let the change settle
+        mark, sent = len(frames.values), bob_video.frames_sent
+        await bob_video.wait_sent(sent + 60)
+        one = len(frames.values) - mark
+        assert 0.8 * 60 <= one <= 1.2 * 60, one
+
+        paused = await subscriber.pause()
+        assert paused["paused"] == "ok"
+        resumed = await subscriber.start()
+        assert resumed["started"] == "ok"
+        await subscriber.leave()
+        for plugin in (alice, bob):
+            await plugin.leave()
+    assert janus.list_sessions() == []
+
+
+async def test_kick_and_moderate(janus: JanusServer, room: int) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        admin, guest = JanusVideoRoomPlugin(), new_plugin()
+        await admin.attach(session)
+        await guest.attach(session)
+        guest_events = Recorder(guest.events)
+        joined = await guest.join(room, "guest")
+        await guest.publish(SyntheticVideoTrack(320, 240))
+        [me] = await admin.list_participants(room)
+        assert (me["id"], me["display"], me["publisher"]) == (joined["id"], "guest", True)
+
+        muted = await admin.moderate_participant(room, joined["id"], "0", True, secret="s3cret")
+        assert muted["videoroom"] == "success"
+        with pytest.raises(VideoRoomError):
+            await admin.kick_participant(room, joined["id"], secret="wrong")
+        await admin.kick_participant(room, joined["id"], secret="s3cret")
+        await guest_events.wait_value(room_event(VideoRoomEventType.LEAVING, reason="kicked"))
+        assert guest.room_id is None
+        assert await admin.list_participants(room) == []
+    assert janus.list_sessions() == []
+
+
+async def run_script(*args: str, timeout: float = 30) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_seed_manual_session_management_joins_room_1234(url: str, janus: JanusServer) -> None:
+    async with JanusSession(base_url=url) as session:
+        watcher = JanusVideoRoomPlugin()
+        await watcher.attach(session)
+        await watcher.create_room(1234, notify_joining=True)
+        try:
+            events = Recorder(watcher.events)
+            await watcher.join(1234, "watcher")
+            code, out, err = await run_script(
+                str(EXAMPLES / "seed" / "manual_session_management.py"), url
+            )
+            assert (code, out) == (0, ""), err  # the seed prints "Error: ..." on failure
+            joining = await events.wait_value(lambda m: "joining" in m["plugindata"]["data"])
+            user = joining["plugindata"]["data"]["joining"]
+            assert user["display"] == "user1"
+            await events.wait_value(room_event(VideoRoomEventType.LEAVING, leaving=user["id"]))
+        finally:
+            await watcher.destroy_room(1234)
+    assert janus.list_sessions() == []
+
+
+async def test_publisher_and_subscriber_examples(janus: JanusServer, tmp_path: Path) -> None:
+    room_id = random_room()
+    output = tmp_path / "feed.mp4"
+    common = ("--room", str(room_id), "--loopback")
+    subscriber = asyncio.create_task(
+        run_script(
+            str(EXAMPLES / "videoroom_subscriber.py"),
+            janus.ws_url,
+            *common,
+            "--output",
+            str(output),
+            "--seconds",
+            "20",
+            "--wait",
+            "20",
+        )
+    )
+    publisher = await run_script(
+        str(EXAMPLES / "videoroom_publisher.py"), janus.ws_url, *common, "--seconds", "3"
+    )
+    sub_code, sub_out, sub_err = await subscriber
+    assert publisher[0] == 0, publisher[2]
+    assert sub_code == 0, sub_err
+    assert "sent 90 video frames" in publisher[1]
+    assert "received" in sub_out
+    assert decoded_video_frames(output) > 30
+    await as_admin(janus, {"request": "destroy", "room": room_id})
+    assert janus.list_sessions() == []
