@@ -146,6 +146,7 @@ class JanusSession:
             self._lost = None
             self._events_ended = False
             self._session_id = session_id
+            self._keepalive_request = msg.keepalive(session_id)
             self.transport.add_session(session_id, self._on_message)
             self._remove_lost_listener = self.transport.on_lost(self._on_transport_lost)
             if self.keepalive_interval:
@@ -196,7 +197,10 @@ class JanusSession:
 
     async def keepalive(self) -> None:
         """Send one keepalive and return once Janus acknowledges it."""
-        await self.request(msg.keepalive(await self._ensure_created()))
+        request = self._keepalive_request
+        if request is None or self._lost is not None or self._session_id is None:
+            request = msg.keepalive(await self._ensure_created())
+        await self.request(request)
 
     async def request(self, request: Request, *, timeout: float | None = None) -> JSON:
         """Send a request on this session's transport.
@@ -270,6 +274,7 @@ class JanusSession:
     # -- internals ----------------------------------------------------------------
 
     _events_ended = False
+    _keepalive_request: Request | None = None
 
     async def _ensure_created(self) -> int:
         if self._lost is not None:
@@ -327,6 +332,7 @@ class JanusSession:
             self._remove_lost_listener()
             self._remove_lost_listener = None
         self._session_id = None
+        self._keepalive_request = None
         self.plugin_handles.clear()
 
     async def _stop_keepalive(self) -> None:

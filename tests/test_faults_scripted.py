@@ -11,6 +11,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection
 
 from rxjanus import JanusPlugin, JanusSession, JanusTimeoutError, TransportClosed
+from rxjanus.protocol import messages
 
 from .scripted import reply, scripted_janus, well_behaved
 
@@ -115,3 +116,23 @@ async def test_connection_loss_fails_every_pending_request_at_once() -> None:
         assert all(isinstance(r, ConnectionError) for r in results)
         assert session.transport.pending_count == 0
         await session.destroy()
+
+
+async def test_a_short_per_call_timeout_fires_before_a_long_one() -> None:
+    async def silent_on_keepalive(request: dict[str, Any], connection: ServerConnection) -> None:
+        if request["janus"] != "keepalive":
+            await well_behaved(request, connection)
+
+    async with scripted_janus(silent_on_keepalive) as url:
+        session = JanusSession(base_url=url, timeout=30, keepalive_interval=None)
+        async with session:
+            assert session.session_id is not None
+            slow = asyncio.ensure_future(session.keepalive())  # waits up to 30 s
+            await asyncio.sleep(0)
+            with pytest.raises(JanusTimeoutError, match=r"within 0\.2 s"):
+                await session.request(messages.keepalive(session.session_id), timeout=0.2)
+            assert not slow.done()
+            slow.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await slow
+            assert session.transport.pending_count == 0

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from ..exceptions import JanusError
 from .errors import error_from_reply
-from .messages import JSON, Request
+from .messages import JSON, Expect, Request
 
 __all__ = [
     "Dropped",
@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 
 W = TypeVar("W")
 T = TypeVar("T")
+
+_EXPECTED = {expect: expect.value for expect in Expect}
+"""The reply kinds of each Expect (reading ``Enum.value`` is slow on the hot path)."""
+
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 ABANDONED_MEMORY = 1024
 """How many timed-out or failed transactions are remembered to drop their late replies."""
@@ -60,7 +65,7 @@ _ROUTABLE = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outgoing:
     """A request ready for the wire.
 
@@ -185,19 +190,19 @@ class JanusProtocol(Generic[W, T]):
             TypeError: The request holds a value JSON cannot encode; nothing is
                 registered then.
         """
-        transaction = self.next_transaction()
-        payload = dict(request.payload)
-        payload["transaction"] = transaction
+        self._counter += 1
+        transaction = f"{self._prefix}{self._counter:x}"
+        payload = {**request.payload, "transaction": transaction}
         if request.authenticated:
             if self._api_secret is not None:
                 payload["apisecret"] = self._api_secret
             if self._token is not None:
                 payload["token"] = self._token
         try:
-            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+            text = _encode(payload)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"cannot encode {request.janus!r} request as JSON: {exc}") from exc
-        self._pending[transaction] = _Pending(waiter, request.expect.value)
+        self._pending[transaction] = _Pending(waiter, _EXPECTED[request.expect])
         return Outgoing(transaction, text, request)
 
     def forget(self, transaction: str) -> W | None:
@@ -264,13 +269,38 @@ class JanusProtocol(Generic[W, T]):
             What the frame did, in order. A frame that is not JSON yields one
             :class:`Dropped`.
         """
-        try:
-            decoded = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            return [self._drop(f"malformed JSON frame: {exc}", text)]
+        decoded = self.decode(text)
+        if type(decoded) is Dropped:
+            return [decoded]
         if isinstance(decoded, list):
             return [self.receive_message(item) for item in decoded]
         return [self.receive_message(decoded)]
+
+    def decode(self, text: str | bytes) -> Any:
+        """Decode one frame; a frame that is not JSON gives a (logged) :class:`Dropped`."""
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            return self._drop(f"malformed JSON frame: {exc}", text)
+
+    def complete_reply(self, message: JSON) -> W | None:
+        """The fast path for a plain reply: pop and return the waiter it completes.
+
+        Only replies that need no further look (not a plugin ``event``, no
+        ``plugindata``, an expected kind) take this path; for anything else it
+        returns None and changes nothing, and :meth:`receive_message` handles it.
+        """
+        transaction = message.get("transaction")
+        if type(transaction) is not str:
+            return None
+        pending = self._pending.get(transaction)
+        if pending is None:
+            return None
+        kind = message.get("janus")
+        if kind == "event" or kind not in pending.expect or "plugindata" in message:
+            return None
+        del self._pending[transaction]
+        return pending.waiter
 
     def receive_messages(self, messages: Iterable[Any]) -> list[Outcome[W, T]]:
         """Handle decoded messages in order."""

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import ssl as ssl_module
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..exceptions import (
@@ -17,7 +18,17 @@ from ..exceptions import (
     ServerUnreachable,
     TransportClosed,
 )
-from ..protocol import JSON, JanusProtocol, Outgoing, Rejected, Request, Resolved, Routed, backoff
+from ..protocol import (
+    JSON,
+    JanusProtocol,
+    Outcome,
+    Outgoing,
+    Rejected,
+    Request,
+    Resolved,
+    Routed,
+    backoff,
+)
 from ..protocol import messages as msg
 
 __all__ = ["EventTarget", "JanusTransport", "redact_url"]
@@ -37,6 +48,27 @@ def redact_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class _Flight:
+    """A request in flight: what the timeout sweep needs to know of it."""
+
+    __slots__ = ("deadline", "outgoing", "seconds", "sending", "task", "waiter")
+
+    def __init__(
+        self,
+        waiter: Waiter,
+        outgoing: Outgoing,
+        seconds: float,
+        deadline: float,
+        task: asyncio.Task[Any] | None,
+    ) -> None:
+        self.waiter = waiter
+        self.outgoing = outgoing
+        self.seconds = seconds
+        self.deadline = deadline
+        self.task = task
+        self.sending = True
 
 
 class JanusTransport(abc.ABC):
@@ -87,6 +119,9 @@ class JanusTransport(abc.ABC):
         self._closed = False
         self._connect_lock = asyncio.Lock()
         self._lost_listeners: list[Callable[[JanusError], None]] = []
+        self._flights: dict[Waiter, _Flight] = {}
+        self._sweep_handle: asyncio.TimerHandle | None = None
+        self._sweep_at: float | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "connected" if self._connected else "new"
@@ -157,6 +192,9 @@ class JanusTransport(abc.ABC):
         if self._closed:
             return
         self._closed = True
+        if self._sweep_handle is not None:
+            self._sweep_handle.cancel()
+            self._sweep_handle = self._sweep_at = None
         was_connected = self._connected
         self._connected = False
         self._fail_pending(TransportClosed(f"transport to {redact_url(self.base_url)} closed"))
@@ -211,21 +249,62 @@ class JanusTransport(abc.ABC):
         if not self._connected:
             await self.connect()
         seconds = self.timeout if timeout is None else timeout
-        waiter: Waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: Waiter = loop.create_future()
         outgoing = self._protocol.send(request, waiter)
+        flight = _Flight(waiter, outgoing, seconds, loop.time() + seconds, asyncio.current_task())
+        self._flights[waiter] = flight
+        if self._sweep_at is None or flight.deadline < self._sweep_at:
+            self._arm_sweep(loop, flight.deadline)
         try:
-            async with asyncio.timeout(seconds):
-                await self._send(outgoing, waiter)
-                return await waiter
-        except JanusTimeoutError:
+            await self._send(outgoing, waiter)
+            flight.sending = False
+            return await waiter
+        except asyncio.CancelledError:
+            # The sweep cancels a send that outlives the timeout: report the timeout.
+            task = flight.task
+            if task is not None and waiter.done() and not waiter.cancelled():
+                error = waiter.exception()
+                if isinstance(error, JanusTimeoutError) and task.uncancel() == 0:
+                    raise error from None
             raise
-        except TimeoutError:
-            raise JanusTimeoutError(f"no reply to {request.janus!r} within {seconds:g} s") from None
         finally:
-            # A timeout or a cancelled caller cancels the waiter: forget its transaction.
+            del self._flights[waiter]
+            # A cancelled caller cancels the waiter: forget its transaction.
             if waiter.cancelled() or not waiter.done():
                 self._protocol.forget(outgoing.transaction)
                 waiter.cancel()
+
+    def _arm_sweep(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._sweep_handle is not None:
+            self._sweep_handle.cancel()
+        self._sweep_at = when
+        self._sweep_handle = loop.call_at(when, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the requests past their deadline; one timer serves every request."""
+        self._sweep_handle = self._sweep_at = None
+        now = loop.time()
+        soonest: float | None = None
+        for flight in list(self._flights.values()):
+            if flight.deadline <= now:
+                self._expire(flight)
+            elif soonest is None or flight.deadline < soonest:
+                soonest = flight.deadline
+        if soonest is not None:
+            self._arm_sweep(loop, soonest)
+
+    def _expire(self, flight: _Flight) -> None:
+        waiter = flight.waiter
+        if waiter.done():
+            return
+        self._protocol.forget(flight.outgoing.transaction)
+        janus = flight.outgoing.request.janus
+        waiter.set_exception(
+            JanusTimeoutError(f"no reply to {janus!r} within {flight.seconds:g} s")
+        )
+        if flight.sending and flight.task is not None:
+            flight.task.cancel()  # still stuck sending: unblock it
 
     async def info(self) -> JSON:
         """Return the server's ``server_info`` reply (version, plugins, transports ...)."""
@@ -277,16 +356,30 @@ class JanusTransport(abc.ABC):
 
     def _receive(self, text: str | bytes) -> None:
         """Handle one frame from the server; never raises."""
-        for outcome in self._protocol.receive_text(text):
-            kind = type(outcome)
-            if kind is Resolved:
-                resolved: Resolved[Waiter] = outcome  # type: ignore[assignment]
-                if not resolved.waiter.done():
-                    resolved.waiter.set_result(resolved.message)
-            elif kind is Rejected:
-                self._reject(outcome)  # type: ignore[arg-type]
-            elif kind is Routed:
-                self._deliver(outcome)  # type: ignore[arg-type]
+        protocol = self._protocol
+        decoded = protocol.decode(text)
+        if type(decoded) is dict:
+            # The common case: a plain reply completing a request, without outcome objects.
+            waiter = protocol.complete_reply(decoded)
+            if waiter is not None:
+                if not waiter.done():
+                    waiter.set_result(decoded)
+                return
+            self._dispatch(protocol.receive_message(decoded))
+        elif type(decoded) is list:
+            for outcome in protocol.receive_messages(decoded):
+                self._dispatch(outcome)
+
+    def _dispatch(self, outcome: Outcome[Waiter, EventTarget]) -> None:
+        kind = type(outcome)
+        if kind is Resolved:
+            resolved: Resolved[Waiter] = outcome  # type: ignore[assignment]
+            if not resolved.waiter.done():
+                resolved.waiter.set_result(resolved.message)
+        elif kind is Rejected:
+            self._reject(outcome)  # type: ignore[arg-type]
+        elif kind is Routed:
+            self._deliver(outcome)  # type: ignore[arg-type]
 
     @staticmethod
     def _reject(outcome: Rejected[Waiter]) -> None:
