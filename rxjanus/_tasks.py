@@ -28,7 +28,17 @@ def spawn(work: Awaitable[Any], *, what: str = "background work") -> asyncio.Fut
 
     Returns:
         The task.
+
+    Raises:
+        RuntimeError: No event loop runs in this thread; the work is dropped.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        if asyncio.iscoroutine(work):
+            work.close()
+        logger.warning("%s skipped: no running event loop (disposed outside asyncio?)", what)
+        raise
     task = asyncio.ensure_future(work)
     _RUNNING.add(task)
 
