@@ -1,9 +1,10 @@
-"""The rxjanus demo: a Janus on loopback, one session over WebSocket and one over HTTP.
+"""The rxjanus demo: a Janus on loopback, sessions over WebSocket and HTTP, and EchoTest media.
 
 Starts its own Janus (``rxjanus.testing.JanusServer``), opens a session on each
 transport, prints the server's info and everything on the session's event
-stream, attaches a plugin handle, and tears it all down, showing through the
-Admin API that nothing is left on the server.
+stream, then sends three seconds of generated video through the EchoTest plugin
+over real WebRTC and counts the frames that come back; it tears it all down,
+showing through the Admin API that nothing is left on the server.
 
 Run: ``bash scripts/demo.sh`` (or ``python examples/demo.py`` once set up).
 """
@@ -13,8 +14,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rxjanus import JanusPlugin, JanusSession
-from rxjanus.testing import JanusServer
+from rxjanus import JanusEchoTestPlugin, JanusPlugin, JanusSession
+from rxjanus.testing import (
+    JanusServer,
+    SyntheticVideoTrack,
+    enable_loopback_ice,
+    loopback_rtc_configuration,
+)
 
 
 async def tour(url: str, server: JanusServer) -> None:
@@ -43,11 +49,36 @@ async def tour(url: str, server: JanusServer) -> None:
     print(f"   after teardown the server lists sessions: {server.list_sessions()}")
 
 
+async def echo(url: str, server: JanusServer, seconds: int = 3) -> None:
+    print(f"\n== EchoTest media over {url}")
+    source = SyntheticVideoTrack(640, 480, fps=30)
+    received = 0
+
+    def count(_: object) -> None:
+        nonlocal received
+        received += 1
+
+    async with JanusSession(base_url=url) as session:
+        plugin = JanusEchoTestPlugin(pc_config=loopback_rtc_configuration())
+        await plugin.attach(session)
+        plugin.frames("video").subscribe(count)
+        await plugin.start(source, audio=False)
+        print("   webrtcup: media flows through Janus and back")
+        await source.wait_sent(seconds * 30)
+        source.stop()
+        sent = source.frames_sent
+        await plugin.close_stream()
+    print(f"   video frames sent: {sent}, received back: {received} ({received / sent:.0%})")
+    print(f"   after teardown the server lists sessions: {server.list_sessions()}")
+
+
 def main() -> None:
-    with JanusServer(loopback_ice=False) as server:
+    enable_loopback_ice()  # a demo/test-only tweak: ICE over 127.0.0.1
+    with JanusServer() as server:
         print(f"started Janus {server.server_name} (log: {server.log_path})")
         asyncio.run(tour(server.ws_url, server))
         asyncio.run(tour(server.http_url, server))
+        asyncio.run(echo(server.ws_url, server))
     print("\nstopped Janus; done")
 
 

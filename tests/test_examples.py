@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,5 +29,28 @@ def test_seed_custom_transport_options_runs(url: str, janus: JanusServer) -> Non
 
 def test_demo_runs_and_leaves_nothing() -> None:
     out = run_example(str(EXAMPLES / "demo.py"))
-    assert out.count("after teardown the server lists sessions: []") == 2
+    assert out.count("after teardown the server lists sessions: []") == 3
     assert "echotest handle" in out
+    line = next(x for x in out.splitlines() if "video frames sent" in x)
+    sent, received = (int(n) for n in re.findall(r"(\d+)(?:,| \()", line)[:2])
+    assert received >= 0.9 * sent
+
+
+def test_seed_plugin_lifecycle_runs(url: str, janus: JanusServer) -> None:
+    run_example(str(EXAMPLES / "seed" / "plugin_lifecycle.py"), url)
+    assert janus.list_sessions() == []
+
+
+def test_textroom_bot_demo_runs(url: str, janus: JanusServer) -> None:
+    out = run_example(str(EXAMPLES / "textroom_bot.py"), url, "--demo")
+    assert "visitor said 'hello', bot answered 'echo: hello'" in out
+    assert "bot whispered back 'echo: just between us'" in out
+    assert janus.list_sessions() == []
+
+
+def test_videocall_peers_run(url: str, janus: JanusServer) -> None:
+    out = run_example(str(EXAMPLES / "videocall_peers.py"), url)
+    counts = [int(n) for n in re.findall(r"-> \w+ (\d+) frames", out)]
+    assert len(counts) == 2
+    assert min(counts) >= 60
+    assert janus.list_sessions() == []
