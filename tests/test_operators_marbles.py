@@ -73,24 +73,16 @@ class FakeHandle:
         self.calls.append("unpublish")
 
 
-def test_keepalive_beats_while_subscribed_and_stops_on_dispose() -> None:
+async def test_keepalive_beats_while_subscribed_and_stops_on_dispose() -> None:
     scheduler = TestScheduler()
     session = FakeSession("s")
     xs = scheduler.create_hot_observable(on_next(250, session))
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        results = scheduler.start(
-            lambda: xs.pipe(keepalive(100, scheduler=scheduler)), disposed=700
-        )
-        # Beats at 350, 450, 550, 650; none after disposal at 700.
-        assert session.keepalives == 4
-        scheduler.advance_by(1000)
-        assert session.keepalives == 4
-        loop.run_until_complete(aio.settle())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    results = scheduler.start(lambda: xs.pipe(keepalive(100, scheduler=scheduler)), disposed=700)
+    # Beats at 350, 450, 550, 650; none after disposal at 700.
+    assert session.keepalives == 4
+    scheduler.advance_by(1000)
+    assert session.keepalives == 4
+    await aio.settle()
     assert results.messages == [on_next(250, session)]
     assert xs.subscriptions == [subscribe(200, 700)]
 
