@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -53,4 +54,20 @@ def test_videocall_peers_run(url: str, janus: JanusServer) -> None:
     counts = [int(n) for n in re.findall(r"-> \w+ (\d+) frames", out)]
     assert len(counts) == 2
     assert min(counts) >= 60
+    assert janus.list_sessions() == []
+
+
+def test_seed_basic_session_usage_echoes_a_file(url: str, janus: JanusServer) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "seed" / "basic_session_usage.py"), url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "SEED_SECONDS": "3"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stdout
+    frames = int(re.search(r"output.mp4: (\d+) video frames", done.stdout).group(1))  # type: ignore[union-attr]
+    assert frames >= 60
     assert janus.list_sessions() == []

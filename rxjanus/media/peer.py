@@ -44,8 +44,9 @@ class WebRTCPeer:
     latest frame wins for a slow observer.
 
     Args:
-        configuration: The aiortc ``RTCConfiguration`` (ICE servers). None uses
-            aiortc's default.
+        configuration: The aiortc ``RTCConfiguration`` (ICE servers). None means
+            no STUN or TURN server: host candidates only, and nothing is sent to a
+            third party unless you configure it.
         trickle: Send our candidates in ``trickle`` requests after the SDP
             (True) or inside the SDP with ``"trickle": false`` (full gathering).
     """
@@ -53,6 +54,9 @@ class WebRTCPeer:
     def __init__(
         self, configuration: RTCConfiguration | None = None, *, trickle: bool = True
     ) -> None:
+        if configuration is None:
+            # No public STUN server unless asked for (aiortc's own default is Google's).
+            configuration = RTCConfiguration(iceServers=[])
         self.pc = RTCPeerConnection(configuration)
         self.trickle = trickle
         self.remote_tracks: list[MediaStreamTrack] = []

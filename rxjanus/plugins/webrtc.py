@@ -24,7 +24,7 @@ class WebRTCPlugin(JanusPlugin):
 
     Args:
         pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection (its
-            ICE servers). None uses aiortc's default.
+            ICE servers). None: no STUN/TURN server (aiortc alone would use Google's).
         trickle: Trickle our ICE candidates after the SDP (default) or put them
             all in the SDP (full gathering).
         plugin_id: The plugin's package name, if the class does not set one.
