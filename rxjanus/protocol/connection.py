@@ -20,7 +20,7 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ..exceptions import JanusError
@@ -76,8 +76,8 @@ class Outgoing:
     """
 
     transaction: str
-    text: str
-    request: Request
+    text: str = field(repr=False)  # holds the credentials
+    request: Request = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import string
 import struct
 import subprocess
@@ -167,6 +168,8 @@ class _Ports:
     ws: int
     admin_http: int
     admin_ws: int
+    https: int | None = None
+    wss: int | None = None
 
 
 class _Running:
@@ -206,11 +209,15 @@ def _cleanup(running: _Running | None, tmpdir: Path | None) -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _pick_ports() -> _Ports:
-    """Pick four distinct free loopback TCP ports by binding to port 0."""
+def _pick_ports(tls: bool = False) -> _Ports:
+    """Pick distinct free loopback TCP ports by binding to port 0.
+
+    Four (HTTP, WebSocket, Admin HTTP, Admin WebSocket), and two more for
+    HTTPS and secure WebSocket with ``tls``.
+    """
     socks: list[socket.socket] = []
     try:
-        for _ in range(4):
+        for _ in range(6 if tls else 4):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             socks.append(s)
             s.bind((_HOST, 0))
@@ -219,6 +226,14 @@ def _pick_ports() -> _Ports:
         for s in socks:
             s.close()
     return _Ports(*ports)
+
+
+def _probe_ssl_context() -> ssl.SSLContext:
+    """A TLS context for readiness probes: the probe checks the server name, not the cert."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _jcfg_string(value: str) -> str:
@@ -259,13 +274,23 @@ def _read_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _http_json(url: str, body: Mapping[str, Any] | None, timeout: float) -> dict[str, Any]:
+def _http_json(
+    url: str,
+    body: Mapping[str, Any] | None,
+    timeout: float,
+    context: ssl.SSLContext | None = None,
+) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
     if data is not None:
         request.add_header("Content-Type", "application/json")
+    opener = _OPENER
+    if context is not None:
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             raw: bytes = response.read()
     except urllib.error.HTTPError as exc:
         # Janus puts a JSON error in the body of some non-2xx replies.
@@ -290,15 +315,20 @@ def _recv_exact(sock: socket.socket, buf: bytearray, n: int) -> bytes:
     return out
 
 
-def _ws_info(port: int, subprotocol: str, timeout: float) -> dict[str, Any]:
-    """Send ``info`` over a minimal WebSocket client and return the reply."""
+def _ws_info(
+    port: int, subprotocol: str, timeout: float, context: ssl.SSLContext | None = None
+) -> dict[str, Any]:
+    """Send ``info`` over a minimal WebSocket client (over TLS with ``context``)."""
     key = base64.b64encode(os.urandom(16)).decode()
     handshake = (
         f"GET / HTTP/1.1\r\nHost: {_HOST}:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         f"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
     ).encode()
-    with socket.create_connection((_HOST, port), timeout=timeout) as sock:
+    with contextlib.ExitStack() as stack:
+        sock = stack.enter_context(socket.create_connection((_HOST, port), timeout=timeout))
+        if context is not None:
+            sock = stack.enter_context(context.wrap_socket(sock, server_hostname=_HOST))
         sock.sendall(handshake)
         buf = bytearray()
         while b"\r\n\r\n" not in buf:
@@ -388,6 +418,10 @@ class JanusServer:
             fresh temp dir, removed by :meth:`stop`. A given dir is kept.
         debug_level: Janus log verbosity, 0-7.
         start_timeout: Seconds to wait for readiness at each start attempt.
+        tls_cert: A PEM certificate (chain) for 127.0.0.1. With ``tls_key``, Janus
+            also serves its API over HTTPS and secure WebSocket, on the ports of
+            :attr:`https_url` and :attr:`wss_url` (the Admin API stays plain).
+        tls_key: The unencrypted PEM private key of ``tls_cert``.
     """
 
     def __init__(
@@ -404,7 +438,11 @@ class JanusServer:
         workdir: Path | None = None,
         debug_level: int = 4,
         start_timeout: float = 10.0,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
         if token_auth_secret is not None and not token_auth:
             raise ValueError("token_auth_secret needs token_auth=True")
         if not 0 <= debug_level <= 7:
@@ -420,6 +458,8 @@ class JanusServer:
         self._given_workdir = workdir
         self._debug_level = debug_level
         self._start_timeout = start_timeout
+        self._tls_cert = None if tls_cert is None else Path(tls_cert).resolve()
+        self._tls_key = None if tls_key is None else Path(tls_key).resolve()
         self._server_name = f"rxjanus-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self._workdir: Path | None = None
         self._tmpdir: Path | None = None
@@ -534,7 +574,7 @@ class JanusServer:
     def _start_once(self, binary: str, attempt: int) -> None:
         assert self._workdir is not None
         workdir = self._workdir
-        ports = _pick_ports()
+        ports = _pick_ports(tls=True) if self.tls else _pick_ports()
         conf_dir = workdir / "conf"
         if conf_dir.exists():
             shutil.rmtree(conf_dir)
@@ -622,7 +662,28 @@ class JanusServer:
             auth += "\ttoken_auth = true\n"
             if self._token_auth_secret is not None:
                 auth += f'\ttoken_auth_secret = "{_jcfg_string(self._token_auth_secret)}"\n'
+        tls: dict[str, str] = {
+            "https_enabled": "false",
+            "https_settings": "",
+            "wss_enabled": "false",
+            "wss_settings": "",
+            "certificate_settings": "",
+        }
+        if self._tls_cert is not None and self._tls_key is not None:
+            assert ports.https is not None
+            assert ports.wss is not None
+            tls = {
+                "https_enabled": "true",
+                "https_settings": f'\tsecure_port = {ports.https}\n\tsecure_ip = "{_HOST}"\n',
+                "wss_enabled": "true",
+                "wss_settings": f'\twss_port = {ports.wss}\n\twss_ip = "{_HOST}"\n',
+                "certificate_settings": (
+                    f'\tcert_pem = "{_jcfg_string(str(self._tls_cert))}"\n'
+                    f'\tcert_key = "{_jcfg_string(str(self._tls_key))}"\n'
+                ),
+            }
         values: dict[str, str] = {
+            **tls,
             "conf_dir": _jcfg_string(str(conf_dir)),
             "folder_settings": folders,
             "debug_level": str(self._debug_level),
@@ -667,6 +728,12 @@ class JanusServer:
             ),
             "admin_ws": lambda: _ws_info(ports.admin_ws, "janus-admin-protocol", _PROBE_TIMEOUT),
         }
+        if ports.https is not None and ports.wss is not None:
+            https, wss, context = ports.https, ports.wss, _probe_ssl_context()
+            probes["https"] = lambda: _http_json(
+                f"https://{_HOST}:{https}/janus/info", None, _PROBE_TIMEOUT, context
+            )
+            probes["wss"] = lambda: _ws_info(wss, "janus-protocol", _PROBE_TIMEOUT, context)
         if self._unix_path is not None and self._unix_admin_path is not None:
             unix_path = str(self._unix_path)
             unix_admin_path = str(self._unix_admin_path)
@@ -763,6 +830,27 @@ class JanusServer:
         return f"http://{_HOST}:{self._need_ports().http}/janus"
 
     @property
+    def tls(self) -> bool:
+        """Whether the server was given ``tls_cert`` and ``tls_key``."""
+        return self._tls_cert is not None
+
+    @property
+    def wss_url(self) -> str:
+        """Janus API over secure WebSocket (needs ``tls_cert`` and ``tls_key``)."""
+        port = self._need_ports().wss
+        if port is None:
+            raise RuntimeError("JanusServer was started without tls_cert and tls_key")
+        return f"wss://{_HOST}:{port}"
+
+    @property
+    def https_url(self) -> str:
+        """Janus API over HTTPS (needs ``tls_cert`` and ``tls_key``)."""
+        port = self._need_ports().https
+        if port is None:
+            raise RuntimeError("JanusServer was started without tls_cert and tls_key")
+        return f"https://{_HOST}:{port}/janus"
+
+    @property
     def admin_http_url(self) -> str:
         """Admin API over HTTP."""
         return f"http://{_HOST}:{self._need_ports().admin_http}/admin"
@@ -840,14 +928,16 @@ class JanusServer:
         """Return the endpoints and secrets of this instance, JSON-ready.
 
         Returns:
-            A dict with ``ws_url``, ``http_url``, ``admin_http_url``,
-            ``admin_ws_url``, ``unix_path``, ``unix_admin_path``,
-            ``server_name``, ``admin_secret``, ``api_secret``, ``log_path``,
-            ``workdir`` and ``pid``.
+            A dict with ``ws_url``, ``http_url``, ``wss_url`` and ``https_url``
+            (None without TLS), ``admin_http_url``, ``admin_ws_url``,
+            ``unix_path``, ``unix_admin_path``, ``server_name``,
+            ``admin_secret``, ``api_secret``, ``log_path``, ``workdir`` and ``pid``.
         """
         return {
             "ws_url": self.ws_url,
             "http_url": self.http_url,
+            "wss_url": self.wss_url if self.tls else None,
+            "https_url": self.https_url if self.tls else None,
             "admin_http_url": self.admin_http_url,
             "admin_ws_url": self.admin_ws_url,
             "unix_path": None if self.unix_path is None else str(self.unix_path),
@@ -972,8 +1062,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--janus-binary", default="/usr/bin/janus")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--debug-level", type=int, default=4)
+    parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate for 127.0.0.1")
+    parser.add_argument("--tls-key", type=Path, default=None, help="its unencrypted PEM key")
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1008,6 +1103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         janus_binary=args.janus_binary,
         workdir=args.workdir,
         debug_level=args.debug_level,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     try:
         try:
