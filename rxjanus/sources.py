@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
@@ -25,6 +25,7 @@ def async_resource(
     release: Callable[[R], Awaitable[None]],
     *,
     ended: Callable[[R], Observable[Any]] | None = None,
+    stands_on: Callable[[R], Sequence[object]] | None = None,
 ) -> Observable[R]:
     """A cold observable that acquires a resource per subscription and releases it on disposal.
 
@@ -39,6 +40,10 @@ def async_resource(
         release: Ends it (e.g. destroys the session).
         ended: The resource's own end: its errors and completion are passed on
             (e.g. a session's ``events``, which error with ``SessionLost``).
+        stands_on: The objects this resource belongs to (default: itself). A
+            release waits for the releases of resources acquired later on the
+            same objects, so teardown runs inner-first: unpublish and leave
+            before detach, detach before destroying the session.
 
     Returns:
         The observable.
@@ -50,6 +55,7 @@ def async_resource(
         disposed = False
         acquired: list[R] = []
         watch: list[abc.DisposableBase] = []
+        entry = _Entry()
 
         async def run() -> None:
             try:
@@ -59,8 +65,10 @@ def async_resource(
                     observer.on_error(exc)
                 return
             acquired.append(resource)
+            entry.owners = tuple(stands_on(resource)) if stands_on else (resource,)
+            _enter(entry)
             if disposed:
-                spawn(release(resource), what="releasing a resource")
+                _release_in_order(entry, lambda: release(resource))
                 return
             observer.on_next(resource)
             if ended is not None and not disposed:
@@ -81,12 +89,57 @@ def async_resource(
             for subscription in watch:
                 subscription.dispose()
             if acquired:
-                spawn(release(acquired[0]), what="releasing a resource")
+                resource = acquired[0]
+                _release_in_order(entry, lambda: release(resource))
             # Otherwise run() is still acquiring and releases what it gets, or it failed.
 
         return Disposable(dispose)
 
     return Observable(subscribe)
+
+
+class _Entry:
+    """One acquired resource in the release order of the objects it stands on."""
+
+    __slots__ = ("owners", "task")
+
+    def __init__(self) -> None:
+        self.owners: tuple[object, ...] = ()
+        self.task: asyncio.Future[Any] | None = None
+
+
+_ORDER: dict[int, list[_Entry]] = {}
+"""For each owner object (by id, while it has entries): its entries, in acquisition order."""
+
+
+def _enter(entry: _Entry) -> None:
+    for owner in entry.owners:
+        _ORDER.setdefault(id(owner), []).append(entry)
+
+
+def _release_in_order(entry: _Entry, release: Callable[[], Awaitable[None]]) -> None:
+    """Release after what was acquired later on the same owners has been released."""
+
+    async def run() -> None:
+        later: list[asyncio.Future[Any]] = []
+        for owner in entry.owners:
+            stack = _ORDER.get(id(owner), [])
+            if entry in stack:
+                position = stack.index(entry)
+                later.extend(e.task for e in stack[position + 1 :] if e.task is not None)
+        try:
+            if later:
+                await asyncio.gather(*later, return_exceptions=True)
+            await release()
+        finally:
+            for owner in entry.owners:
+                entries = _ORDER.get(id(owner))
+                if entries is not None and entry in entries:
+                    entries.remove(entry)
+                    if not entries:
+                        del _ORDER[id(owner)]
+
+    entry.task = spawn(run(), what="releasing a resource")
 
 
 def session(base_url: str = "", **options: Any) -> Observable[JanusSession]:

@@ -11,6 +11,7 @@ from typing import Any
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from reactivex import Observable, abc
+from reactivex.subject import AsyncSubject
 
 __all__ = ["ObservableTrack"]
 
@@ -43,12 +44,18 @@ class ObservableTrack(MediaStreamTrack):
         self._ended = False
         self._start: float | None = None
         self._samples = 0
+        self._outcome: AsyncSubject[None] = AsyncSubject()
+
+    @property
+    def outcome(self) -> Observable[None]:
+        """Completes when the frame source completes; errors with the source's error."""
+        return self._outcome
 
     async def recv(self) -> Any:
         """Return the next frame, restamped."""
         if self._subscription is None and not self._ended:
             self._subscription = self._source.subscribe(
-                self._on_frame, lambda _: self._finish(), self._finish
+                self._on_frame, self._on_error, self._on_completed
             )
         while not self._buffer:
             if self._ended or self.readyState != "live":
@@ -67,6 +74,14 @@ class ObservableTrack(MediaStreamTrack):
             self.dropped += 1
         self._buffer.append(frame)
         self._woken.set()
+
+    def _on_error(self, error: Exception) -> None:
+        self._finish()
+        self._outcome.on_error(error)
+
+    def _on_completed(self) -> None:
+        self._finish()
+        self._outcome.on_completed()
 
     def _finish(self) -> None:
         self._ended = True

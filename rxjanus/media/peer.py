@@ -247,7 +247,8 @@ class WebRTCPeer:
         if self._recorder is not None and self._recorder_started:
             with contextlib.suppress(Exception):
                 await self._recorder.stop()
-        await self.pc.close()
+        # Shielded: a cancelled teardown must not break aiortc's shared close.
+        await asyncio.shield(self.pc.close())
         for pump in self._pumps:
             pump.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)

@@ -16,15 +16,19 @@ exactly what it created, inner first: PeerConnection, handle, session.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reactivex import Observable, abc
 
 from ..janus_session import JanusSession
 from ..media import MediaKind, MediaSource
 from ..plugins.base import JanusPlugin
+from ..plugins.videoroom import JanusVideoRoomPlugin
 from ..plugins.webrtc import WebRTCPlugin
 from ..protocol import JSON
+
+if TYPE_CHECKING:
+    from aiortc import RTCConfiguration
 
 __all__ = [
     "attach",
@@ -34,7 +38,9 @@ __all__ = [
     "keepalive",
     "publish",
     "retry_with_backoff",
+    "share_latest",
     "share_resettable",
+    "watch",
 ]
 
 T = TypeVar("T")
@@ -240,3 +246,72 @@ def publish(
     from ._publish import publish_
 
     return publish_(source, **options)
+
+
+def watch(
+    room_id: int,
+    feed_id: int,
+    *,
+    streams: list[JSON] | None = None,
+    pc_config: RTCConfiguration | None = None,
+    trickle: bool = True,
+    plugin: type[JanusVideoRoomPlugin] = JanusVideoRoomPlugin,
+    **options: Any,
+) -> Callable[[Observable[JanusSession]], Observable[JanusVideoRoomPlugin]]:
+    """Subscribe to a VideoRoom feed on a new handle of each session; disposal leaves it.
+
+    .. code::
+
+        session:  --s-----------------------
+        watch:    ------h-------------------   (h: subscriber handle on feed_id, media up)
+        dispose:                  ^            leave (closes the PeerConnection), then detach
+
+    The stream errors with the session's ``SessionLost`` or the plugin's
+    ``VideoRoomError`` (e.g. 428: no such feed), and completes when Janus
+    detaches the handle.
+
+    Args:
+        room_id: The room.
+        feed_id: The publisher to receive (all of its streams).
+        streams: Instead, exactly which streams (``[{"feed": id, "mid": "0"}]``).
+        pc_config: The handle's ``RTCConfiguration``.
+        trickle: Trickle ICE.
+        plugin: The handle class (a subclass, or a stand-in in tests).
+        **options: Passed to ``subscribe_to_publisher`` (``use_msid``, ``private_id`` ...).
+
+    Returns:
+        An operator from sessions to subscribed handles.
+    """
+    from ._watch import watch_
+
+    return watch_(
+        room_id,
+        feed_id,
+        streams=streams,
+        pc_config=pc_config,
+        trickle=trickle,
+        plugin=plugin,
+        **options,
+    )
+
+
+def share_latest() -> Callable[[Observable[T]], Observable[T]]:
+    """Share one subscription, give late observers the latest value, start over after the end.
+
+    .. code::
+
+        source:    --a-----b-----|       (subscribed once for A and B)
+        A:         --a-----b-----|
+        B (late):      a---b-----|       (gets the latest at once)
+        C (after):               --a'--b'--   (a new subscription; never the dead a)
+
+    For resources shared by several consumers, e.g. one session for many handles
+    or web requests. The latest value is forgotten when the source ends or the
+    last observer leaves.
+
+    Returns:
+        The operator.
+    """
+    from ._share_latest import share_latest_
+
+    return share_latest_()

@@ -41,6 +41,11 @@ def attach_(
         async def release(handle: JanusPlugin) -> None:
             await handle.detach()
 
-        return async_resource(acquire, release, ended=lambda handle: handle.events)
+        return async_resource(
+            acquire,
+            release,
+            ended=lambda handle: handle.events,
+            stands_on=lambda handle: (session, handle),
+        )
 
     return ops.flat_map(make)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
 
-from ..media import MediaSource
+from ..media import MediaSource, ObservableTrack
 from ..plugins.webrtc import WebRTCPlugin
 from ..sources import async_resource
 
@@ -16,12 +17,16 @@ def publish_(
 ) -> Callable[[Observable[WebRTCPlugin]], Observable[Any]]:
     def make(handle: Any) -> Observable[Any]:
         echo = not hasattr(handle, "publish") and hasattr(handle, "start")
+        # An observable of frames is published through a track of our own, whose
+        # source error then errors this stream.
+        track = ObservableTrack(source) if isinstance(source, Observable) else None
+        sent = track if track is not None else source
 
         async def acquire() -> Any:
             if echo:
-                await handle.start(source, **options)
+                await handle.start(sent, **options)
             else:
-                await handle.publish(source, **options)
+                await handle.publish(sent, **options)
             return handle
 
         async def release(published: Any) -> None:
@@ -30,6 +35,9 @@ def publish_(
             elif published.attached:
                 await published.unpublish()
 
-        return async_resource(acquire, release)
+        def ended(_: Any) -> Observable[Any]:
+            return track.outcome.pipe(ops.ignore_elements()) if track else reactivex.never()
+
+        return async_resource(acquire, release, ended=ended)
 
     return ops.flat_map(make)
