@@ -2,7 +2,7 @@
 
 import logging
 
-from . import aio, operators
+from . import aio, auth, operators
 from .exceptions import (
     HandleNotFound,
     JanusApiError,
@@ -39,6 +39,7 @@ from .sources import async_resource, session
 from .transports import (
     JanusTransport,
     JanusTransportHTTP,
+    JanusTransportUnix,
     JanusTransportWebsocket,
     create_transport,
     register_transport,
@@ -57,6 +58,7 @@ __all__ = [
     "JanusTimeoutError",
     "JanusTransport",
     "JanusTransportHTTP",
+    "JanusTransportUnix",
     "JanusTransportWebsocket",
     "JanusVideoCallPlugin",
     "JanusVideoRoomPlugin",
@@ -78,6 +80,7 @@ __all__ = [
     "WebRTCPlugin",
     "aio",
     "async_resource",
+    "auth",
     "create_transport",
     "operators",
     "register_transport",

@@ -35,9 +35,9 @@ fits, the exception is also that built-in, so ``except TimeoutError`` and
     ├── PluginError(code, reason, plugin)     ``error_code`` inside ``plugindata``
     ├── JanusTimeoutError                     also a built-in ``TimeoutError``
     ├── JanusConnectionError                  also a built-in ``ConnectionError``
-    │   ├── ServerUnreachable                 connecting failed after every retry
+    │   ├── ServerUnreachable                 (re)connecting failed after every retry
     │   └── TransportClosed                   the transport went away mid-flight
-    ├── SessionLost                           the server no longer has the session
+    ├── SessionLost                           the session is over: make a new one
     ├── ProtocolError                         a frame that breaks the Janus protocol
     └── InvalidStateError                     a call that the object's state forbids
 """
@@ -297,19 +297,36 @@ class JanusConnectionError(JanusError, ConnectionError):
 
 
 class ServerUnreachable(JanusConnectionError):
-    """Connecting to the server failed after every retry."""
+    """Connecting to the server failed after every retry.
+
+    Also the cause of a :class:`SessionLost` when reconnecting after a drop
+    failed, and what requests waiting for that reconnection raise.
+    """
 
 
 class TransportClosed(JanusConnectionError):
-    """The transport closed while requests were in flight or before one was sent."""
+    """The transport closed while requests were in flight or before one was sent.
+
+    When the link drops and the transport reconnects, the requests then in
+    flight that are not idempotent fail with it (they may or may not have
+    reached Janus); the session itself may well survive the drop.
+    """
 
 
 class SessionLost(JanusError):
     """The session ended without being destroyed by us.
 
-    The server timed it out, the transport carrying it was lost, or it was
-    destroyed elsewhere. Its streams end with this error and its awaitables
-    raise it.
+    The server timed it out, the transport carrying it was lost and could not
+    be reconnected (``__cause__``: ``ServerUnreachable`` or ``TransportClosed``),
+    the server no longer knew it when reclaimed after a reconnect
+    (``__cause__``: ``SessionNotFound``, 458), or it was destroyed elsewhere.
+    Its streams and those of its handles end with this error and its
+    awaitables raise it.
+
+    Deliberately not a ``ConnectionError``: those mean a request failed on the
+    way and the session may well carry on (it reconnects on its own);
+    ``SessionLost`` means the session is over, whatever the cause, and only a
+    new session helps (e.g. ``retry_with_backoff`` around ``rxjanus.session``).
     """
 
 

@@ -18,12 +18,15 @@ from .exceptions import (
     JanusError,
     PluginAttachFail,
     ProtocolError,
+    ServerUnreachable,
     SessionLost,
     SessionNotFound,
+    TransportClosed,
 )
 from .protocol import JSON, Expect, Request
 from .protocol import messages as msg
 from .transports import JanusTransport, create_transport
+from .transports.base import ConnectionEvent, ConnectionState
 
 if TYPE_CHECKING:
     from .plugins.base import JanusPlugin
@@ -40,11 +43,25 @@ class JanusSession:
     every plugin handle still attached and destroys the session (and closes the
     transport, if the session made it).
 
+    If the connection drops, the transport reconnects and claims the session
+    again: handles, their peer connections and every event stream carry on, and
+    :attr:`events` reports ``reconnecting`` then ``reconnected``. If the server
+    forgot the session meanwhile (458: its ``reclaim_session_timeout`` is 0 or
+    passed) or reconnecting fails after the retries, the session is lost: its
+    streams and those of its handles error with
+    :class:`~rxjanus.exceptions.SessionLost`, and its awaitables raise it.
+
     Args:
-        base_url: The server URL: ``ws://``, ``wss://``, ``http://`` or ``https://``.
+        base_url: The server URL: ``ws://``, ``wss://``, ``http://``, ``https://``
+            or ``unix:///path/to/janus.sock``.
         timeout: Seconds each request may take before ``TimeoutError``.
-        max_retries: Extra connection attempts when the server cannot be reached.
+        max_retries: Extra connection attempts when the server cannot be reached,
+            when connecting and when reconnecting.
         retry_delay: Seconds before the first retry; doubles with each retry.
+        reconnect: Reconnect and reclaim the session when the connection drops
+            (the default). If False the first drop loses the session. On a shared
+            ``transport`` this is the session's own choice: the transport's
+            ``reconnect`` says whether the link is reopened for the others.
         keepalive_interval: Seconds between the keepalives sent in the background
             once the session is created; None or 0 sends none.
         api_secret: The server's ``api_secret``, if it has one.
@@ -62,6 +79,7 @@ class JanusSession:
         timeout: float = 30.0,
         max_retries: int = 3,
         retry_delay: float = 1.0,
+        reconnect: bool = True,
         keepalive_interval: float | None = 30.0,
         api_secret: str | None = None,
         token: str | None = None,
@@ -74,6 +92,7 @@ class JanusSession:
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_delay": retry_delay,
+            "reconnect": reconnect,
             "api_secret": api_secret,
             "token": token,
             "ssl": ssl,
@@ -88,6 +107,7 @@ class JanusSession:
             self._owns_transport = False
         self.transport = transport
         self.timeout = timeout
+        self.reconnect = reconnect
         self.keepalive_interval = keepalive_interval
         self.plugin_handles: dict[int, JanusPlugin] = {}
         self._session_id: int | None = None
@@ -95,7 +115,8 @@ class JanusSession:
         self._events: Subject[JSON] = Subject()
         self._lock = asyncio.Lock()
         self._keepalive_task: asyncio.Task[None] | None = None
-        self._remove_lost_listener: Callable[[], None] | None = None
+        self._remove_listener: Callable[[], None] | None = None
+        self._destroying = False
 
     def __repr__(self) -> str:
         state = f"id={self._session_id}" if self._session_id is not None else "not created"
@@ -115,7 +136,21 @@ class JanusSession:
 
     @property
     def events(self) -> Observable[JSON]:
-        """Session-level events: Janus's ``timeout``, and ``transport_lost``.
+        """Session-level events, as dicts with a ``janus`` kind.
+
+        From Janus: ``timeout`` (the server timed the session out; the stream
+        then errors with ``SessionLost``). Made by rxjanus, with ``session_id``:
+
+        * ``reconnecting`` (with ``reason``): the connection dropped; the
+          transport is reconnecting. Requests made now wait for it, within
+          their timeout; events Janus sends before the session is claimed
+          again are lost.
+        * ``reconnected``: the session was claimed on a new connection; its
+          handles and media carry on.
+        * ``transport_lost`` (with ``reason``): the session ends with its
+          connection (reconnecting failed, the server no longer knew the
+          session, or ``reconnect`` is False); the stream then errors with
+          ``SessionLost``.
 
         Events of plugin handles go to each plugin's own ``events``; those that
         arrive for a handle already detached are dropped. The stream
@@ -148,7 +183,7 @@ class JanusSession:
             self._session_id = session_id
             self._keepalive_request = msg.keepalive(session_id)
             self.transport.add_session(session_id, self._on_message)
-            self._remove_lost_listener = self.transport.on_lost(self._on_transport_lost)
+            self._remove_listener = self.transport.add_listener(self._on_connection)
             if self.keepalive_interval:
                 self._keepalive_task = asyncio.create_task(
                     self._keepalive_loop(self.keepalive_interval),
@@ -165,14 +200,20 @@ class JanusSession:
         async with self._lock:
             session_id = self._session_id
             if session_id is not None:
-                for plugin in list(self.plugin_handles.values()):
-                    await plugin.destroy()
-                await self._stop_keepalive()
-                if self._lost is None and self.transport.connected:
-                    try:
-                        await self.transport.request(msg.destroy(session_id), timeout=self.timeout)
-                    except (SessionNotFound, JanusError, TimeoutError) as exc:
-                        logger.debug("destroying session %d: %s", session_id, exc)
+                self._destroying = True
+                try:
+                    for plugin in list(self.plugin_handles.values()):
+                        await plugin.destroy()
+                    await self._stop_keepalive()
+                    transport = self.transport
+                    # While reconnecting, the destroy waits (within the timeout) for the claim.
+                    if self._lost is None and (transport.connected or transport.reconnecting):
+                        try:
+                            await transport.request(msg.destroy(session_id), timeout=self.timeout)
+                        except (JanusError, TimeoutError) as exc:
+                            logger.debug("destroying session %d: %s", session_id, exc)
+                finally:
+                    self._destroying = False
                 self._forget()
                 if not self._events_ended:
                     self._events_ended = True
@@ -213,7 +254,15 @@ class JanusSession:
             The reply that completes the request.
 
         Raises:
-            SessionLost: The session ended on the server or with its transport.
+            SessionLost: The session ended on the server or with its transport,
+                before the request or while it waited for a reconnection.
+            TransportClosed: The connection dropped while the request was in
+                flight and it is not one that is sent again (see
+                :mod:`rxjanus.transports.base`); the session may well survive.
+                Also when the session is lost by that very drop (``reconnect``
+                False): the request's own fate is what is unknown.
+            TimeoutError: No reply in time (also: the reconnection it waited for
+                did not come in time).
         """
         if self._lost is not None:
             raise self._lost
@@ -222,8 +271,16 @@ class JanusSession:
                 request, timeout=self.timeout if timeout is None else timeout
             )
         except SessionNotFound as exc:
+            if self._lost is not None:
+                raise self._lost  # noqa: B904 - keeps the cause it was lost with
             if request.session_id is not None and request.session_id == self._session_id:
                 self._lose(SessionLost(f"session {self._session_id} no longer exists: {exc}"))
+            raise
+        except ServerUnreachable:
+            # It waited for a reconnection that failed: the session is lost with it. (A
+            # request in flight at a drop keeps its TransportClosed: its fate is unknown.)
+            if self._lost is not None:
+                raise self._lost  # noqa: B904 - keeps the cause it was lost with
             raise
 
     async def send(
@@ -299,15 +356,31 @@ class JanusSession:
             return
         self._events.on_next(message)
 
-    def _on_transport_lost(self, error: JanusError) -> None:
-        if self._session_id is None:
+    def _on_connection(self, event: ConnectionEvent) -> None:
+        """Hear the transport's reconnecting / reconnected / lost, for this session."""
+        session_id = self._session_id
+        if session_id is None or session_id not in event.sessions or self._lost is not None:
             return
-        self._events.on_next(
-            {"janus": "transport_lost", "session_id": self._session_id, "reason": str(error)}
-        )
-        lost = SessionLost(f"session {self._session_id} lost with its transport: {error}")
-        lost.__cause__ = error
-        self._lose(lost)
+        state = event.state
+        reason = str(event.error) if event.error is not None else ""
+        if state is ConnectionState.RECONNECTED:
+            self._events.on_next({"janus": "reconnected", "session_id": session_id})
+        elif state is ConnectionState.RECONNECTING and self.reconnect:
+            self._events.on_next(
+                {"janus": "reconnecting", "session_id": session_id, "reason": reason}
+            )
+        elif not self._destroying:  # LOST, or RECONNECTING when we do not reconnect
+            cause = event.error or TransportClosed("the connection was lost")
+            if isinstance(cause, SessionNotFound):
+                text = f"session {session_id} lost: the server no longer knows it ({cause})"
+            else:
+                text = f"session {session_id} lost with its transport: {cause}"
+            self._events.on_next(
+                {"janus": "transport_lost", "session_id": session_id, "reason": str(cause)}
+            )
+            lost = SessionLost(text)
+            lost.__cause__ = cause
+            self._lose(lost)
 
     def _lose(self, error: SessionLost) -> None:
         """End the session locally after the server or the transport ended it."""
@@ -328,9 +401,9 @@ class JanusSession:
     def _forget(self) -> None:
         if self._session_id is not None:
             self.transport.remove_session(self._session_id)
-        if self._remove_lost_listener is not None:
-            self._remove_lost_listener()
-            self._remove_lost_listener = None
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
         self._session_id = None
         self._keepalive_request = None
         self.plugin_handles.clear()

@@ -106,7 +106,7 @@ async def test_connection_loss_fails_every_pending_request_at_once() -> None:
         await well_behaved(request, connection)
 
     async with scripted_janus(drop_after_three_keepalives) as url:
-        session = JanusSession(base_url=url, timeout=30, keepalive_interval=None)
+        session = JanusSession(base_url=url, timeout=30, keepalive_interval=None, reconnect=False)
         await session.create()
         results = await asyncio.wait_for(
             asyncio.gather(*(session.keepalive() for _ in range(3)), return_exceptions=True),

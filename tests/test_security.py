@@ -519,20 +519,7 @@ def test_outgoing_request_repr_hides_credentials() -> None:
     assert not leaked(text, STORED_TOKEN)
 
 
-WEBSOCKETS_LOGS_FRAMES = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "websockets logs every frame at DEBUG ('> TEXT ...'), keeping the last 24 characters "
-        "of long payloads: the tail of 'apisecret'/'token'. Fix: pass websockets "
-        "connect(logger=RedactingLoggerAdapter(logging.getLogger('websockets.client'))) "
-        "in the WebSocket transport; see the adapter test below."
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "transport", [pytest.param("ws", marks=WEBSOCKETS_LOGS_FRAMES), pytest.param("http")]
-)
+@pytest.mark.parametrize("transport", ["ws", "http"])
 async def test_secrets_stay_out_of_every_log_line(
     scenario: Scenario, transport: str, caplog: pytest.LogCaptureFixture
 ) -> None:

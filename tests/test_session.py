@@ -193,9 +193,23 @@ async def test_sessions_on_one_shared_transport_are_independent(janus: JanusServ
         await second.destroy()
 
 
-async def test_lost_server_fails_pending_requests_and_ends_the_session() -> None:
+# With reconnect (the default) the session first tries to reconnect and reclaim; the
+# one reconnection attempt (max_retries=0) fails, so the cause is ServerUnreachable.
+@pytest.mark.parametrize(
+    ("reconnect", "kinds", "cause"),
+    [
+        (True, ["reconnecting", "transport_lost"], ServerUnreachable),
+        (False, ["transport_lost"], TransportClosed),
+    ],
+    ids=["reconnect", "no-reconnect"],
+)
+async def test_lost_server_fails_pending_requests_and_ends_the_session(
+    reconnect: bool, kinds: list[str], cause: type[Exception]
+) -> None:
     with JanusServer(loopback_ice=False) as server:
-        session = JanusSession(base_url=server.ws_url, keepalive_interval=None, max_retries=0)
+        session = JanusSession(
+            base_url=server.ws_url, keepalive_interval=None, max_retries=0, reconnect=reconnect
+        )
         await session.create()
         events = Recorder(session.events)
         plugin = JanusPlugin(plugin_id="janus.plugin.echotest")
@@ -203,9 +217,9 @@ async def test_lost_server_fails_pending_requests_and_ends_the_session() -> None
         plugin_events = Recorder(plugin.events)
         server.stop()
         await events.wait_for(lambda r: r.ended)
-        assert events.kinds() == ["transport_lost"]
+        assert events.kinds() == kinds
         assert isinstance(events.error, SessionLost)
-        assert isinstance(events.error.__cause__, TransportClosed)
+        assert isinstance(events.error.__cause__, cause)
         await plugin_events.wait_for(lambda r: r.ended)
         assert isinstance(plugin_events.error, SessionLost)
         with pytest.raises(SessionLost):

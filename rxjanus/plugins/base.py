@@ -51,6 +51,7 @@ class JanusPlugin:
         self._events: Subject[JSON] = Subject()
         self._ended = False
         self._detaching: asyncio.Future[None] | None = None
+        self._lost: SessionLost | None = None
 
     def __repr__(self) -> str:
         state = f"id={self._handle_id}" if self._handle_id is not None else "detached"
@@ -90,6 +91,7 @@ class JanusPlugin:
         if self._handle_id is not None:
             raise InvalidStateError(f"{self!r} is already attached")
         handle_id = await session.attach_handle(self)
+        self._lost = None
         if self._ended:
             self._events = Subject()
             self._ended = False
@@ -191,6 +193,8 @@ class JanusPlugin:
 
     def _require_attached(self) -> tuple[JanusSession, int]:
         if self._session is None or self._handle_id is None:
+            if self._lost is not None:
+                raise self._lost
             raise InvalidStateError(f"{self!r} is not attached")
         return self._session, self._handle_id
 
@@ -230,6 +234,7 @@ class JanusPlugin:
 
     def _session_lost(self, error: SessionLost) -> None:
         """The session ended without us: forget the handle and end its events."""
+        self._lost = error
         self._forget()
         self._teardown_later()
         self._end(error)

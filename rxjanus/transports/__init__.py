@@ -1,7 +1,8 @@
 """Transports: how rxjanus reaches Janus, chosen from the URL scheme.
 
 ``ws://`` and ``wss://`` use :class:`JanusTransportWebsocket`; ``http://`` and
-``https://`` use :class:`JanusTransportHTTP`. :func:`register_transport` adds a
+``https://`` use :class:`JanusTransportHTTP`; ``unix:///path/janus.sock`` uses
+:class:`JanusTransportUnix` (the pfunix transport). :func:`register_transport` adds a
 scheme of your own.
 """
 
@@ -12,12 +13,14 @@ from urllib.parse import urlsplit
 
 from .base import EventTarget, JanusTransport, redact_url
 from .http import JanusTransportHTTP
+from .unix import JanusTransportUnix
 from .websocket import JanusTransportWebsocket
 
 __all__ = [
     "EventTarget",
     "JanusTransport",
     "JanusTransportHTTP",
+    "JanusTransportUnix",
     "JanusTransportWebsocket",
     "create_transport",
     "redact_url",
@@ -58,3 +61,4 @@ def create_transport(base_url: str, **options: Any) -> JanusTransport:
 
 register_transport(JanusTransportWebsocket)
 register_transport(JanusTransportHTTP)
+register_transport(JanusTransportUnix)

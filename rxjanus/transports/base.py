@@ -1,13 +1,47 @@
-"""The transport base class: a thin asyncio pump over the sans-I/O protocol."""
+"""The transport base class: a thin asyncio pump over the sans-I/O protocol.
+
+Reconnection
+------------
+A transport with a persistent link (the WebSocket) that drops without
+:meth:`JanusTransport.close` reconnects on its own (``reconnect=True``, the
+default): it tells its listeners :attr:`ConnectionState.RECONNECTING`, opens a
+new link (the first attempt at once, then ``max_retries`` more after the
+:func:`attempt_delays`), sends ``claim`` for every session routed on it, and
+then tells them :attr:`~ConnectionState.RECONNECTED` with the sessions it
+reclaimed. Handles, routes and peer connections (separate UDP flows) are not
+touched. A session whose ``claim`` fails (``458`` when the server forgot it) is
+reported :attr:`~ConnectionState.LOST`; if every attempt fails, all sessions are,
+with :class:`~rxjanus.exceptions.ServerUnreachable`.
+
+Requests and the reconnect:
+
+* In flight at the drop: idempotent requests (:func:`is_retryable`: ``keepalive``,
+  ``claim``, ``info``, ``ping``) are kept and sent again once reconnected; any
+  other fails at once with :class:`~rxjanus.exceptions.TransportClosed` (a
+  ``ConnectionError``), since it may or may not have reached Janus.
+* Made while reconnecting: they wait for the reconnection, bounded by their own
+  timeout (:class:`~rxjanus.exceptions.JanusTimeoutError` if it does not come in
+  time), then go out on the new link after the claims. If reconnecting fails
+  they raise its error (``ServerUnreachable``); if their session was not
+  reclaimed they are not sent and raise ``SessionNotFound``. A session turns
+  both into ``SessionLost``, but not the ``TransportClosed`` of a request that
+  was in flight at the drop.
+* Every request keeps its one deadline throughout: nothing waits longer than its
+  timeout.
+"""
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import contextvars
+import enum
+import itertools
 import logging
 import ssl as ssl_module
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..exceptions import (
@@ -16,6 +50,7 @@ from ..exceptions import (
     JanusError,
     JanusTimeoutError,
     ServerUnreachable,
+    SessionNotFound,
     TransportClosed,
 )
 from ..protocol import (
@@ -31,7 +66,17 @@ from ..protocol import (
 )
 from ..protocol import messages as msg
 
-__all__ = ["EventTarget", "JanusTransport", "redact_url"]
+__all__ = [
+    "RETRYABLE_REQUESTS",
+    "ConnectionEvent",
+    "ConnectionListener",
+    "ConnectionState",
+    "EventTarget",
+    "JanusTransport",
+    "attempt_delays",
+    "is_retryable",
+    "redact_url",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +84,85 @@ EventTarget = Callable[[JSON], None]
 """Where a transport delivers unsolicited messages of a session or handle."""
 
 Waiter = asyncio.Future[JSON]
+
+
+class ConnectionState(enum.Enum):
+    """What happened to a transport's connection, as told to its listeners."""
+
+    RECONNECTING = "reconnecting"
+    """The link dropped; the transport is reconnecting (``sessions``: those it will claim)."""
+
+    RECONNECTED = "reconnected"
+    """A new link is up (``sessions``: those reclaimed on it)."""
+
+    LOST = "lost"
+    """``sessions`` did not survive; ``error`` says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent:
+    """A change of a transport's connection, for the sessions it carries.
+
+    Attributes:
+        state: What happened.
+        sessions: The session ids it concerns.
+        error: Why the link dropped (``RECONNECTING``) or the sessions were lost
+            (``LOST``): ``TransportClosed``, ``ServerUnreachable`` or the
+            ``claim``'s error (``SessionNotFound`` for 458).
+    """
+
+    state: ConnectionState
+    sessions: frozenset[int]
+    error: JanusError | None = None
+
+
+ConnectionListener = Callable[[ConnectionEvent], None]
+"""Called synchronously with each :class:`ConnectionEvent`; must not raise."""
+
+RETRYABLE_REQUESTS = frozenset({"keepalive", "claim", "info", "ping"})
+"""Requests that may be sent twice without effect, so a reconnect re-sends them."""
+
+
+def is_retryable(request: Request) -> bool:
+    """Whether ``request`` may be sent again after a drop (it is idempotent)."""
+    return request.janus in RETRYABLE_REQUESTS
+
+
+def attempt_delays(retry_delay: float, max_retries: int) -> Iterator[float]:
+    """The wait before each connection attempt: none before the first, then backoff.
+
+    Args:
+        retry_delay: The delay before the first retry; doubles with each retry
+            (:func:`~rxjanus.protocol.backoff`, capped at 30 s).
+        max_retries: How many attempts follow the first.
+
+    Returns:
+        ``max_retries + 1`` delays in seconds, e.g. ``0, 1, 2, 4`` for ``(1.0, 3)``.
+
+    Raises:
+        ValueError: ``retry_delay`` or ``max_retries`` is negative.
+    """
+    if max_retries < 0:
+        raise ValueError("max_retries must not be negative")
+    return itertools.chain((0.0,), itertools.islice(backoff(retry_delay), max_retries))
+
+
+def _not_reclaimed(request: Request, error: JanusError) -> SessionNotFound:
+    """The error of a request whose session a reconnect could not claim: it is not sent."""
+    return SessionNotFound(
+        458,
+        f"{request.janus!r} not sent: session {request.session_id} was not reclaimed "
+        f"after the reconnect ({error})",
+    )
+
+
+_RUNNING: set[asyncio.Task[None]] = set()
+"""Reconnect tasks, kept referenced until they finish."""
+
+_reconnector: contextvars.ContextVar[JanusTransport | None] = contextvars.ContextVar(
+    "rxjanus_reconnector", default=None
+)
+"""The transport whose reconnect task runs in this context: its claims skip the wait."""
 
 
 def redact_url(url: str) -> str:
@@ -75,15 +199,21 @@ class JanusTransport(abc.ABC):
     """One connection to a Janus server, carrying any number of sessions.
 
     Subclasses move text; everything else (transactions, routing, errors) lives
-    in :class:`~rxjanus.protocol.JanusProtocol`. Connection loss fails every
-    pending request at once with :class:`~rxjanus.exceptions.TransportClosed`.
+    in :class:`~rxjanus.protocol.JanusProtocol`. :meth:`close` fails every
+    pending request at once with :class:`~rxjanus.exceptions.TransportClosed`;
+    a link that drops on its own is reconnected and its sessions reclaimed (see
+    the module docstring), and listeners added with :meth:`add_listener` hear
+    of it.
 
     Args:
         base_url: The server URL, e.g. ``ws://127.0.0.1:8188`` or
             ``http://127.0.0.1:8088/janus``.
         timeout: Seconds each request may take unless the call says otherwise.
-        max_retries: Extra connection attempts after the first one fails.
+        max_retries: Extra connection attempts after the first one fails, when
+            connecting and when reconnecting.
         retry_delay: Seconds before the first retry; doubles with each retry.
+        reconnect: Reconnect and reclaim the sessions when the link drops. If
+            False, a drop loses every session on the transport at once.
         api_secret: The server's ``api_secret``, if it has one.
         token: An auth token (stored or signed), if the server wants one.
         ssl: An SSL context for ``wss://`` and ``https://`` (default: verify
@@ -92,6 +222,9 @@ class JanusTransport(abc.ABC):
 
     schemes: tuple[str, ...] = ()
 
+    _reconnects_link: ClassVar[bool] = True
+    """Whether a drop of the link is reconnected here (False: the subclass copes, e.g. HTTP)."""
+
     def __init__(
         self,
         base_url: str,
@@ -99,6 +232,7 @@ class JanusTransport(abc.ABC):
         timeout: float = 30.0,
         max_retries: int = 3,
         retry_delay: float = 1.0,
+        reconnect: bool = True,
         api_secret: str | None = None,
         token: str | None = None,
         ssl: ssl_module.SSLContext | None = None,
@@ -111,6 +245,7 @@ class JanusTransport(abc.ABC):
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_delay = retry_delay
+        self.reconnect = reconnect
         self.ssl = ssl
         self._protocol: JanusProtocol[Waiter, EventTarget] = JanusProtocol(
             api_secret=api_secret, token=token
@@ -118,24 +253,43 @@ class JanusTransport(abc.ABC):
         self._connected = False
         self._closed = False
         self._connect_lock = asyncio.Lock()
-        self._lost_listeners: list[Callable[[JanusError], None]] = []
+        self._listeners: list[ConnectionListener] = []
         self._flights: dict[Waiter, _Flight] = {}
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._sweep_at: float | None = None
+        # While reconnecting: the task doing it, the future requests wait on, and
+        # the idempotent requests to send again once reconnected.
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._reconnecting: asyncio.Future[None] | None = None
+        self._resend: dict[Waiter, _Flight] = {}
+        self._unclaimed: dict[int, JanusError] = {}  # sessions the last reconnect lost
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "connected" if self._connected else "new"
-        return f"<{type(self).__name__} {redact_url(self.base_url)} {state}>"
+        return f"<{type(self).__name__} {redact_url(self.base_url)} {self.state}>"
 
     @property
     def connected(self) -> bool:
-        """Whether the transport is connected now."""
+        """Whether the transport is connected now (and not still reclaiming sessions)."""
         return self._connected
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the link dropped and the transport is reconnecting."""
+        return self._reconnecting is not None
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called; a closed transport does not reconnect."""
         return self._closed
+
+    @property
+    def state(self) -> str:
+        """``closed``, ``connected``, ``reconnecting`` or ``disconnected``."""
+        if self._closed:
+            return "closed"
+        if self._connected:
+            return "connected"
+        return "reconnecting" if self._reconnecting is not None else "disconnected"
 
     @property
     def pending_count(self) -> int:
@@ -147,7 +301,8 @@ class JanusTransport(abc.ABC):
     async def connect(self) -> None:
         """Connect, retrying ``max_retries`` times with doubling delays.
 
-        Connecting an open transport does nothing.
+        Connecting an open transport does nothing; while it reconnects, this
+        waits for the reconnection.
 
         Raises:
             ServerUnreachable: Every attempt failed (a ``ConnectionError``).
@@ -158,11 +313,15 @@ class JanusTransport(abc.ABC):
                 raise InvalidStateError(f"{self!r} is closed")
             if self._connected:
                 return
-            delays = backoff(self.retry_delay)
+            if self._reconnecting is not None:
+                await asyncio.shield(self._reconnecting)
+                return
             last: BaseException | None = None
-            for attempt in range(self.max_retries + 1):
-                if attempt:
-                    await asyncio.sleep(next(delays))
+            attempt = 0
+            for delay in attempt_delays(self.retry_delay, self.max_retries):
+                if delay:
+                    await asyncio.sleep(delay)
+                attempt += 1
                 try:
                     async with asyncio.timeout(self.timeout):
                         await self._open()
@@ -171,7 +330,7 @@ class JanusTransport(abc.ABC):
                     logger.debug(
                         "connecting to %s failed (attempt %d): %r",
                         redact_url(self.base_url),
-                        attempt + 1,
+                        attempt,
                         exc,
                     )
                     await self._abort()
@@ -187,7 +346,9 @@ class JanusTransport(abc.ABC):
     async def close(self) -> None:
         """Close the connection; pending requests fail with ``TransportClosed``.
 
-        Closing twice does nothing.
+        Closing while reconnecting stops the reconnection and reports the
+        sessions it was reclaiming as :attr:`~ConnectionState.LOST`. Closing
+        twice does nothing.
         """
         if self._closed:
             return
@@ -197,7 +358,18 @@ class JanusTransport(abc.ABC):
             self._sweep_handle = self._sweep_at = None
         was_connected = self._connected
         self._connected = False
-        self._fail_pending(TransportClosed(f"transport to {redact_url(self.base_url)} closed"))
+        error = TransportClosed(f"transport to {redact_url(self.base_url)} closed")
+        task, self._reconnect_task = self._reconnect_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._reconnecting is not None:
+            self._end_reconnecting(error)
+            self._notify(
+                ConnectionEvent(ConnectionState.LOST, frozenset(self._protocol.session_ids), error)
+            )
+        self._resend.clear()
+        self._fail_pending(error)
         await self._close()
         if was_connected:
             logger.debug("closed the transport to %s", redact_url(self.base_url))
@@ -213,24 +385,56 @@ class JanusTransport(abc.ABC):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # -- listeners ----------------------------------------------------------------
+
+    def add_listener(self, listener: ConnectionListener) -> Callable[[], None]:
+        """Call ``listener`` with each :class:`ConnectionEvent` (reconnecting, reconnected, lost).
+
+        Listeners run synchronously, in the order added; one that raises is
+        logged and the others still run.
+
+        Returns:
+            A function that removes the listener (safe to call twice).
+        """
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
     def on_lost(self, listener: Callable[[JanusError], None]) -> Callable[[], None]:
-        """Call ``listener`` with the error if the connection is lost.
+        """Call ``listener`` with the error whenever sessions are lost with the connection.
+
+        A shorthand for :meth:`add_listener` that hears only
+        :attr:`ConnectionState.LOST`.
 
         Returns:
             A function that removes the listener.
         """
-        self._lost_listeners.append(listener)
 
-        def remove() -> None:
-            if listener in self._lost_listeners:
-                self._lost_listeners.remove(listener)
+        def on_event(event: ConnectionEvent) -> None:
+            if event.state is ConnectionState.LOST and event.error is not None:
+                listener(event.error)
 
-        return remove
+        return self.add_listener(on_event)
+
+    def _notify(self, event: ConnectionEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("a connection listener failed on %s", event.state.value)
 
     # -- requests -----------------------------------------------------------------
 
     async def request(self, request: Request, *, timeout: float | None = None) -> JSON:
         """Send ``request`` and return the reply that completes it.
+
+        While the transport reconnects, the request waits for the reconnection
+        within its timeout; see the module docstring for what happens to
+        requests in flight when the link drops.
 
         Args:
             request: Built with :mod:`rxjanus.protocol.messages`.
@@ -242,17 +446,21 @@ class JanusTransport(abc.ABC):
         Raises:
             JanusApiError: Janus answered with an error (typed by code).
             PluginError: The plugin answered with ``error_code``.
-            JanusTimeoutError: No reply in time (a ``TimeoutError``).
-            JanusConnectionError: The server cannot be reached or went away.
+            JanusTimeoutError: No reply in time (a ``TimeoutError``), also when
+                the reconnection it waited for did not come in time.
+            JanusConnectionError: The server cannot be reached or went away:
+                ``TransportClosed`` if the link dropped with the request in
+                flight, ``ServerUnreachable`` if reconnecting failed.
             TypeError: The request cannot be encoded as JSON; nothing was sent.
         """
-        if not self._connected:
-            await self.connect()
         seconds = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        if not self._connected:
+            deadline = await self._until_ready(request, seconds, deadline)
         waiter: Waiter = loop.create_future()
         outgoing = self._protocol.send(request, waiter)
-        flight = _Flight(waiter, outgoing, seconds, loop.time() + seconds, asyncio.current_task())
+        flight = _Flight(waiter, outgoing, seconds, deadline, asyncio.current_task())
         self._flights[waiter] = flight
         if self._sweep_at is None or flight.deadline < self._sweep_at:
             self._arm_sweep(loop, flight.deadline)
@@ -268,12 +476,66 @@ class JanusTransport(abc.ABC):
                 if isinstance(error, JanusTimeoutError) and task.uncancel() == 0:
                     raise error from None
             raise
+        except TransportClosed:
+            if flight.sending and not waiter.done() and self._keep_for_resend(flight):
+                # The link broke under the send of an idempotent request: it goes
+                # out again once reconnected (or fails with the reconnection).
+                flight.sending = False
+                return await waiter
+            if waiter.done() and not waiter.cancelled():
+                waiter.exception()  # failed by the drop too; we raise the send's error
+            raise
         finally:
             del self._flights[waiter]
             # A cancelled caller cancels the waiter: forget its transaction.
             if waiter.cancelled() or not waiter.done():
                 self._protocol.forget(outgoing.transaction)
                 waiter.cancel()
+
+    async def _until_ready(self, request: Request, seconds: float, deadline: float) -> float:
+        """The slow path of :meth:`request`: connect, or wait for the reconnection.
+
+        Returns:
+            The request's deadline: it starts after a first connect (which has its
+            own bounds), and stands while waiting for a reconnection.
+        """
+        if _reconnector.get() is self:
+            return deadline  # the reconnect task's own claims go out on the new link at once
+        while not self._connected:
+            reconnecting = self._reconnecting
+            if reconnecting is None:
+                await self.connect()
+                deadline = asyncio.get_running_loop().time() + seconds
+                continue
+            expiry = asyncio.timeout_at(deadline)
+            try:
+                async with expiry:
+                    await asyncio.shield(reconnecting)
+            except TimeoutError:
+                if not expiry.expired():
+                    raise
+                raise JanusTimeoutError(
+                    f"no reply to {request.janus!r} within {seconds:g} s: still "
+                    f"reconnecting to {redact_url(self.base_url)}"
+                ) from None
+            session_id = request.session_id
+            unclaimed = None if session_id is None else self._unclaimed.get(session_id)
+            if unclaimed is not None:
+                raise _not_reclaimed(request, unclaimed) from unclaimed
+        return deadline
+
+    def _keep_for_resend(self, flight: _Flight) -> bool:
+        """Keep an idempotent request whose link dropped, to send it once reconnected."""
+        if (
+            self._closed
+            or not self.reconnect
+            or not self._reconnects_link
+            or _reconnector.get() is self
+            or not is_retryable(flight.outgoing.request)
+        ):
+            return False
+        self._resend[flight.waiter] = flight
+        return True
 
     def _arm_sweep(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         if self._sweep_handle is not None:
@@ -321,11 +583,14 @@ class JanusTransport(abc.ABC):
     # -- routing ------------------------------------------------------------------
 
     def add_session(self, session_id: int, target: EventTarget) -> None:
-        """Deliver unsolicited messages of ``session_id`` to ``target``."""
+        """Deliver unsolicited messages of ``session_id`` to ``target``.
+
+        A routed session is claimed again when the transport reconnects.
+        """
         self._protocol.add_session(session_id, target)
 
     def remove_session(self, session_id: int) -> None:
-        """Stop delivering messages of ``session_id``."""
+        """Stop delivering messages of ``session_id`` (and claiming it on reconnect)."""
         self._protocol.remove_session(session_id)
 
     def add_handle(self, handle_id: int, target: EventTarget) -> None:
@@ -344,14 +609,14 @@ class JanusTransport(abc.ABC):
 
     @abc.abstractmethod
     async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
-        """Put one request on the wire."""
+        """Put one request on the wire; raise ``TransportClosed`` if the link is down."""
 
     @abc.abstractmethod
     async def _close(self) -> None:
         """Close the connection and stop every background task."""
 
     async def _abort(self) -> None:
-        """Clean up after a failed connection attempt."""
+        """Clean up after a failed connection attempt or a dropped link."""
         await self._close()
 
     def _receive(self, text: str | bytes) -> None:
@@ -393,18 +658,193 @@ class JanusTransport(abc.ABC):
         except Exception:
             logger.exception("an event listener failed on %.200r", outcome.message)
 
+    # -- connection loss and reconnection ------------------------------------------
+
     def _connection_lost(self, error: JanusError) -> None:
-        """Fail everything pending and tell the listeners; for subclasses."""
+        """For subclasses: the persistent link ended without :meth:`close`.
+
+        Reconnects if ``reconnect`` is set (see the module docstring), else gives
+        up at once: every pending request fails and every session is lost.
+        """
+        if self._closed:
+            return
+        if self._reconnect_task is not None:
+            # The new link broke while the reconnect task was claiming: fail its
+            # claims; it makes its next attempt.
+            self._fail_flights(lambda flight: flight.waiter not in self._resend, error)
+            return
         if not self._connected:
             return
         self._connected = False
-        logger.warning("lost the connection to %s: %s", redact_url(self.base_url), error)
-        self._fail_pending(error)
-        for listener in list(self._lost_listeners):
+        if not self.reconnect:
+            self._give_up(error)
+            return
+        where = redact_url(self.base_url)
+        logger.warning("lost the connection to %s (%s); reconnecting", where, error)
+        for flight in self._flights.values():
+            if is_retryable(flight.outgoing.request):
+                self._resend[flight.waiter] = flight
+        self._fail_flights(lambda flight: flight.waiter not in self._resend, error)
+        loop = asyncio.get_running_loop()
+        self._reconnecting = loop.create_future()
+        task = loop.create_task(self._reconnect(error), name=f"rxjanus-reconnect {where}")
+        self._reconnect_task = task
+        _RUNNING.add(task)  # referenced until done, also after it hands over
+        task.add_done_callback(_RUNNING.discard)
+        self._notify(
+            ConnectionEvent(
+                ConnectionState.RECONNECTING, frozenset(self._protocol.session_ids), error
+            )
+        )
+
+    def _fail_flights(self, which: Callable[[_Flight], bool], error: JanusError) -> None:
+        """Fail the pending requests ``which`` selects."""
+        for flight in list(self._flights.values()):
+            if not flight.waiter.done() and which(flight):
+                self._fail_flight(flight, error)
+
+    def _fail_flight(self, flight: _Flight, error: JanusError) -> None:
+        """Fail one pending request with its own ``TransportClosed`` caused by ``error``."""
+        self._protocol.forget(flight.outgoing.transaction)
+        janus = flight.outgoing.request.janus
+        failure = TransportClosed(
+            f"{error} ({janus!r} was in flight and is not sent again: it may or may "
+            "not have reached Janus)"
+        )
+        failure.__cause__ = error
+        flight.waiter.set_exception(failure)
+
+    async def _reconnect(self, cause: JanusError) -> None:
+        """The reconnect task: never leaves the transport stuck reconnecting."""
+        _reconnector.set(self)
+        try:
+            await self._reconnect_attempts(cause)
+        except Exception as exc:  # a bug: end the reconnection clearly, never hang
+            logger.exception("reconnecting to %s failed", redact_url(self.base_url))
+            if self._reconnect_task is asyncio.current_task():
+                self._reconnect_task = None
+                error = TransportClosed(f"reconnecting failed: {exc!r}")
+                error.__cause__ = exc
+                self._give_up(error)
+
+    async def _reconnect_attempts(self, cause: JanusError) -> None:
+        """Open a new link and claim every routed session; give up after the retries."""
+        where = redact_url(self.base_url)
+        last: BaseException = cause
+        attempt = 0
+        for delay in attempt_delays(self.retry_delay, self.max_retries):
+            if delay:
+                await asyncio.sleep(delay)
+            attempt += 1
+            await self._abort()  # what is left of the old link, or of the last attempt
             try:
-                listener(error)
-            except Exception:
-                logger.exception("a connection-lost listener failed")
+                async with asyncio.timeout(self.timeout):
+                    await self._open()
+            except (OSError, TimeoutError, JanusConnectionError) as exc:
+                last = exc
+                logger.debug("reconnecting to %s failed (attempt %d): %r", where, attempt, exc)
+                continue
+            claimed, lost, failure = await self._claim_all()
+            if failure is not None:
+                last = failure
+                logger.debug("reclaiming on %s failed (attempt %d): %r", where, attempt, failure)
+                continue
+            self._reconnected(claimed, lost, attempt)
+            await self._resend_kept(lost)
+            return
+        await self._abort()
+        error = ServerUnreachable(
+            f"cannot reconnect to Janus at {where} after {attempt} attempts: {last}"
+        )
+        error.__cause__ = last
+        self._reconnect_task = None
+        self._give_up(error)
+
+    async def _claim_all(
+        self,
+    ) -> tuple[list[int], dict[int, JanusError], BaseException | None]:
+        """Claim every routed session on the new link, all at once.
+
+        Returns:
+            The sessions claimed, those refused (with the error: ``SessionNotFound``
+            when the server forgot one), and a connection failure or timeout that
+            spoils this attempt (or None).
+        """
+        sessions = self._protocol.session_ids
+        results = await asyncio.gather(
+            *(self.request(msg.claim(session_id)) for session_id in sessions),
+            return_exceptions=True,
+        )
+        claimed: list[int] = []
+        lost: dict[int, JanusError] = {}
+        for session_id, result in zip(sessions, results, strict=True):
+            if isinstance(result, JanusConnectionError | TimeoutError):
+                return [], {}, result
+            if isinstance(result, JanusError):
+                lost[session_id] = result
+            elif isinstance(result, BaseException):  # not expected: spoils this attempt
+                return [], {}, result
+            else:
+                claimed.append(session_id)
+        return claimed, lost, None
+
+    def _reconnected(self, claimed: list[int], lost: dict[int, JanusError], attempts: int) -> None:
+        self._reconnect_task = None
+        self._connected = True
+        self._unclaimed = lost
+        self._end_reconnecting(None)
+        logger.warning(
+            "reconnected to %s (attempt %d): %d session(s) reclaimed, %d lost",
+            redact_url(self.base_url),
+            attempts,
+            len(claimed),
+            len(lost),
+        )
+        for session_id, error in lost.items():
+            self._notify(ConnectionEvent(ConnectionState.LOST, frozenset({session_id}), error))
+        self._notify(ConnectionEvent(ConnectionState.RECONNECTED, frozenset(claimed)))
+
+    async def _resend_kept(self, lost: dict[int, JanusError]) -> None:
+        """Send again the idempotent requests kept at the drop (their deadlines stand)."""
+        kept = list(self._resend.values())
+        self._resend.clear()
+        for flight in kept:
+            if flight.waiter.done() or self._closed:
+                continue
+            session_id = flight.outgoing.request.session_id
+            if session_id is not None and session_id in lost:
+                self._protocol.forget(flight.outgoing.transaction)
+                flight.waiter.set_exception(
+                    _not_reclaimed(flight.outgoing.request, lost[session_id])
+                )
+            elif not self._connected or self._reconnect_task is not None:
+                self._resend[flight.waiter] = flight  # dropped again: the next reconnect sends it
+            else:
+                try:
+                    await self._send(flight.outgoing, flight.waiter)
+                except TransportClosed:
+                    self._resend[flight.waiter] = flight
+
+    def _give_up(self, error: JanusError) -> None:
+        """Lose the connection for good: every session is lost, every request fails."""
+        self._connected = False
+        self._end_reconnecting(error)
+        self._resend.clear()
+        logger.warning("lost the connection to %s: %s", redact_url(self.base_url), error)
+        self._notify(
+            ConnectionEvent(ConnectionState.LOST, frozenset(self._protocol.session_ids), error)
+        )
+        self._fail_pending(error)
+
+    def _end_reconnecting(self, error: JanusError | None) -> None:
+        future, self._reconnecting = self._reconnecting, None
+        if future is None or future.done():
+            return
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiting requests raise it, if there are any
 
     def _fail_pending(self, error: JanusError) -> None:
         for rejected in self._protocol.fail_all(error):

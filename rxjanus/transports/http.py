@@ -9,9 +9,24 @@ from typing import Any
 
 import aiohttp
 
-from ..exceptions import JanusConnectionError, TransportClosed, api_error
-from ..protocol import Outgoing, backoff
-from .base import EventTarget, JanusTransport, Waiter, redact_url
+from ..exceptions import (
+    JanusConnectionError,
+    JanusError,
+    SessionNotFound,
+    TransportClosed,
+    api_error,
+)
+from ..protocol import Outgoing
+from ..protocol import messages as msg
+from .base import (
+    ConnectionEvent,
+    ConnectionState,
+    EventTarget,
+    JanusTransport,
+    Waiter,
+    attempt_delays,
+    redact_url,
+)
 
 __all__ = ["JanusTransportHTTP"]
 
@@ -28,6 +43,24 @@ class JanusTransportHTTP(JanusTransport):
     session has one long poll ``GET <base>/<session>?maxev=N`` that brings its
     events, up to ``max_events`` at a time.
 
+    HTTP has no link to lose, so nothing needs claiming: when a long poll
+    fails, the listeners hear the session is
+    :attr:`~rxjanus.transports.base.ConnectionState.RECONNECTING`, and the
+    transport probes with a ``keepalive`` (at once, then ``max_retries`` more
+    times after doubling delays from ``retry_delay``). An ``ack`` means
+    :attr:`~rxjanus.transports.base.ConnectionState.RECONNECTED` and polling
+    goes on; 458 (the server restarted or timed the session out) or a poll
+    answered 404 loses that session with ``SessionNotFound``; when the probes
+    run out (or at once with ``reconnect=False``) the transport gives up: every
+    session is lost and pending requests fail with ``TransportClosed``. A
+    failed POST fails its own request with ``TransportClosed``; POSTs are not
+    retried (they may have reached Janus).
+
+    A limit of Janus's HTTP transport: it does not notice that a long poll was
+    cut (the connection is suspended while it waits), so it may hand the next
+    events of the session to that dead poll, where they are lost, and leave the
+    new poll waiting until its 30 s timeout. WebSocket has no such gap.
+
     Args:
         base_url: ``http://`` or ``https://`` URL of the Janus REST root, e.g.
             ``http://127.0.0.1:8088/janus``.
@@ -36,6 +69,7 @@ class JanusTransportHTTP(JanusTransport):
     """
 
     schemes = ("http", "https")
+    _reconnects_link = False  # no link to reconnect: long polls recover on their own
 
     def __init__(self, base_url: str, *, max_events: int = 10, **options: Any) -> None:
         super().__init__(base_url.rstrip("/"), **options)
@@ -111,33 +145,71 @@ class JanusTransportHTTP(JanusTransport):
         params: dict[str, str] = {"maxev": str(self.max_events)}
         params.update(self._protocol.credentials())
         timeout = aiohttp.ClientTimeout(total=LONG_POLL_SECONDS + self.timeout)
-        delays = backoff(self.retry_delay)
-        failures = 0
         while self._http is not None:
             try:
                 async with self._http.get(url, params=params, timeout=timeout) as response:
                     body = await response.read()
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:
-                failures += 1
-                if failures > self.max_retries:
-                    self._connection_lost(
-                        TransportClosed(
-                            f"long poll to {redact_url(self.base_url)} failed "
-                            f"{failures} times: {exc}"
-                        )
-                    )
-                    return
-                await asyncio.sleep(next(delays))
-                continue
-            failures = 0
-            delays = backoff(self.retry_delay)
+                if await self._recover(session_id, exc):
+                    continue
+                return
             if status == 404:
-                logger.debug("session %d is gone; its long poll ends", session_id)
-                self._polls.pop(session_id, None)
+                if self._polls.pop(session_id, None) is not None:  # still ours: not removed
+                    logger.debug("session %d is gone; its long poll ends", session_id)
+                    gone = SessionNotFound(458, f"the long poll of session {session_id} got 404")
+                    self._notify(
+                        ConnectionEvent(ConnectionState.LOST, frozenset({session_id}), gone)
+                    )
                 return
             if body:
                 self._receive(body)
+
+    async def _recover(self, session_id: int, failure: BaseException) -> bool:
+        """After a failed long poll, probe with ``keepalive`` until the server answers.
+
+        The HTTP counterpart of reconnect-and-claim: the first probe goes at
+        once, then up to ``max_retries`` more after doubling delays.
+
+        Returns:
+            Whether to poll again (the session is still known to the server).
+        """
+        sessions = frozenset({session_id})
+        where = redact_url(self.base_url)
+        error = TransportClosed(f"long poll of session {session_id} to {where} failed: {failure}")
+        error.__cause__ = failure
+        if not self.reconnect:
+            self._polls.pop(session_id, None)
+            self._give_up(error)
+            return False
+        self._notify(ConnectionEvent(ConnectionState.RECONNECTING, sessions, error))
+        last = failure
+        attempts = 0
+        for delay in attempt_delays(self.retry_delay, self.max_retries):
+            if delay:
+                await asyncio.sleep(delay)
+            if self._closed or session_id not in self._polls:
+                return False  # closed, or the session was removed meanwhile
+            attempts += 1
+            try:
+                await self.request(msg.keepalive(session_id))
+            except (JanusConnectionError, TimeoutError) as exc:
+                last = exc
+                continue
+            except JanusError as exc:  # 458: the server forgot the session (it restarted)
+                self._polls.pop(session_id, None)
+                self._notify(ConnectionEvent(ConnectionState.LOST, sessions, exc))
+                return False
+            self._notify(ConnectionEvent(ConnectionState.RECONNECTED, sessions))
+            return True
+        self._polls.pop(session_id, None)
+        gave_up = TransportClosed(
+            f"long poll of session {session_id} to {where} failed and {attempts} "
+            f"keepalive probes after it too: {last}"
+        )
+        gave_up.__cause__ = last
+        self._give_up(gave_up)
+        return False
 
     async def _close(self) -> None:
         polls = list(self._polls.values())

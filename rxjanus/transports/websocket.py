@@ -11,6 +11,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Subprotocol
 
+from ..auth import RedactingLoggerAdapter
 from ..exceptions import TransportClosed
 from ..protocol import Outgoing
 from .base import JanusTransport, Waiter, redact_url
@@ -18,6 +19,9 @@ from .base import JanusTransport, Waiter, redact_url
 __all__ = ["JanusTransportWebsocket"]
 
 logger = logging.getLogger(__name__)
+
+_FRAME_LOG = RedactingLoggerAdapter(logging.getLogger("websockets.client"))
+"""websockets logs every frame at DEBUG; this hides the credentials in them."""
 
 MAX_FRAME = 16 * 1024 * 1024
 """The largest frame accepted from Janus, in bytes."""
@@ -27,7 +31,10 @@ class JanusTransportWebsocket(JanusTransport):
     """Talks to Janus over one WebSocket.
 
     One reader task decodes each frame once and resolves or routes it; no task
-    is made per message.
+    is made per message. When the socket drops without :meth:`close`, the
+    transport reconnects and claims its sessions (see
+    :mod:`rxjanus.transports.base`); a stalled socket is noticed by the
+    WebSocket ping (``websockets``' default: every 20 s, 20 s to answer).
 
     Args:
         base_url: ``ws://`` or ``wss://`` URL of the Janus WebSocket transport.
@@ -44,6 +51,8 @@ class JanusTransportWebsocket(JanusTransport):
         self._reader: asyncio.Task[None] | None = None
 
     async def _open(self) -> None:
+        if self._ws is not None or self._reader is not None:
+            await self._close()  # what is left of a link that dropped
         ssl: ssl_module.SSLContext | None = self.ssl
         if ssl is None and self.base_url.startswith("wss:"):
             ssl = ssl_module.create_default_context()
@@ -56,6 +65,7 @@ class JanusTransportWebsocket(JanusTransport):
                 open_timeout=None,
                 proxy=None,
                 ssl=ssl,
+                logger=_FRAME_LOG,
             )
         except InvalidHandshake as exc:
             raise TransportClosed(f"WebSocket handshake with Janus failed: {exc}") from exc
@@ -73,7 +83,7 @@ class JanusTransportWebsocket(JanusTransport):
         except Exception as exc:  # the reader must end with a clear error, never silently
             logger.exception("the WebSocket reader failed")
             error = exc
-        if not self._closed:
+        if not self._closed and ws is self._ws:  # not an old link we replaced already
             reason = f": {error}" if error is not None else ""
             self._connection_lost(
                 TransportClosed(f"WebSocket to {redact_url(self.base_url)} closed{reason}")
@@ -81,7 +91,7 @@ class JanusTransportWebsocket(JanusTransport):
 
     async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
         ws = self._ws
-        if ws is None or not self._connected:
+        if ws is None:
             raise TransportClosed(f"WebSocket to {redact_url(self.base_url)} is not open")
         try:
             await ws.send(outgoing.text)
