@@ -44,19 +44,13 @@ from reactivex import operators as ops
 
 import rxjanus
 from rxjanus import JanusSession, JanusVideoRoomPlugin, aio
-from rxjanus.operators import attach, frames, join, keepalive, publish
+from rxjanus.operators import attach, frames, join, keepalive, publish, share_latest, watch
 from rxjanus.testing import (
     JanusServer,
     SyntheticVideoTrack,
     enable_loopback_ice,
     loopback_rtc_configuration,
 )
-
-try:
-    from rxjanus.operators import share_latest, watch
-except ImportError:  # until rxjanus.operators exports them
-    from rxjanus.operators._share_latest import share_latest_ as share_latest
-    from rxjanus.operators._watch import watch_ as watch
 
 NEUTRAL = 128
 

@@ -271,19 +271,38 @@ class PluginAttachFail(PluginAttachError):
 class PluginError(JanusError):
     """A plugin answered with ``error_code`` and ``error`` in its ``plugindata``.
 
+    Plugin classes subclass it with their own ``plugin_name`` and ``label``
+    (``VideoRoomError(426, "No such room")``), keeping janus_client's names.
+
     Attributes:
         code: The plugin's error code (for example 426 for a missing VideoRoom room).
         reason: The plugin's error text.
         plugin: The plugin package name, e.g. ``janus.plugin.videoroom``.
     """
 
+    plugin_name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+
     def __init__(self, code: int, reason: str, plugin: str = "") -> None:
+        plugin = plugin or self.plugin_name
         super().__init__(code, reason, plugin)
         self.code = code
         self.reason = reason
         self.plugin = plugin
 
+    @property
+    def error_code(self) -> int:
+        """The plugin's error code (janus_client's name)."""
+        return self.code
+
+    @property
+    def error_message(self) -> str:
+        """The plugin's error text (janus_client's name)."""
+        return self.reason
+
     def __str__(self) -> str:
+        if self.label:
+            return f"{self.label} error {self.code}: {self.reason}"
         where = f" from {self.plugin}" if self.plugin else ""
         return f"Plugin error {self.code}{where}: {self.reason}"
 

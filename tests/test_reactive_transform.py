@@ -30,7 +30,7 @@ from reactivex.testing import ReactiveTest, TestScheduler
 import rxjanus
 from rxjanus import JanusSession, JanusVideoRoomPlugin, VideoRoomError, aio
 from rxjanus.operators import attach, frames, join, keepalive, publish, share_resettable
-from rxjanus.operators._share_latest import share_latest_
+from rxjanus.operators._share import share_latest_
 from rxjanus.operators._watch import watch_
 from rxjanus.testing import (
     JanusServer,

@@ -312,6 +312,6 @@ def share_latest() -> Callable[[Observable[T]], Observable[T]]:
     Returns:
         The operator.
     """
-    from ._share_latest import share_latest_
+    from ._share import share_latest_
 
     return share_latest_()

@@ -44,13 +44,8 @@ class TextRoomError(PluginError):
     Code 0 marks a local refusal (no data channel yet).
     """
 
-    def __init__(self, error_code: int, error_message: str) -> None:
-        super().__init__(error_code, error_message, PLUGIN)
-        self.error_code = error_code
-        self.error_message = error_message
-
-    def __str__(self) -> str:
-        return f"TextRoom error {self.error_code}: {self.error_message}"
+    plugin_name = PLUGIN
+    label = "TextRoom"
 
 
 class TextRoomEventType(enum.Enum):

@@ -49,13 +49,8 @@ class VideoCallError(PluginError):
     Code 0 marks a local refusal (not registered, no call to accept...).
     """
 
-    def __init__(self, error_code: int, error_message: str) -> None:
-        super().__init__(error_code, error_message, PLUGIN)
-        self.error_code = error_code
-        self.error_message = error_message
-
-    def __str__(self) -> str:
-        return f"VideoCall error {self.error_code}: {self.error_message}"
+    plugin_name = PLUGIN
+    label = "VideoCall"
 
 
 class VideoCallEventType(enum.Enum):

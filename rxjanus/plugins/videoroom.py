@@ -58,13 +58,8 @@ class VideoRoomError(PluginError):
         error_message: The plugin's error text.
     """
 
-    def __init__(self, error_code: int, error_message: str) -> None:
-        super().__init__(error_code, error_message, PLUGIN_NAME)
-        self.error_code = error_code
-        self.error_message = error_message
-
-    def __str__(self) -> str:
-        return f"VideoRoom error {self.error_code}: {self.error_message}"
+    plugin_name = PLUGIN_NAME
+    label = "VideoRoom"
 
 
 class VideoRoomEventType(enum.Enum):
