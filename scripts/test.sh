@@ -7,5 +7,5 @@ echo "== ruff"
 ruff check .
 echo "== mypy --strict"
 mypy --strict rxjanus
-echo "== pytest"
-python -m pytest -p no:cacheprovider "$@"
+echo "== pytest (asyncio debug mode; warnings are errors, see pyproject.toml)"
+PYTHONASYNCIODEBUG=1 python -m pytest -p no:cacheprovider "$@"
