@@ -22,6 +22,7 @@ prints the URLs as one JSON line and runs until SIGINT or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import glob
 import json
@@ -32,6 +33,7 @@ import signal
 import socket
 import ssl
 import string
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,9 +49,6 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
-
-from websockets.sync.client import connect as ws_connect
-from websockets.typing import Subprotocol
 
 from .shim import build_loopback_shim
 
@@ -305,25 +304,83 @@ def _http_json(
     return reply
 
 
+def _recv_exact(sock: socket.socket, buf: bytearray, n: int) -> bytes:
+    while len(buf) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed mid-frame")
+        buf.extend(chunk)
+    out = bytes(buf[:n])
+    del buf[:n]
+    return out
+
+
 def _ws_info(
     port: int, subprotocol: str, timeout: float, context: ssl.SSLContext | None = None
 ) -> dict[str, Any]:
-    """Send ``info`` over a WebSocket (over TLS with ``context``) and return the reply."""
-    scheme = "wss" if context is not None else "ws"
-    with ws_connect(
-        f"{scheme}://{_HOST}:{port}",
-        ssl=context,
-        subprotocols=[Subprotocol(subprotocol)],
-        open_timeout=timeout,
-        close_timeout=timeout,
-        proxy=None,
-        compression=None,
-    ) as connection:
-        connection.send(json.dumps({"janus": "info", "transaction": "rxjanus-probe"}))
-        reply = json.loads(connection.recv(timeout=timeout))
+    """Send ``info`` over a minimal WebSocket client (over TLS with ``context``)."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (
+        f"GET / HTTP/1.1\r\nHost: {_HOST}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
+    ).encode()
+    with contextlib.ExitStack() as stack:
+        sock = stack.enter_context(socket.create_connection((_HOST, port), timeout=timeout))
+        if context is not None:
+            sock = stack.enter_context(context.wrap_socket(sock, server_hostname=_HOST))
+        sock.sendall(handshake)
+        buf = bytearray()
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed during the WebSocket handshake")
+            buf.extend(chunk)
+        end = buf.index(b"\r\n\r\n") + 4
+        status = bytes(buf[:end]).split(b"\r\n", 1)[0]
+        del buf[:end]
+        if b" 101 " not in status + b" ":
+            raise ConnectionError(f"WebSocket handshake refused: {status!r}")
+        payload = json.dumps({"janus": "info", "transaction": "rxjanus-probe"}).encode()
+        sock.sendall(_ws_frame(0x1, payload))
+        message = bytearray()
+        while True:
+            b0, b1 = _recv_exact(sock, buf, 2)
+            length = b1 & 0x7F
+            if length == 126:
+                (length,) = struct.unpack("!H", _recv_exact(sock, buf, 2))
+            elif length == 127:
+                (length,) = struct.unpack("!Q", _recv_exact(sock, buf, 8))
+            mask = _recv_exact(sock, buf, 4) if b1 & 0x80 else b""
+            data = _recv_exact(sock, buf, length)
+            if mask:
+                data = bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+            opcode = b0 & 0x0F
+            if opcode == 0x8:
+                raise ConnectionError("WebSocket closed before the info reply")
+            if opcode in (0x9, 0xA):
+                continue
+            message.extend(data)
+            if b0 & 0x80:
+                break
+        with contextlib.suppress(OSError):
+            sock.sendall(_ws_frame(0x8, struct.pack("!H", 1000)))
+    reply = json.loads(bytes(message))
     if not isinstance(reply, dict):
         raise ValueError("expected a JSON object")
     return reply
+
+
+def _ws_frame(opcode: int, payload: bytes) -> bytes:
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+    elif n < 1 << 16:
+        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+    return header + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
 
 
 def _unix_info(path: str, timeout: float) -> dict[str, Any]:
