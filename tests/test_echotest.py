@@ -74,3 +74,25 @@ async def test_seed_basic_usage_plays_a_file_and_records_the_echo(
     assert not plugin.attached
     assert decoded_video_frames(output) >= 60
     assert janus.list_sessions() == []
+
+
+async def test_a_janus_hangup_closes_the_peer_and_ends_the_frame_stream(
+    janus: JanusServer, tmp_path: Path
+) -> None:
+    source = SyntheticVideoTrack(320, 240)
+    output = tmp_path / "output.mp4"
+    async with JanusSession(base_url=janus.ws_url) as session:
+        plugin = JanusEchoTestPlugin(pc_config=loopback_rtc_configuration())
+        await plugin.attach(session)
+        received = Recorder(plugin.frames("video"))
+        events = Recorder(plugin.events)
+        await plugin.start(source, output, audio=False)
+        await received.wait_for(lambda r: len(r.values) >= 30)
+        await plugin.hangup()  # Janus hangs up the PeerConnection and says so
+        hangup = await events.wait_value(lambda e: e.get("janus") == "hangup")
+        assert hangup["reason"]
+        await received.wait_for(lambda r: r.completed)
+        assert plugin.attached  # the handle lives on; only the media ended
+        assert source.readyState == "ended"
+    assert decoded_video_frames(output) >= 30
+    assert janus.list_sessions() == []

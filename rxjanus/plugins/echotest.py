@@ -82,6 +82,13 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         }
         return await self.request(body)
 
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        if message.get("janus") == "hangup":
+            # Janus closed the PeerConnection (a hangup request, ICE failure, DTLS alert...):
+            # close ours too, which ends the frame streams and finishes the recording.
+            self._spawn(self.reset_connection())
+
     async def close_stream(self) -> None:
         """Stop the media: close the PeerConnection, player and recorder."""
         await self.reset_connection()
