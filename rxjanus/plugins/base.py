@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from reactivex import Observable
@@ -40,6 +41,12 @@ class JanusPlugin:
     """
 
     name: ClassVar[str] = ""
+
+    janus_requests: ClassVar[Mapping[str, str]] = {}
+    """Each request the plugin's Janus documentation lists, and the method that sends it."""
+
+    janus_events: ClassVar[Mapping[str, str]] = {}
+    """Each event the plugin's Janus documentation lists, and where it reaches the user."""
 
     def __init__(self, *, plugin_id: str | None = None) -> None:
         if plugin_id is not None:

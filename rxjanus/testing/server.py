@@ -80,6 +80,10 @@ _WANTED_PLUGINS: Final = frozenset(
         "libjanus_streaming.so",
         "libjanus_audiobridge.so",
         "libjanus_recordplay.so",
+        "libjanus_sip.so",
+        "libjanus_nosip.so",
+        "libjanus_lua.so",
+        "libjanus_duktape.so",
     }
 )
 _WANTED_TRANSPORTS: Final = frozenset(
@@ -88,10 +92,6 @@ _WANTED_TRANSPORTS: Final = frozenset(
 _KNOWN_UNWANTED: Final[Mapping[str, frozenset[str]]] = {
     "plugins": frozenset(
         {
-            "libjanus_sip.so",
-            "libjanus_nosip.so",
-            "libjanus_lua.so",
-            "libjanus_duktape.so",
             "libjanus_voicemail.so",
         }
     ),
@@ -126,6 +126,10 @@ _TEMPLATES: Final = (
     "janus.plugin.streaming.jcfg",
     "janus.plugin.audiobridge.jcfg",
     "janus.plugin.recordplay.jcfg",
+    "janus.plugin.sip.jcfg",
+    "janus.plugin.nosip.jcfg",
+    "janus.plugin.lua.jcfg",
+    "janus.plugin.duktape.jcfg",
 )
 
 # Never send loopback requests through an HTTP proxy from the environment.
