@@ -25,7 +25,9 @@ from rxjanus.operators import (
     keepalive,
     publish,
     retry_with_backoff,
+    share_latest,
     share_resettable,
+    watch,
 )
 
 on_next, on_completed, on_error = (
@@ -299,3 +301,107 @@ async def test_join_leaves_and_publish_unpublishes_on_dispose() -> None:
     await aio.settle()
     assert handle.calls == ["join 1234 bot", "leave"]
     assert xs.subscriptions == [subscribe(200, 600)]
+
+
+def test_share_latest_gives_late_observers_the_latest_and_forgets_it_after_the_end() -> None:
+    scheduler = TestScheduler()
+    xs = scheduler.create_cold_observable(on_next(10, "a"), on_next(30, "b"), on_completed(50))
+    shared = xs.pipe(share_latest())
+    first, late, after = (scheduler.create_observer() for _ in range(3))
+    scheduler.schedule_absolute(200, lambda *_: shared.subscribe(first))
+    scheduler.schedule_absolute(220, lambda *_: shared.subscribe(late))
+    scheduler.schedule_absolute(400, lambda *_: shared.subscribe(after))
+    scheduler.start()
+    assert first.messages == [on_next(210, "a"), on_next(230, "b"), on_completed(250)]
+    assert late.messages == [on_next(220, "a"), on_next(230, "b"), on_completed(250)]
+    assert after.messages == [on_next(410, "a"), on_next(430, "b"), on_completed(450)]
+    assert xs.subscriptions == [subscribe(200, 250), subscribe(400, 450)]
+
+
+def test_share_latest_disconnects_when_the_last_observer_leaves() -> None:
+    scheduler = TestScheduler()
+    xs = scheduler.create_hot_observable(on_next(250, "a"), on_next(350, "b"))
+    shared = xs.pipe(share_latest())
+    observers = [scheduler.create_observer() for _ in range(2)]
+    subscriptions: list[Any] = []
+    scheduler.schedule_absolute(
+        200, lambda *_: subscriptions.append(shared.subscribe(observers[0]))
+    )
+    scheduler.schedule_absolute(
+        260, lambda *_: subscriptions.append(shared.subscribe(observers[1]))
+    )
+    scheduler.schedule_absolute(300, lambda *_: [s.dispose() for s in subscriptions])
+    scheduler.start()
+    assert observers[0].messages == [on_next(250, "a")]
+    assert observers[1].messages == [on_next(260, "a")]
+    assert xs.subscriptions == [subscribe(200, 300)]
+
+
+async def test_watch_subscribes_a_new_handle_and_leaves_then_detaches_on_dispose() -> None:
+    scheduler = TestScheduler()
+    made: list[Any] = []
+
+    class Subscriber:
+        def __init__(self, pc_config: Any, *, trickle: bool) -> None:
+            self.calls: list[str] = []
+            self.events: Subject[Any] = Subject()
+            self.attached = False
+            made.append(self)
+
+        async def attach(self, session: Any) -> None:
+            self.attached = True
+            self.calls.append(f"attach {session.name}")
+
+        async def subscribe_to_publisher(self, room: int, streams: Any, **options: Any) -> None:
+            self.calls.append(f"subscribe {room} {streams}")
+
+        async def leave(self) -> None:
+            self.calls.append("leave")
+
+        async def detach(self) -> None:
+            self.attached = False
+            self.calls.append("detach")
+
+    xs = scheduler.create_hot_observable(on_next(250, FakeSession("s1")))
+    scheduler.start(
+        lambda: xs.pipe(watch(1234, 7, plugin=Subscriber)),  # type: ignore[arg-type]
+        disposed=600,
+    )
+    await aio.settle()
+    assert xs.subscriptions == [subscribe(200, 600)]
+    assert [h.calls for h in made] == [
+        ["attach s1", "subscribe 1234 [{'feed': 7}]", "leave", "detach"]
+    ]
+
+
+async def test_watch_detaches_when_the_subscription_fails() -> None:
+    made: list[Any] = []
+
+    class Refused:
+        def __init__(self, pc_config: Any, *, trickle: bool) -> None:
+            self.calls: list[str] = []
+            self.events: Subject[Any] = Subject()
+            self.attached = False
+            made.append(self)
+
+        async def attach(self, session: Any) -> None:
+            self.attached = True
+
+        async def subscribe_to_publisher(self, room: int, streams: Any, **options: Any) -> None:
+            raise LookupError("no such feed")
+
+        async def leave(self) -> None:
+            self.calls.append("leave")
+
+        async def detach(self) -> None:
+            self.attached = False
+            self.calls.append("detach")
+
+    source: Subject[Any] = Subject()
+    waiting = asyncio.ensure_future(aio.first(source.pipe(watch(1, 2, plugin=Refused))))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    source.on_next(FakeSession("s"))
+    with pytest.raises(LookupError):
+        await waiting
+    await aio.settle()
+    assert [h.calls for h in made] == [["detach"]]
