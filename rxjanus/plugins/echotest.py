@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 from aiortc.contrib.media import MediaRecorder
 
@@ -27,6 +29,16 @@ class JanusEchoTestPlugin(WebRTCPlugin):
 
     name = "janus.plugin.echotest"
 
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        # EchoTest has one unnamed request; with an SDP offer it starts the echo.
+        "(unnamed request)": "configure",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "ok": "returned by start() and configure() (plugin data `result: ok`)",
+        "done": "events (plugin data `result: done` when the PeerConnection is gone)",
+        "error": "raised as PluginError by start() and configure()",
+    }
+
     async def start(
         self,
         play_from: MediaSource,
@@ -36,6 +48,11 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         video: bool = True,
         bitrate: int | None = None,
         timeout: float | None = None,
+        audiocodec: str | None = None,
+        videocodec: str | None = None,
+        videoprofile: str | None = None,
+        record: bool | None = None,
+        filename: str | None = None,
     ) -> None:
         """Send ``play_from`` to Janus and receive its echo; return once media flows.
 
@@ -46,12 +63,25 @@ class JanusEchoTestPlugin(WebRTCPlugin):
             video: Send and echo video.
             bitrate: A cap for the echoed video, in bits per second.
             timeout: Seconds to wait for the answer and for ``webrtcup``.
+            audiocodec: The audio codec Janus should pick from our offer.
+            videocodec: The video codec Janus should pick from our offer.
+            videoprofile: The VP9 or H.264 profile to force.
+            record: Record our media on the server too (``.mjr`` files).
+            filename: The base path of that recording.
         """
         if record_to is not None and record_to != "":
             self.peer.record_to(record_to)
         body: JSON = {"audio": audio, "video": video}
-        if bitrate is not None:
-            body["bitrate"] = bitrate
+        for key, value in (
+            ("bitrate", bitrate),
+            ("audiocodec", audiocodec),
+            ("videocodec", videocodec),
+            ("videoprofile", videoprofile),
+            ("record", record),
+            ("filename", filename),
+        ):
+            if value is not None:
+                body[key] = value
         await self.send_offer(body, source=play_from, audio=audio, video=video, timeout=timeout)
         await self.wait_webrtcup(timeout)
 
@@ -63,8 +93,24 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         bitrate: int | None = None,
         record: bool | None = None,
         filename: str | None = None,
+        substream: int | None = None,
+        temporal: int | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """Switch audio or video on or off, cap the bitrate, or record on the server.
+
+        This is EchoTest's one (unnamed) request without an SDP; fields left
+        None are not sent.
+
+        Args:
+            audio: Echo our audio or drop it.
+            video: Echo our video or drop it.
+            bitrate: A cap for the echoed video, in bits per second (REMB).
+            record: Start or stop recording our media on the server.
+            filename: The base path of that recording (``-video.mjr``... appended).
+            substream: The simulcast substream to echo (0-2).
+            temporal: The simulcast temporal layer to echo (0-2).
+            timeout: Seconds to wait (default: the session's).
 
         Returns:
             The plugin's data (``{"echotest": "event", "result": "ok"}``).
@@ -77,10 +123,12 @@ class JanusEchoTestPlugin(WebRTCPlugin):
                 ("bitrate", bitrate),
                 ("record", record),
                 ("filename", filename),
+                ("substream", substream),
+                ("temporal", temporal),
             )
             if value is not None
         }
-        return await self.request(body)
+        return await self.request(body, timeout=timeout)
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

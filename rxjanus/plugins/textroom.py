@@ -16,8 +16,8 @@ import inspect
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal
 
 from aiortc import RTCConfiguration, RTCDataChannel
 from reactivex import Observable
@@ -93,6 +93,37 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     """
 
     name = PLUGIN
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "setup": "setup",
+        "list": "list_rooms",
+        "listparticipants": "list_participants",
+        "create": "create_room",
+        "edit": "edit_room",
+        "destroy": "destroy_room",
+        "exists": "room_exists",
+        "allowed": "allowed",
+        "kick": "kick_participant",
+        "join": "join_room",
+        "leave": "leave_room",
+        "message": "send_message",
+        "announcement": "send_announcement",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "success": "returned by the method that sent the request (list_rooms(), "
+        "room_exists(), create_room(), allowed(), join_room(), send_message()...)",
+        "participants": "returned by list_participants()",
+        "edited": "returned by edit_room()",
+        "destroyed": "returned by destroy_room(); the room's participants get it on "
+        "messages (TextRoomEventType.DESTROYED)",
+        "kicked": "messages (TextRoomEventType.KICKED)",
+        "join": "messages (TextRoomEventType.JOIN)",
+        "leave": "messages (TextRoomEventType.LEAVE)",
+        "message": "messages (TextRoomEventType.MESSAGE; `whisper` marks a private one)",
+        "announcement": "messages (TextRoomEventType.ANNOUNCEMENT)",
+        "error": "raised as TextRoomError (a PluginError) by the method that sent the "
+        "request; messages (TextRoomEventType.ERROR) for a message sent with ack=False",
+    }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
@@ -222,6 +253,71 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         if permanent:
             body["permanent"] = True
         await self._admin(body, timeout)
+
+    async def edit_room(
+        self,
+        room: int,
+        secret: str | None = None,
+        *,
+        new_description: str | None = None,
+        new_secret: str | None = None,
+        new_pin: str | None = None,
+        new_is_private: bool | None = None,
+        new_post: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Change a room's description, secret, PIN, privacy or HTTP backend.
+
+        Returns:
+            The plugin's data (``{"textroom": "edited", "room": ...}``).
+
+        Raises:
+            TextRoomError: For example 417 (no such room) or 419 (wrong secret).
+        """
+        body: JSON = {"request": "edit", "room": room}
+        for key, value in (
+            ("secret", secret),
+            ("new_description", new_description),
+            ("new_secret", new_secret),
+            ("new_pin", new_pin),
+            ("new_is_private", new_is_private),
+            ("new_post", new_post),
+        ):
+            if value is not None:
+                body[key] = value
+        if permanent:
+            body["permanent"] = True
+        return await self._admin(body, timeout)
+
+    async def allowed(
+        self,
+        room: int,
+        action: Literal["enable", "disable", "add", "remove"],
+        allowed: list[str] | None = None,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> list[str]:
+        """Manage the tokens a room accepts in ``join`` (its ACL).
+
+        Args:
+            room: The room.
+            action: ``enable`` or ``disable`` the check, ``add`` or ``remove`` tokens.
+            allowed: The tokens to add or remove.
+            secret: The room's secret, if it has one.
+            timeout: Seconds to wait.
+
+        Returns:
+            The whole list of tokens now (empty after ``disable``).
+        """
+        body: JSON = {"request": "allowed", "room": room, "action": action}
+        if allowed is not None:
+            body["allowed"] = allowed
+        if secret:
+            body["secret"] = secret
+        data = await self._admin(body, timeout)
+        tokens = data.get("allowed")
+        return [str(token) for token in tokens] if isinstance(tokens, list) else []
 
     # -- participation, over the data channel ---------------------------------------
 

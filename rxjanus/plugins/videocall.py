@@ -14,10 +14,10 @@ import asyncio
 import enum
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
@@ -115,6 +115,31 @@ class JanusVideoCallPlugin(WebRTCPlugin):
     """
 
     name = PLUGIN
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "list": "list_users",
+        "register": "register",
+        "call": "call",
+        "accept": "accept",
+        "set": "set_media",
+        "hangup": "hangup",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "list": "returned by list_users() (the registered names)",
+        "registered": "register() returns True",
+        "calling": "call() waits on past it while the callee's phone rings",
+        "incomingcall": "wait_incoming_call() returns it (IncomingCall, with the offer); "
+        "events, on_event(VideoCallEventType.INCOMINGCALL)",
+        "accepted": "call() applies its answer and returns True; accept() returns True; "
+        "events, on_event(VideoCallEventType.ACCEPTED)",
+        "set": "set_media() returns True",
+        "update": "events, on_event(VideoCallEventType.UPDATE) (the other side's "
+        "renegotiation, with its jsep)",
+        "hangup": "hangup() returns True; events, on_event(VideoCallEventType.HANGUP); "
+        "closes the local PeerConnection",
+        "error": "raised as VideoCallError (a PluginError) by the method that sent the "
+        "request",
+    }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)

@@ -19,9 +19,9 @@ import contextlib
 import enum
 import inspect
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
@@ -66,6 +66,7 @@ class VideoRoomEventType(enum.Enum):
     """Kinds of VideoRoom events (janus_client's names), for :meth:`on_event`."""
 
     JOINED = "joined"
+    JOINING = "joining"
     PUBLISHERS = "publishers"
     UNPUBLISHED = "unpublished"
     LEAVING = "leaving"
@@ -87,7 +88,15 @@ class ParticipantType(enum.Enum):
     SUBSCRIBER = "subscriber"
 
 
-_EVENT_KEYS = ("publishers", "unpublished", "leaving", "configured", "started", "switched")
+_EVENT_KEYS = (
+    "publishers",
+    "unpublished",
+    "leaving",
+    "joining",
+    "configured",
+    "started",
+    "switched",
+)
 
 
 def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
@@ -156,6 +165,75 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
     """
 
     name = PLUGIN_NAME
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "create": "create_room",
+        "destroy": "destroy_room",
+        "edit": "edit",
+        "exists": "exists",
+        "list": "list_rooms",
+        "allowed": "allowed",
+        "kick": "kick_participant",
+        "moderate": "moderate_participant",
+        "enable_recording": "enable_recording",
+        "listparticipants": "list_participants",
+        "listforwarders": "list_forwarders",
+        # "join" with ptype "subscriber" is sent by subscribe_to_publisher().
+        "join": "join",
+        "joinandconfigure": "join_and_configure",
+        "configure": "configure",
+        "publish": "publish",
+        "unpublish": "unpublish",
+        "start": "start",
+        "pause": "pause",
+        "switch": "switch_publisher",
+        "leave": "leave",
+        "rtp_forward": "rtp_forward",
+        "stop_rtp_forward": "stop_rtp_forward",
+        "subscribe": "subscribe",
+        "unsubscribe": "unsubscribe",
+        "update": "update",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "created": "returned by create_room() (the room id)",
+        "edited": "returned by edit()",
+        "destroyed": "returned by destroy_room(); the room's participants get it on events "
+        "(VideoRoomEventType.DESTROYED)",
+        "success": "returned by exists(), list_rooms(), allowed(), kick_participant(), "
+        "moderate_participant(), enable_recording()",
+        "participants": "returned by list_participants()",
+        "joined": "returned by join(), join_as_publisher(), join_and_configure(); "
+        "on_event(VideoRoomEventType.JOINED)",
+        "joining": "events (VideoRoomEventType.JOINING), in rooms with notify_joining",
+        "configured": "returned by publish() and configure(); "
+        "on_event(VideoRoomEventType.CONFIGURED)",
+        "publishers": "events (VideoRoomEventType.PUBLISHERS); the joined data lists those "
+        "already there",
+        "unpublished": "returned by unpublish() (`ok`); the room's participants get it on "
+        "events (VideoRoomEventType.UNPUBLISHED)",
+        "talking": "events (VideoRoomEventType.TALKING), in rooms with audiolevel_event",
+        "stopped-talking": "events (VideoRoomEventType.STOPPED_TALKING), in rooms with "
+        "audiolevel_event",
+        "rtp_forward": "returned by rtp_forward() (the forwarders and their stream_id)",
+        "stop_rtp_forward": "returned by stop_rtp_forward()",
+        "forwarders": "returned by list_forwarders()",
+        "leaving": "returned by leave() (`ok`); the room's participants, and a kicked one, "
+        "get it on events (VideoRoomEventType.LEAVING)",
+        "attached": "returned by subscribe_to_publisher(), whose offer the handle answers "
+        "with start",
+        "started": "returned by start(); on_event(VideoRoomEventType.STARTED) when the "
+        "handle answers an offer",
+        "updated": "returned by subscribe(), unsubscribe(), update(); events "
+        "(VideoRoomEventType.UPDATED) when Janus renegotiates on its own (answered by the "
+        "handle)",
+        "updating": "returned by subscribe(), unsubscribe(), update() when Janus postpones "
+        "the new offer",
+        "paused": "returned by pause()",
+        "switched": "returned by switch_publisher(); on_event(VideoRoomEventType.SWITCHED)",
+        "left": "returned by leave() on a subscriber",
+        "error": "raised as VideoRoomError (a PluginError) by the method that sent the "
+        "request; events (VideoRoomEventType.ERROR) if unsolicited",
+    }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
@@ -410,6 +488,102 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         )
         return await self._data(body, timeout=timeout)
 
+    async def enable_recording(
+        self,
+        room_id: int,
+        record: bool,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Start or stop recording every publisher of a room (``enable_recording``).
+
+        Returns:
+            The plugin's data (``{"videoroom": "success", "record": ...}``).
+        """
+        body = _without_none(
+            {"request": "enable_recording", "room": room_id, "record": record, "secret": secret}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def rtp_forward(
+        self,
+        room_id: int,
+        publisher_id: int,
+        streams: list[JSON],
+        host: str | None = None,
+        *,
+        host_family: Literal["ipv4", "ipv6"] | None = None,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        srtp_suite: int | None = None,
+        srtp_crypto: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Forward a publisher's streams as plain (or SRTP) RTP to ``host``.
+
+        Args:
+            room_id: The room the publisher is in.
+            publisher_id: The publisher.
+            streams: One object per stream: ``{"mid": "0", "port": 5004}``, with
+                optional ``host``, ``ssrc``, ``pt``, ``rtcp_port``, ``simulcast``...
+            host: Where to send every stream that names no ``host`` of its own.
+            host_family: Resolve ``host`` as ``ipv4`` or ``ipv6``.
+            secret: The room's secret, if it has one.
+            admin_key: The plugin's ``admin_key``, if it guards RTP forwarding.
+            srtp_suite: 32 or 80: encrypt with SRTP (with ``srtp_crypto``).
+            srtp_crypto: The base64 SRTP key (as in SDES).
+            timeout: Seconds to wait.
+
+        Returns:
+            The ``rtp_forward`` data: its ``forwarders``, each with a ``stream_id``.
+        """
+        body = _without_none(
+            {
+                "request": "rtp_forward",
+                "room": room_id,
+                "publisher_id": publisher_id,
+                "streams": streams,
+                "host": host,
+                "host_family": host_family,
+                "secret": secret,
+                "admin_key": admin_key,
+                "srtp_suite": srtp_suite,
+                "srtp_crypto": srtp_crypto,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def stop_rtp_forward(
+        self,
+        room_id: int,
+        publisher_id: int,
+        stream_id: int,
+        *,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Stop one RTP forwarder (by the ``stream_id`` :meth:`rtp_forward` returned)."""
+        body = _without_none(
+            {
+                "request": "stop_rtp_forward",
+                "room": room_id,
+                "publisher_id": publisher_id,
+                "stream_id": stream_id,
+                "secret": secret,
+                "admin_key": admin_key,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def list_forwarders(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List a room's RTP forwarders: ``[{"publisher_id": ..., "forwarders": [...]}]``."""
+        body = _without_none({"request": "listforwarders", "room": room_id, "secret": secret})
+        data = await self._data(body, timeout=timeout)
+        return list(data.get("publishers", []))
+
     # -- publisher ------------------------------------------------------------------
 
     async def join(
@@ -474,6 +648,82 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         self._publisher_id = data.get("id")
         self._private_id = data.get("private_id")
         self._display_name = display
+        return data
+
+    async def join_and_configure(
+        self,
+        room_id: int,
+        player: MediaSource,
+        display: str | None = None,
+        *,
+        publisher_id: int | None = None,
+        token: str | None = None,
+        pin: str | None = None,
+        audio: bool = True,
+        video: bool = True,
+        trickle: bool | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Join a room as a publisher and publish at once (``joinandconfigure``).
+
+        Returns once the PeerConnection is up.
+
+        Args:
+            room_id: The room.
+            player: What to send: a file path or URL, a ``MediaPlayer`` or a track.
+            display: Our display name.
+            publisher_id: The id to take; Janus picks one if None.
+            token: An invitation token, if the room has an ACL.
+            pin: The room's PIN, if it has one.
+            audio: Send the player's audio.
+            video: Send the player's video.
+            trickle: Trickle ICE (True) or full gathering (False); None keeps
+                the handle's setting.
+            timeout: Seconds to wait for the answer and for ``webrtcup``.
+            **options: Any ``publish`` field (``bitrate``, ``record``,
+                ``descriptions``...).
+
+        Returns:
+            The ``joined`` data: our ``id``, ``private_id`` and the active ``publishers``.
+
+        Raises:
+            InvalidStateError: The handle already joined a room.
+            VideoRoomError: E.g. 426 when the room does not exist.
+        """
+        if self._participant_type is not None:
+            raise InvalidStateError("the handle already joined a room")
+        body = _without_none(
+            {
+                "request": "joinandconfigure",
+                "ptype": "publisher",
+                "room": room_id,
+                "id": publisher_id,
+                "display": display,
+                "token": token,
+                "pin": pin,
+            }
+        )
+        body.update(options)
+        self._use_trickle(trickle)
+        try:
+            async with self._negotiation:
+                with _videoroom_errors():
+                    reply = await self.send_offer(
+                        body, source=player, audio=audio, video=video, timeout=timeout
+                    )
+            data = plugin_data(reply) or {}
+            self._participant_type = ParticipantType.PUBLISHER
+            self._room_id = room_id
+            self._publisher_id = data.get("id")
+            self._private_id = data.get("private_id")
+            self._display_name = display
+            self._trigger(reply)
+            await self.wait_webrtcup(timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+        self._is_publishing = True
         return data
 
     async def publish(
