@@ -1,0 +1,1163 @@
+"""The AudioBridge plugin: audio conference rooms that Janus mixes (an MCU for Opus).
+
+Each participant sends its audio to Janus and receives the mix of everyone
+else in the room on one PeerConnection. Room management (create, edit,
+destroy, list, kick, mute, recording, RTP forwarders, announcements played
+from Opus files) works on any handle.
+
+Requests and events are as the header of Janus's ``janus_audiobridge.c``
+(v1.1.x) describes them. Replies to our requests are returned; everything
+unsolicited (another participant's ``joined``, ``leaving``, updated
+``participants``, ``talking``, ``kicked``, ``destroyed``,
+``announcement-started``...) goes to ``events``, and to the handlers of
+:meth:`JanusAudioBridgePlugin.on_event`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import inspect
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, Literal
+
+from aiortc import RTCConfiguration
+
+from ..exceptions import InvalidStateError, PluginError
+from ..media import MediaSource, WebRTCPeer
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = [
+    "AudioBridgeError",
+    "AudioBridgeEventType",
+    "JanusAudioBridgePlugin",
+    "audiobridge_event_type",
+]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "janus.plugin.audiobridge"
+
+EventHandler = Callable[[JSON], Any]
+"""A janus_client-style event handler: takes the plugin data; may be async."""
+
+
+class AudioBridgeError(PluginError):
+    """An error the AudioBridge plugin answered with.
+
+    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (or
+    janus_client's ``error_code`` and ``error_message``). Codes from Janus:
+    482 invalid request, 483 missing element, 484 invalid element, 485 no such
+    room, 486 room exists, 487 not joined, 489 unauthorized, 490 id exists,
+    491 already joined, 492 no such user, 493 invalid SDP, 494 no such group.
+    """
+
+    plugin_name = PLUGIN_NAME
+    label = "AudioBridge"
+
+
+class AudioBridgeEventType(enum.Enum):
+    """Kinds of AudioBridge messages, for :meth:`JanusAudioBridgePlugin.on_event`."""
+
+    JOINED = "joined"
+    """Our join's reply, or another participant joining (``participants`` lists it)."""
+    PARTICIPANTS = "participants"
+    """Participants changed: muted, display, setup... (an ``event`` with ``participants``)."""
+    LEAVING = "leaving"
+    """Another participant left (``leaving`` is its id)."""
+    LEFT = "left"
+    """Our ``leave`` was done."""
+    ROOM_CHANGED = "roomchanged"
+    """Our ``changeroom`` was done."""
+    CONFIGURED = "configured"
+    """Our ``configure`` was done (``result: ok``)."""
+    TALKING = "talking"
+    """A participant started talking (rooms with ``audiolevel_event``)."""
+    STOPPED_TALKING = "stopped-talking"
+    """A participant stopped talking."""
+    KICKED = "kicked"
+    """A participant was kicked (``kicked`` is its id)."""
+    KICKED_ALL = "kicked_all"
+    """Everyone was kicked (each participant gets its own id in ``kicked_all``)."""
+    MUTED = "muted"
+    """The whole room was muted or unmuted (``muted`` is a boolean)."""
+    DESTROYED = "destroyed"
+    """The room was destroyed."""
+    ANNOUNCEMENT_STARTED = "announcement-started"
+    """A file began to play in the room (``file_id``)."""
+    ANNOUNCEMENT_STOPPED = "announcement-stopped"
+    """A file stopped playing (it ended, or ``stop_file``)."""
+    HANGINGUP = "hangingup"
+    """Our ``hangup`` request was done."""
+    ERROR = "error"
+    """An error event (``error_code`` and ``error``)."""
+
+
+_TOP_LEVEL = {
+    "joined",
+    "left",
+    "roomchanged",
+    "talking",
+    "stopped-talking",
+    "destroyed",
+    "announcement-started",
+    "announcement-stopped",
+    "hangingup",
+}
+_EVENT_KEYS: tuple[tuple[str, AudioBridgeEventType], ...] = (
+    ("leaving", AudioBridgeEventType.LEAVING),
+    ("kicked", AudioBridgeEventType.KICKED),
+    ("kicked_all", AudioBridgeEventType.KICKED_ALL),
+    ("participants", AudioBridgeEventType.PARTICIPANTS),
+    ("muted", AudioBridgeEventType.MUTED),
+    ("result", AudioBridgeEventType.CONFIGURED),
+)
+
+
+def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
+    """Classify an AudioBridge message (a whole Janus message or its plugin data).
+
+    Example:
+        >>> audiobridge_event_type({"audiobridge": "event", "room": 1, "leaving": 42})
+        <AudioBridgeEventType.LEAVING: 'leaving'>
+
+    Returns:
+        The message's kind, or None for replies such as ``success`` or ``created``.
+    """
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None:
+        return None
+    kind = data.get("audiobridge")
+    if kind == "event":
+        if "error_code" in data:
+            return AudioBridgeEventType.ERROR
+        for key, event_type in _EVENT_KEYS:
+            if key in data:
+                return event_type
+        return None
+    if kind in _TOP_LEVEL:
+        return AudioBridgeEventType(kind)
+    return None
+
+
+@contextlib.contextmanager
+def _audiobridge_errors() -> Iterator[None]:
+    """Raise the core's PluginError as an AudioBridgeError (a subclass of it)."""
+    try:
+        yield
+    except AudioBridgeError:
+        raise
+    except PluginError as exc:
+        raise AudioBridgeError(exc.code, exc.reason) from exc
+
+
+def _without_none(fields: Mapping[str, Any]) -> JSON:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class JanusAudioBridgePlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.audiobridge``: room admin and one participant.
+
+    A participant joins a room, then sends its audio and hears the room's mix
+    on one PeerConnection: ``join(room, "alice", source=track)`` does both in
+    one request (the offer goes with ``join``); ``join(room, "alice")`` then
+    :meth:`publish_stream` does it in two (the offer goes with ``configure``).
+    The mix is on ``frames("audio")``.
+
+    Plugin errors raise :class:`AudioBridgeError` (a
+    :class:`~rxjanus.exceptions.PluginError`).
+
+    Janus 1.2 added ``suspend``, ``resume``, ``stop_all_files`` and
+    ``listannouncements``: :meth:`suspend_participant`,
+    :meth:`resume_participant`, :meth:`stop_all_files` and
+    :meth:`list_announcements` send them (a 1.1.x server answers 482).
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+
+    Example:
+        >>> bridge = JanusAudioBridgePlugin()  # doctest: +SKIP
+        >>> await bridge.attach(session)  # doctest: +SKIP
+        >>> room = await bridge.create_room(description="call")  # doctest: +SKIP
+        >>> await bridge.join(room, "alice", source="voice.wav")  # doctest: +SKIP
+        >>> bridge.frames("audio").subscribe(print)  # doctest: +SKIP
+    """
+
+    name = PLUGIN_NAME
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "create": "create_room",
+        "edit": "edit",
+        "destroy": "destroy_room",
+        "exists": "exists",
+        "allowed": "allowed",
+        "kick": "kick_participant",
+        "kick_all": "kick_all",
+        "list": "list_rooms",
+        "listparticipants": "list_participants",
+        "mute": "mute_participant",
+        "unmute": "unmute_participant",
+        "mute_room": "mute_room",
+        "unmute_room": "unmute_room",
+        "enable_recording": "enable_recording",
+        "enable_mjrs": "enable_mjrs",
+        "resetdecoder": "reset_decoder",
+        "rtp_forward": "rtp_forward",
+        "stop_rtp_forward": "stop_rtp_forward",
+        "listforwarders": "list_forwarders",
+        "play_file": "play_file",
+        "is_playing": "is_playing",
+        "stop_file": "stop_file",
+        "join": "join",
+        "configure": "configure",
+        "changeroom": "change_room",
+        "leave": "leave",
+        "hangup": "hangup",
+    }
+
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "created": "the reply of create_room (its room id)",
+        "edited": "the reply of edit",
+        "destroyed": "the reply of destroy_room; events (AudioBridgeEventType.DESTROYED)",
+        "success": "the reply of exists, allowed, kick, mute, rtp_forward, play_file...",
+        "participants": "the reply of list_participants; "
+        "events (AudioBridgeEventType.PARTICIPANTS) for changes",
+        "forwarders": "the reply of list_forwarders",
+        "joined": "the reply of join; events (AudioBridgeEventType.JOINED) for others",
+        "roomchanged": "the reply of change_room (AudioBridgeEventType.ROOM_CHANGED)",
+        "configured": "the reply of configure, result ok (AudioBridgeEventType.CONFIGURED)",
+        "left": "the reply of leave (AudioBridgeEventType.LEFT)",
+        "leaving": "events (AudioBridgeEventType.LEAVING)",
+        "talking": "events (AudioBridgeEventType.TALKING)",
+        "stopped-talking": "events (AudioBridgeEventType.STOPPED_TALKING)",
+        "kicked": "events (AudioBridgeEventType.KICKED)",
+        "kicked_all": "events (AudioBridgeEventType.KICKED_ALL)",
+        "muted": "events (AudioBridgeEventType.MUTED)",
+        "announcement-started": "events (AudioBridgeEventType.ANNOUNCEMENT_STARTED)",
+        "announcement-stopped": "events (AudioBridgeEventType.ANNOUNCEMENT_STOPPED)",
+        "hangingup": "the reply of hangup (AudioBridgeEventType.HANGINGUP)",
+        "error": "AudioBridgeError raised by the request; events (AudioBridgeEventType.ERROR)",
+    }
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._room_id: int | None = None
+        self._participant_id: int | None = None
+        self._display_name: str | None = None
+        self._muted: bool | None = None
+        self._handlers: dict[AudioBridgeEventType, list[EventHandler]] = {}
+        self._negotiation = asyncio.Lock()
+        self._up_peer: WebRTCPeer | None = None
+
+    # -- state ----------------------------------------------------------------------
+
+    @property
+    def room_id(self) -> int | None:
+        """The room we are in, or None."""
+        return self._room_id
+
+    @property
+    def participant_id(self) -> int | None:
+        """Our participant id in the room, or None."""
+        return self._participant_id
+
+    @property
+    def display_name(self) -> str | None:
+        """Our display name in the room."""
+        return self._display_name
+
+    @property
+    def muted(self) -> bool | None:
+        """Whether Janus has us muted (None before we joined)."""
+        return self._muted
+
+    @property
+    def joined(self) -> bool:
+        """Whether we are in a room."""
+        return self._room_id is not None
+
+    @property
+    def webrtcup_event(self) -> asyncio.Event:
+        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
+        return self._webrtcup
+
+    def on_event(self, event_type: AudioBridgeEventType, handler: EventHandler) -> None:
+        """Call ``handler(plugin_data)`` on each message of ``event_type``.
+
+        Handlers see the replies to our own join/configure/changeroom/leave as
+        well as unsolicited events. A handler may be a coroutine function; its
+        errors are logged. ``events`` is the reactive alternative.
+        """
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    # -- room administration --------------------------------------------------------
+
+    async def create_room(
+        self,
+        room_id: int | None = None,
+        description: str | None = None,
+        secret: str | None = None,
+        pin: str | None = None,
+        is_private: bool = False,
+        sampling_rate: int | None = None,
+        allowed: list[str] | None = None,
+        audiolevel_event: bool | None = None,
+        audio_active_packets: int | None = None,
+        audio_level_average: int | None = None,
+        record: bool = False,
+        record_file: str | None = None,
+        record_dir: str | None = None,
+        permanent: bool = False,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> int:
+        """Create a room; Janus picks the id when ``room_id`` is None.
+
+        Args:
+            room_id: The room's id.
+            description: Its pretty name.
+            secret: Needed to edit or destroy it, and to play files in it.
+            pin: Needed to join it.
+            is_private: Leave it out of :meth:`list_rooms`.
+            sampling_rate: The mixer's rate (16000 by default).
+            allowed: Tokens that may join (an ACL).
+            audiolevel_event: Send ``talking``/``stopped-talking`` events.
+            audio_active_packets: Packets looked at per talking decision (default 100).
+            audio_level_average: Average level that counts as talking (127 silent,
+                0 loud; default 25).
+            record: Record the mix to a .wav on the server.
+            record_file: That recording's path.
+            record_dir: Where recordings go.
+            permanent: Save it in the plugin's config file.
+            admin_key: The plugin's ``admin_key``, if it has one.
+            timeout: Seconds to wait (default: the session's).
+            **options: Any other ``create`` field (``spatial_audio``,
+                ``default_prebuffering``, ``groups``, ``mjrs``...).
+
+        Returns:
+            The room's id.
+        """
+        body: JSON = {
+            "request": "create",
+            "is_private": is_private,
+            "record": record,
+            "permanent": permanent,
+        }
+        body.update(
+            _without_none(
+                {
+                    "room": room_id,
+                    "description": description,
+                    "secret": secret,
+                    "pin": pin,
+                    "sampling_rate": sampling_rate,
+                    "allowed": allowed,
+                    "audiolevel_event": audiolevel_event,
+                    "audio_active_packets": audio_active_packets,
+                    "audio_level_average": audio_level_average,
+                    "record_file": record_file,
+                    "record_dir": record_dir,
+                    "admin_key": admin_key,
+                }
+            )
+        )
+        body.update(options)
+        data = await self._data(body, timeout=timeout)
+        return int(data["room"])
+
+    async def edit(
+        self,
+        room_id: int,
+        *,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+        **changes: Any,
+    ) -> JSON:
+        """Change a room's properties: ``edit(room, description="new", pin="1")``.
+
+        Args:
+            room_id: The room.
+            secret: The room's secret, if it has one.
+            permanent: Change the plugin's config file too.
+            timeout: Seconds to wait.
+            **changes: New values (``description``, ``secret``, ``pin``,
+                ``is_private``, ``record_dir``, ``mjrs_dir``), sent with Janus's
+                ``new_`` prefix (which may also be written out).
+
+        Returns:
+            The plugin's data (``{"audiobridge": "edited", "room": ...}``).
+        """
+        body: JSON = {"request": "edit", "room": room_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret}))
+        for key, value in changes.items():
+            body[key if key.startswith("new_") else f"new_{key}"] = value
+        return await self._data(body, timeout=timeout)
+
+    async def edit_room(self, room_id: int, **changes: Any) -> JSON:
+        """Another name for :meth:`edit`."""
+        return await self.edit(room_id, **changes)
+
+    async def destroy_room(
+        self,
+        room_id: int,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Destroy a room; its participants get a ``destroyed`` event.
+
+        Returns:
+            The plugin's data (``{"audiobridge": "destroyed", "room": ...}``).
+        """
+        body: JSON = {"request": "destroy", "room": room_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret}))
+        return await self._data(body, timeout=timeout)
+
+    async def exists(self, room_id: int, timeout: float | None = None) -> bool:
+        """Return whether the room exists."""
+        data = await self._data({"request": "exists", "room": room_id}, timeout=timeout)
+        return bool(data.get("exists", False))
+
+    async def allowed(
+        self,
+        room_id: int,
+        action: Literal["enable", "disable", "add", "remove"],
+        allowed: list[str] | None = None,
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Manage the tokens a room accepts in ``join`` (its ACL).
+
+        Returns:
+            The plugin's data; its ``allowed`` is the whole list now.
+        """
+        body = _without_none(
+            {
+                "request": "allowed",
+                "room": room_id,
+                "action": action,
+                "allowed": allowed,
+                "secret": secret,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def list_rooms(
+        self, admin_key: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List the public rooms (the private ones too with the ``admin_key``)."""
+        body = _without_none({"request": "list", "admin_key": admin_key})
+        data = await self._data(body, timeout=timeout)
+        # Janus 1.1 sends "list" (its documentation says "rooms").
+        return list(data.get("list", data.get("rooms", [])))
+
+    async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
+        """List a room's participants (``id``, ``display``, ``setup``, ``muted``...)."""
+        data = await self._data({"request": "listparticipants", "room": room_id}, timeout=timeout)
+        return list(data.get("participants", []))
+
+    async def kick_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Kick a participant out of a room (Janus also closes its PeerConnection)."""
+        body = _without_none(
+            {"request": "kick", "room": room_id, "id": participant_id, "secret": secret}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def kick(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Another name for :meth:`kick_participant`."""
+        return await self.kick_participant(room_id, participant_id, secret, timeout)
+
+    async def kick_all(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Kick everyone out of a room."""
+        body = _without_none({"request": "kick_all", "room": room_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def mute_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Mute a participant (the room sees it in a ``participants`` event)."""
+        return await self._moderate("mute", room_id, participant_id, secret, timeout)
+
+    async def unmute_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Unmute a participant."""
+        return await self._moderate("unmute", room_id, participant_id, secret, timeout)
+
+    async def mute_room(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Mute everyone but the room's admins (a ``muted: true`` event)."""
+        body = _without_none({"request": "mute_room", "room": room_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def unmute_room(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Unmute the room (a ``muted: false`` event)."""
+        body = _without_none({"request": "unmute_room", "room": room_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def suspend_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        pause_events: bool | None = None,
+        stop_record: bool | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Take a participant out of the mix without kicking it (Janus 1.2 and later)."""
+        body = _without_none(
+            {
+                "request": "suspend",
+                "room": room_id,
+                "id": participant_id,
+                "secret": secret,
+                "pause_events": pause_events,
+                "stop_record": stop_record,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def resume_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        record: bool | None = None,
+        filename: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Bring a suspended participant back into the mix (Janus 1.2 and later)."""
+        body = _without_none(
+            {
+                "request": "resume",
+                "room": room_id,
+                "id": participant_id,
+                "secret": secret,
+                "record": record,
+                "filename": filename,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def enable_recording(
+        self,
+        room_id: int,
+        record: bool = True,
+        record_file: str | None = None,
+        record_dir: str | None = None,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Start or stop recording the room's mix to a .wav on the server."""
+        body = _without_none(
+            {
+                "request": "enable_recording",
+                "room": room_id,
+                "record": record,
+                "record_file": record_file,
+                "record_dir": record_dir,
+                "secret": secret,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def enable_mjrs(
+        self,
+        room_id: int,
+        mjrs: bool = True,
+        mjrs_dir: str | None = None,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Start or stop recording each participant to its own .mjr file."""
+        body = _without_none(
+            {
+                "request": "enable_mjrs",
+                "room": room_id,
+                "mjrs": mjrs,
+                "mjrs_dir": mjrs_dir,
+                "secret": secret,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    # -- forwarders -----------------------------------------------------------------
+
+    async def rtp_forward(
+        self,
+        room_id: int,
+        host: str,
+        port: int,
+        *,
+        group: str | None = None,
+        ssrc: int | None = None,
+        codec: Literal["opus", "pcma", "pcmu"] | None = None,
+        ptype: int | None = None,
+        host_family: Literal["ipv4", "ipv6"] | None = None,
+        srtp_suite: Literal[32, 80] | None = None,
+        srtp_crypto: str | None = None,
+        always_on: bool | None = None,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Forward the room's mix as plain (or SRTP) RTP to ``host:port``.
+
+        Returns:
+            The plugin's data; ``stream_id`` names the forwarder.
+        """
+        body = _without_none(
+            {
+                "request": "rtp_forward",
+                "room": room_id,
+                "host": host,
+                "port": port,
+                "group": group,
+                "ssrc": ssrc,
+                "codec": codec,
+                "ptype": ptype,
+                "host_family": host_family,
+                "srtp_suite": srtp_suite,
+                "srtp_crypto": srtp_crypto,
+                "always_on": always_on,
+                "secret": secret,
+                "admin_key": admin_key,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def stop_rtp_forward(
+        self,
+        room_id: int,
+        stream_id: int,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Stop an RTP forwarder."""
+        body = _without_none(
+            {
+                "request": "stop_rtp_forward",
+                "room": room_id,
+                "stream_id": stream_id,
+                "secret": secret,
+                "admin_key": admin_key,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def list_forwarders(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List a room's RTP forwarders (``stream_id``, ``ip``, ``port``, ``codec``...)."""
+        body = _without_none({"request": "listforwarders", "room": room_id, "secret": secret})
+        return list((await self._data(body, timeout=timeout)).get("rtp_forwarders", []))
+
+    # -- announcements --------------------------------------------------------------
+
+    async def play_file(
+        self,
+        room_id: int,
+        filename: str,
+        *,
+        file_id: str | None = None,
+        loop: bool = False,
+        group: str | None = None,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """Play an Ogg Opus file (a path Janus can read) into the room's mix.
+
+        The room gets ``announcement-started`` now and ``announcement-stopped``
+        when it ends (or on :meth:`stop_file`).
+
+        Returns:
+            The announcement's ``file_id`` (ours, or one Janus picked).
+        """
+        body = _without_none(
+            {
+                "request": "play_file",
+                "room": room_id,
+                "filename": filename,
+                "file_id": file_id,
+                "loop": loop,
+                "group": group,
+                "secret": secret,
+                "admin_key": admin_key,
+            }
+        )
+        return str((await self._data(body, timeout=timeout))["file_id"])
+
+    async def is_playing(
+        self,
+        room_id: int,
+        file_id: str,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Return whether an announcement still plays."""
+        body = _without_none(
+            {"request": "is_playing", "room": room_id, "file_id": file_id, "secret": secret}
+        )
+        return bool((await self._data(body, timeout=timeout)).get("playing", False))
+
+    async def stop_file(
+        self,
+        room_id: int,
+        file_id: str,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Stop an announcement."""
+        body = _without_none(
+            {"request": "stop_file", "room": room_id, "file_id": file_id, "secret": secret}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def stop_all_files(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Stop every announcement in a room (Janus 1.2 and later)."""
+        body = _without_none({"request": "stop_all_files", "room": room_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def list_announcements(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List the announcements playing in a room (Janus 1.2 and later)."""
+        body = _without_none({"request": "listannouncements", "room": room_id, "secret": secret})
+        return list((await self._data(body, timeout=timeout)).get("announcements", []))
+
+    # -- participant ----------------------------------------------------------------
+
+    async def join(
+        self,
+        room_id: int,
+        username: str | None = None,
+        *,
+        source: MediaSource | None = None,
+        media: bool | None = None,
+        participant_id: int | None = None,
+        token: str | None = None,
+        pin: str | None = None,
+        muted: bool | None = None,
+        codec: Literal["opus", "pcma", "pcmu"] | None = None,
+        bitrate: int | None = None,
+        quality: int | None = None,
+        volume: int | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Join a room as ``username``; with media, send our offer in the same request.
+
+        Args:
+            room_id: The room.
+            username: Our display name.
+            source: What to send (a file path, ``MediaPlayer`` or audio track);
+                implies ``media``.
+            media: Set up the PeerConnection now (we hear the mix). Default:
+                only when ``source`` is given; else call :meth:`publish_stream`.
+            participant_id: The id to take; Janus picks one if None.
+            token: An invitation token, if the room has an ACL.
+            pin: The room's PIN, if it has one.
+            muted: Start muted.
+            codec: ``opus`` (default), ``pcma`` or ``pcmu``.
+            bitrate: Our Opus bitrate in bps.
+            quality: Opus complexity, 0-10.
+            volume: Gain in percent (100: unchanged).
+            timeout: Seconds to wait for the reply (and for ``webrtcup``).
+            **options: Any other ``join`` field (``group``, ``prebuffer``,
+                ``expected_loss``, ``spatial_position``, ``secret``, ``record``,
+                ``filename``, ``generate_offer``...).
+
+        Returns:
+            The ``joined`` data: our ``id`` and the other ``participants``.
+
+        Raises:
+            AudioBridgeError: E.g. 485 when the room does not exist.
+        """
+        body = _without_none(
+            {
+                "request": "join",
+                "room": room_id,
+                "id": participant_id,
+                "display": username,
+                "token": token,
+                "pin": pin,
+                "muted": muted,
+                "codec": codec,
+                "bitrate": bitrate,
+                "quality": quality,
+                "volume": volume,
+            }
+        )
+        body.update(options)
+        if media is None:
+            media = source is not None
+        if media:
+            data = await self._negotiate(body, source, timeout)
+        else:
+            data = await self._data(body, timeout=timeout)
+        self._room_id = int(data.get("room", room_id))
+        self._participant_id = data.get("id")
+        self._display_name = username
+        self._muted = bool(muted)
+        return data
+
+    async def configure(
+        self,
+        muted: bool | None = None,
+        display: str | None = None,
+        volume: int | None = None,
+        quality: int | None = None,
+        bitrate: int | None = None,
+        record: bool | None = None,
+        filename: str | None = None,
+        *,
+        source: MediaSource | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Change our participation: mute, display name, gain, Opus settings, recording.
+
+        Fields left None are not sent. With ``source``, our offer goes along
+        (sending it; see :meth:`publish_stream`).
+
+        Args:
+            muted: Mute (True) or unmute (False) ourselves.
+            display: A new display name (the room sees a ``participants`` event).
+            volume: Gain in percent (100: unchanged).
+            quality: Opus complexity, 0-10.
+            bitrate: Our Opus bitrate in bps.
+            record: Record our own audio to an .mjr file on the server.
+            filename: That recording's base name.
+            source: Audio to send, negotiating the PeerConnection.
+            timeout: Seconds to wait.
+            **options: Any other ``configure`` field (``prebuffer``,
+                ``expected_loss``, ``spatial_position``, ``group``...).
+
+        Returns:
+            The plugin's data (``{"audiobridge": "event", "result": "ok"}``).
+        """
+        body: JSON = {"request": "configure"}
+        body.update(
+            _without_none(
+                {
+                    "muted": muted,
+                    "display": display,
+                    "volume": volume,
+                    "quality": quality,
+                    "bitrate": bitrate,
+                    "record": record,
+                    "filename": filename,
+                }
+            )
+        )
+        body.update(options)
+        if source is not None:
+            data = await self._negotiate(body, source, timeout)
+        else:
+            data = await self._data(body, timeout=timeout)
+        if muted is not None:
+            self._muted = muted
+        if display is not None:
+            self._display_name = display
+        return data
+
+    async def publish_stream(
+        self,
+        source: MediaSource | None = None,
+        *,
+        muted: bool | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Set up our PeerConnection in the room joined (``configure`` with our offer).
+
+        Returns once Janus reports it up. We hear the mix on ``frames("audio")``.
+
+        Args:
+            source: What to send (a file path, ``MediaPlayer`` or audio track);
+                None: only listen.
+            muted: Mute (True) or unmute (False) ourselves at the same time.
+            timeout: Seconds to wait for the answer and for ``webrtcup``.
+            **options: Any other ``configure`` field.
+
+        Returns:
+            The plugin's data (``{"audiobridge": "event", "result": "ok"}``).
+
+        Raises:
+            InvalidStateError: We have not joined a room.
+        """
+        if self._room_id is None:
+            raise InvalidStateError("join a room before sending media")
+        body: JSON = {"request": "configure"}
+        body.update(_without_none({"muted": muted}))
+        body.update(options)
+        data = await self._negotiate(body, source, timeout)
+        if muted is not None:
+            self._muted = muted
+        return data
+
+    async def close_stream(self, timeout: float | None = None) -> None:
+        """Close our PeerConnection on both sides (janus_client's name).
+
+        Janus takes us out of the room with it (the others see ``leaving``).
+        """
+        if self._peer is not None and not self._peer.closed:
+            self._reset_state()
+        await self.hangup_media(timeout=timeout)
+
+    async def change_room(
+        self,
+        room_id: int,
+        username: str | None = None,
+        *,
+        participant_id: int | None = None,
+        token: str | None = None,
+        pin: str | None = None,
+        muted: bool | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Move to another room on the same PeerConnection (``changeroom``).
+
+        Returns:
+            The ``roomchanged`` data: our new ``id`` and the room's ``participants``.
+        """
+        body = _without_none(
+            {
+                "request": "changeroom",
+                "room": room_id,
+                "id": participant_id,
+                "display": username,
+                "token": token,
+                "pin": pin,
+                "muted": muted,
+            }
+        )
+        body.update(options)
+        data = await self._data(body, timeout=timeout)
+        self._room_id = int(data.get("room", room_id))
+        self._participant_id = data.get("id")
+        if username is not None:
+            self._display_name = username
+        if muted is not None:
+            self._muted = muted
+        return data
+
+    async def leave(self, room_id: int | None = None, timeout: float | None = None) -> JSON:
+        """Leave the room and close our PeerConnection.
+
+        If we are in no room (we never joined, or were kicked, or the room was
+        destroyed) only the PeerConnection is closed and ``{}`` is returned.
+
+        Args:
+            room_id: Ignored (janus_client passes the room); Janus knows ours.
+            timeout: Seconds to wait.
+
+        Returns:
+            The plugin's data (``{"audiobridge": "left", ...}``).
+        """
+        del room_id
+        data: JSON = {}
+        if self._room_id is not None:
+            data = await self._data({"request": "leave"}, timeout=timeout)
+        self._reset_state()
+        await self.hangup_media(timeout=timeout)
+        return data
+
+    async def hangup(self, timeout: float | None = None) -> None:
+        """Ask the plugin to close our PeerConnection (its ``hangup`` request).
+
+        With a PeerConnection, Janus takes us out of the room too (the others
+        see ``leaving``).
+        """
+        had_media = self._peer is not None and not self._peer.closed
+        self._up_peer = None
+        await self._data({"request": "hangup"}, timeout=timeout)
+        if had_media:
+            self._reset_state()
+        await self._close_peer()
+
+    async def hangup_media(self, timeout: float | None = None) -> None:
+        """Close our PeerConnection on both sides, if we have one."""
+        if self._peer is None or self._peer.closed:
+            return
+        self._up_peer = None
+        if self.attached:
+            await self._data({"request": "hangup"}, timeout=timeout)
+        await self._close_peer()
+
+    async def reset_decoder(self, timeout: float | None = None) -> JSON:
+        """Have Janus recreate the Opus decoder of our audio (if it sounds garbled)."""
+        return await self._data({"request": "resetdecoder"}, timeout=timeout)
+
+    # -- internals ------------------------------------------------------------------
+
+    async def _moderate(
+        self,
+        request: str,
+        room_id: int,
+        participant_id: int,
+        secret: str | None,
+        timeout: float | None,
+    ) -> JSON:
+        body = _without_none(
+            {"request": request, "room": room_id, "id": participant_id, "secret": secret}
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def _negotiate(
+        self, body: JSON, source: MediaSource | None, timeout: float | None
+    ) -> JSON:
+        """Send ``body`` with our audio offer; wait for ``webrtcup``; return the data."""
+        try:
+            async with self._negotiation:
+                with _audiobridge_errors():
+                    reply = await self.send_offer(
+                        body,
+                        source=source,
+                        video=False,
+                        receive=() if source is not None else ("audio",),
+                        timeout=timeout,
+                    )
+            self._trigger(reply)
+            await self.wait_webrtcup(timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+        return plugin_data(reply) or {}
+
+    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        return plugin_data(await self._call(body, timeout=timeout)) or {}
+
+    async def _call(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        """Send a request; answer the offer its reply may carry; return the reply."""
+        with _audiobridge_errors():
+            reply = await self.send(body, timeout=timeout)
+        self._trigger(reply)
+        offer = reply.get("jsep")
+        if isinstance(offer, dict) and offer.get("type") == "offer":
+            await self._answer(offer, timeout=timeout)
+        return reply
+
+    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> None:
+        """Answer an offer Janus made (``generate_offer``) with ``configure``."""
+        async with self._negotiation:
+            with _audiobridge_errors():
+                reply = await self.send_answer({"request": "configure"}, offer, timeout=timeout)
+        self._trigger(reply)
+        await self.wait_webrtcup(timeout)
+
+    async def _close_peer(self) -> None:
+        peer, self._peer = self._peer, None
+        if self._up_peer is peer:
+            self._up_peer = None
+        if peer is not None:
+            await peer.close()
+
+    def _reset_state(self) -> None:
+        self._room_id = None
+        self._participant_id = None
+        self._display_name = None
+        self._muted = None
+
+    def _trigger(self, message: JSON) -> None:
+        """Call the :meth:`on_event` handlers for this message, if it is an event."""
+        event_type = audiobridge_event_type(message)
+        handlers = self._handlers.get(event_type) if event_type is not None else None
+        if not handlers:
+            return
+        data = plugin_data(message) or {}
+        for handler in list(handlers):
+            try:
+                result = handler(data)
+                if inspect.isawaitable(result):
+                    self._spawn(self._await_handler(result))
+            except Exception:
+                logger.exception("an AudioBridge %s handler failed", event_type)
+
+    @staticmethod
+    async def _await_handler(result: Any) -> None:
+        try:
+            await result
+        except Exception:
+            logger.exception("an AudioBridge event handler failed")
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            # Janus's events for a handle come in order: the next hangup is for this peer.
+            self._up_peer = self._peer
+        elif kind == "hangup":
+            peer, self._up_peer = self._up_peer, None
+            if peer is not None and peer is self._peer:
+                # Janus takes a participant whose PeerConnection went out of its room.
+                self._reset_state()
+                self._peer = None
+                self._spawn(peer.close())
+        elif kind == "event":
+            self._on_room_event(plugin_data(message) or {})
+            self._trigger(message)
+
+    def _on_room_event(self, data: JSON) -> None:
+        """Follow the room's unsolicited events that change our participation."""
+        if self._room_id is None or data.get("room") != self._room_id:
+            return
+        event_type = audiobridge_event_type(data)
+        me = self._participant_id
+        if event_type is AudioBridgeEventType.DESTROYED:
+            logger.info("room %s was destroyed", self._room_id)
+            self._reset_state()
+        elif event_type is AudioBridgeEventType.KICKED_ALL or (
+            event_type is AudioBridgeEventType.KICKED and data.get("kicked") == me
+        ):
+            logger.info("kicked out of room %s", self._room_id)
+            self._reset_state()
+        elif event_type is AudioBridgeEventType.PARTICIPANTS:
+            for participant in data.get("participants", []):
+                if isinstance(participant, dict) and participant.get("id") == me:
+                    if "muted" in participant:
+                        self._muted = bool(participant["muted"])
+                    if "display" in participant:
+                        self._display_name = participant["display"]
+
+    async def _teardown(self) -> None:
+        self._reset_state()
+        self._up_peer = None
+        await super()._teardown()
