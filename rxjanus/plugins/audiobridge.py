@@ -456,7 +456,8 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         body = _without_none({"request": "list", "admin_key": admin_key})
         data = await self._data(body, timeout=timeout)
         # Janus 1.1 sends "list" (its documentation says "rooms").
-        return list(data.get("list", data.get("rooms", [])))
+        rooms = data.get("list") or data.get("rooms") or []
+        return list(rooms)
 
     async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
         """List a room's participants (``id``, ``display``, ``setup``, ``muted``...)."""
