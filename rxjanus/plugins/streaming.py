@@ -1,0 +1,925 @@
+"""The Streaming plugin: mountpoints that relay RTP (or files) to WebRTC viewers.
+
+A *mountpoint* receives media from outside Janus (plain RTP on UDP ports, an
+RTSP server, or an audio file for ``live``/``ondemand`` ones) and relays it
+to every viewer. Mountpoint management (``list``, ``info``, ``create``,
+``edit``, ``enable``, ``disable``, ``kick_all``, ``recording``, ``destroy``)
+works on any handle; a handle *watches* one mountpoint at a time: Janus
+offers, we answer with ``start``, and the frames arrive on :meth:`frames`.
+
+Requests and events are as the header of Janus's ``janus_streaming.c``
+describes them (Janus 1.1.x, multistream mountpoints with a ``media`` list).
+Replies to our requests are returned; everything unsolicited (``started``
+once media flows, ``stopped`` when the mountpoint goes, ``kicked_all``,
+``edited`` with ``edited_event``, simulcast/SVC layer changes) goes to
+``events``, and to the janus_client-style handlers of :meth:`on_event`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import inspect
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from aiortc import RTCConfiguration
+from aiortc.contrib.media import MediaRecorder
+from reactivex import Observable
+
+from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
+from ..media import WebRTCPeer
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = [
+    "JanusStreamingPlugin",
+    "StreamingError",
+    "StreamingErrorCode",
+    "StreamingEventType",
+    "rtp_media",
+    "streaming_event_type",
+]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "janus.plugin.streaming"
+
+EventHandler = Callable[[JSON], Any]
+"""A janus_client-style event handler: takes the plugin data; may be async."""
+
+MountpointType = Literal["rtp", "live", "ondemand", "rtsp"]
+MediaType = Literal["audio", "video", "data"]
+
+
+class StreamingError(PluginError):
+    """An error the Streaming plugin answered with.
+
+    It is a :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason``
+    (or janus_client's ``error_code`` and ``error_message``); the codes are
+    in :class:`StreamingErrorCode` (e.g. 455: no such mountpoint).
+    """
+
+    plugin_name = PLUGIN_NAME
+    label = "Streaming"
+
+
+class StreamingErrorCode(enum.IntEnum):
+    """The Streaming plugin's error codes (``JANUS_STREAMING_ERROR_*``)."""
+
+    NO_MESSAGE = 450
+    INVALID_JSON = 451
+    INVALID_REQUEST = 452
+    MISSING_ELEMENT = 453
+    INVALID_ELEMENT = 454
+    NO_SUCH_MOUNTPOINT = 455
+    CANT_CREATE = 456
+    UNAUTHORIZED = 457
+    CANT_SWITCH = 458
+    CANT_RECORD = 459
+    INVALID_STATE = 460
+    UNKNOWN_ERROR = 470
+
+
+class StreamingEventType(enum.Enum):
+    """Kinds of Streaming plugin messages, for :meth:`JanusStreamingPlugin.on_event`.
+
+    ``PREPARING``, ``STARTING``, ``PAUSING``, ``STOPPING``, ``SWITCHED``,
+    ``CONFIGURED`` and ``DESTROYED`` answer our own requests; ``STARTED``
+    (media flows), ``STOPPED`` (the mountpoint was destroyed), ``KICKED_ALL``,
+    ``EDITED`` and the layer changes (``SUBSTREAM``, ``TEMPORAL``,
+    ``SPATIAL_LAYER``, ``TEMPORAL_LAYER``) come on their own.
+    """
+
+    PREPARING = "preparing"
+    UPDATING = "updating"
+    STARTING = "starting"
+    STARTED = "started"
+    PAUSING = "pausing"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    SWITCHED = "switched"
+    CONFIGURED = "configured"
+    KICKED_ALL = "kicked_all"
+    EDITED = "edited"
+    DESTROYED = "destroyed"
+    SUBSTREAM = "substream"
+    TEMPORAL = "temporal"
+    SPATIAL_LAYER = "spatial_layer"
+    TEMPORAL_LAYER = "temporal_layer"
+    ERROR = "error"
+
+
+_STATUSES = frozenset(
+    {"preparing", "updating", "starting", "started", "pausing", "stopping", "stopped", "kicked_all"}
+)
+_LAYER_KEYS = ("substream", "temporal", "spatial_layer", "temporal_layer")
+
+
+def streaming_event_type(message: JSON) -> StreamingEventType | None:
+    """Classify a Streaming message (a whole Janus message or its plugin data).
+
+    Example:
+        >>> streaming_event_type({"streaming": "event", "result": {"status": "started"}})
+        <StreamingEventType.STARTED: 'started'>
+
+    Returns:
+        The message's kind, or None if it is none of :class:`StreamingEventType`.
+    """
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None:
+        return None
+    kind = data.get("streaming")
+    if kind == "event":
+        if "error_code" in data:
+            return StreamingEventType.ERROR
+        result = data.get("result")
+        if not isinstance(result, dict):
+            return None
+        status = result.get("status")
+        if status in _STATUSES:
+            return StreamingEventType(status)
+        if "switched" in result:
+            return StreamingEventType.SWITCHED
+        if result.get("event") == "configured":
+            return StreamingEventType.CONFIGURED
+        for key in _LAYER_KEYS:
+            if key in result:
+                return StreamingEventType(key)
+        return None
+    if kind in ("destroyed", "edited", "kicked_all"):
+        return StreamingEventType(kind)  # replies to destroy, edit and kick_all
+    if kind is None and data.get("event") == "edited":
+        return StreamingEventType.EDITED  # the viewers' notice of an edit (no "streaming" key)
+    return None
+
+
+def rtp_media(
+    type: MediaType,
+    mid: str,
+    *,
+    port: int = 0,
+    pt: int | None = None,
+    codec: str | None = None,
+    iface: str | None = None,
+    label: str | None = None,
+    fmtp: str | None = None,
+    rtcpport: int | None = None,
+    **options: Any,
+) -> JSON:
+    """One entry of an RTP mountpoint's ``media`` list.
+
+    Args:
+        type: ``"audio"``, ``"video"`` or ``"data"``.
+        mid: The stream's mid in the viewers' SDP (unique in the mountpoint).
+        port: The UDP port to receive it on; 0 lets Janus pick one (read it
+            back from ``create_mountpoint(...)["stream"]["ports"]``).
+        pt: The RTP payload type (audio and video).
+        codec: The codec's name, e.g. ``"opus"`` or ``"vp8"``.
+        iface: The address to bind to, e.g. ``"127.0.0.1"`` (default: all).
+        label: A text label for the stream.
+        fmtp: The codec's SDP fmtp parameters.
+        rtcpport: A port for RTCP with the source (keyframe requests).
+        **options: Other fields: ``msid``, ``mcast``, ``skew``, ``bufferkf``,
+            ``simulcast``, ``port2``, ``port3``, ``svc``, ``buffermsg``,
+            ``datatype``...
+
+    Example:
+        >>> rtp_media("video", "v", pt=96, codec="vp8", iface="127.0.0.1")
+        {'type': 'video', 'mid': 'v', 'port': 0, 'pt': 96, 'codec': 'vp8', 'iface': '127.0.0.1'}
+    """
+    entry: JSON = {"type": type, "mid": mid, "port": port}
+    entry.update(
+        _without_none(
+            {
+                "pt": pt,
+                "codec": codec,
+                "iface": iface,
+                "label": label,
+                "fmtp": fmtp,
+                "rtcpport": rtcpport,
+            }
+        )
+    )
+    entry.update(options)
+    return entry
+
+
+@contextlib.contextmanager
+def _streaming_errors() -> Iterator[None]:
+    """Raise the core's PluginError as a StreamingError (a subclass of it)."""
+    try:
+        yield
+    except StreamingError:
+        raise
+    except PluginError as exc:
+        raise StreamingError(exc.code, exc.reason) from exc
+
+
+def _without_none(fields: Mapping[str, Any]) -> JSON:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _offers_data(offer: JSON) -> bool:
+    return "m=application" in str(offer.get("sdp", ""))
+
+
+class JanusStreamingPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.streaming``: mountpoint admin and watching.
+
+    Plugin errors raise :class:`StreamingError` (a
+    :class:`~rxjanus.exceptions.PluginError`).
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+
+    Example:
+        >>> streaming = JanusStreamingPlugin()  # doctest: +SKIP
+        >>> await streaming.attach(session)  # doctest: +SKIP
+        >>> created = await streaming.create_mountpoint(
+        ...     media=[rtp_media("video", "v", pt=96, codec="vp8")]
+        ... )  # doctest: +SKIP
+        >>> await streaming.watch(created["stream"]["id"])  # doctest: +SKIP
+        >>> streaming.frames("video").subscribe(print)  # doctest: +SKIP
+    """
+
+    name = PLUGIN_NAME
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "list": "list_mountpoints",
+        "info": "mountpoint_info",
+        "create": "create_mountpoint",
+        "destroy": "destroy_mountpoint",
+        "recording": "recording",
+        "edit": "edit_mountpoint",
+        "enable": "enable_mountpoint",
+        "disable": "disable_mountpoint",
+        "kick_all": "kick_all",
+        "watch": "watch",
+        "start": "start",
+        "pause": "pause",
+        "configure": "configure",
+        "switch": "switch",
+        "stop": "stop",
+    }
+
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "preparing": "watch() return value (its offer is answered for you); "
+        "on_event(StreamingEventType.PREPARING)",
+        "starting": "start() return value (and watch()'s answer); "
+        "on_event(StreamingEventType.STARTING)",
+        "pausing": "pause() return value; on_event(StreamingEventType.PAUSING)",
+        "stopping": "stop() return value; on_event(StreamingEventType.STOPPING)",
+        "switched": "switch() return value; on_event(StreamingEventType.SWITCHED)",
+        "edited": "events (StreamingEventType.EDITED) for viewers when edit_mountpoint(..., "
+        "edited_event=True); edit_mountpoint() return value",
+        "destroyed": "destroy_mountpoint() return value; on_event(StreamingEventType.DESTROYED)",
+        # Not in the header comment, but pushed by janus_streaming.c (1.1.2):
+        "started": "events (StreamingEventType.STARTED), once media flows; or start()'s reply",
+        "stopped": "events (StreamingEventType.STOPPED): the mountpoint was destroyed",
+        "kicked_all": "events (StreamingEventType.KICKED_ALL) for viewers; kick_all() reply",
+        "updating": "watch(..., restart=True) return value (StreamingEventType.UPDATING)",
+        "configured": "configure() return value; on_event(StreamingEventType.CONFIGURED)",
+        "substream": "events (StreamingEventType.SUBSTREAM), simulcast",
+        "temporal": "events (StreamingEventType.TEMPORAL), simulcast",
+        "spatial_layer": "events (StreamingEventType.SPATIAL_LAYER), VP9-SVC",
+        "temporal_layer": "events (StreamingEventType.TEMPORAL_LAYER), VP9-SVC",
+        "error": "StreamingError raised by the request; on_event(StreamingEventType.ERROR)",
+    }
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._mountpoint_id: int | str | None = None
+        self._paused = False
+        self._handlers: dict[StreamingEventType, list[EventHandler]] = {}
+        self._negotiation = asyncio.Lock()
+        self._up_peer: WebRTCPeer | None = None
+        self._hungup = asyncio.Event()
+        self._channel_peer: WebRTCPeer | None = None
+
+    # -- state ----------------------------------------------------------------------
+
+    @property
+    def mountpoint_id(self) -> int | str | None:
+        """The mountpoint watched (after :meth:`watch` or :meth:`switch`), or None."""
+        return self._mountpoint_id
+
+    @property
+    def is_watching(self) -> bool:
+        """Whether a watch's PeerConnection is up (until stop, hangup or kick)."""
+        return self._mountpoint_id is not None and self._up_peer is not None
+
+    @property
+    def paused(self) -> bool:
+        """Whether we paused the media with :meth:`pause`."""
+        return self._paused
+
+    @property
+    def webrtcup_event(self) -> asyncio.Event:
+        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
+        return self._webrtcup
+
+    @property
+    def data_messages(self) -> Observable[str | bytes]:
+        """Messages of the mountpoint's data stream (a data channel), as a hot observable.
+
+        Completes when the PeerConnection closes; subscribe again after a new watch.
+        """
+        return self.peer.data_messages
+
+    def on_event(self, event_type: StreamingEventType, handler: EventHandler) -> None:
+        """Call ``handler(plugin_data)`` on each message of ``event_type`` (janus_client style).
+
+        Handlers see the replies to our own requests (``preparing``,
+        ``starting``, ``pausing``...) as well as unsolicited events. A handler
+        may be a coroutine function; its errors are logged. ``events`` is the
+        reactive alternative.
+        """
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    # -- mountpoint administration --------------------------------------------------
+
+    async def list_mountpoints(
+        self, admin_key: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List the public mountpoints (the private ones too with the ``admin_key``).
+
+        Returns:
+            One dict a mountpoint: ``id``, ``type``, ``description``,
+            ``metadata``, ``enabled`` and its ``media`` (``mid``, ``type``,
+            ``label``, ``age_ms``).
+        """
+        body = _without_none({"request": "list", "admin_key": admin_key})
+        return list((await self._data(body, timeout=timeout)).get("list", []))
+
+    async def mountpoint_info(
+        self,
+        mountpoint_id: int | str,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Return what Janus knows of a mountpoint (everything, with its ``secret``).
+
+        Returns:
+            The ``info`` object: ``id``, ``name``, ``description``, ``enabled``,
+            ``viewers``, ``type``, ``media`` (``mid``, ``pt``, ``codec``,
+            ``port`` with the secret...).
+        """
+        body = _without_none({"request": "info", "id": mountpoint_id, "secret": secret})
+        return dict((await self._data(body, timeout=timeout)).get("info", {}))
+
+    async def create_mountpoint(
+        self,
+        mountpoint_id: int | str | None = None,
+        *,
+        type: MountpointType = "rtp",
+        name: str | None = None,
+        description: str | None = None,
+        metadata: str | None = None,
+        secret: str | None = None,
+        pin: str | None = None,
+        is_private: bool = False,
+        media: list[JSON] | None = None,
+        filename: str | Path | None = None,
+        permanent: bool = False,
+        admin_key: str | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Create a mountpoint; Janus picks the id (and name) when not given.
+
+        Args:
+            mountpoint_id: The mountpoint's id.
+            type: ``"rtp"`` (media from another tool, on UDP ports),
+                ``"live"`` or ``"ondemand"`` (an audio file: ``.opus``,
+                ``.alaw`` or ``.mulaw``), or ``"rtsp"`` (needs ``url``).
+            name: Its unique name.
+            description: Its pretty name.
+            metadata: Any text for viewers (e.g. JSON).
+            secret: Needed to query it in full, edit, record, enable, disable
+                or destroy it.
+            pin: Needed to watch it.
+            is_private: Leave it out of :meth:`list_mountpoints`.
+            media: For ``rtp``: the streams, e.g. ``[rtp_media("video", "v",
+                pt=96, codec="vp8"), rtp_media("audio", "a", pt=111,
+                codec="opus")]``.
+            filename: For ``live``/``ondemand``: the audio file (on the server).
+                ``audio=True`` and ``audiocodec``/``audiopt`` go with it.
+            permanent: Save it in the plugin's config file.
+            admin_key: The plugin's ``admin_key``, if it has one.
+            timeout: Seconds to wait (default: the session's).
+            **options: Any other ``create`` field (``url``, ``threads``,
+                ``collision``, ``playoutdelay_ext``, ``audiopt``...).
+
+        Returns:
+            The plugin's data: ``created`` (the name), ``permanent`` and
+            ``stream`` (``id``, ``type``, ``description``, ``is_private`` and,
+            for RTP, ``host`` and the ``ports`` bound).
+        """
+        body: JSON = {
+            "request": "create",
+            "type": type,
+            "is_private": is_private,
+            "permanent": permanent,
+        }
+        if filename is not None:
+            body.update({"filename": str(filename), "audio": True})
+        body.update(
+            _without_none(
+                {
+                    "id": mountpoint_id,
+                    "name": name,
+                    "description": description,
+                    "metadata": metadata,
+                    "secret": secret,
+                    "pin": pin,
+                    "media": media,
+                    "admin_key": admin_key,
+                }
+            )
+        )
+        body.update(options)
+        return await self._data(body, timeout=timeout)
+
+    async def destroy_mountpoint(
+        self,
+        mountpoint_id: int | str,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Destroy a mountpoint; its viewers get ``stopped`` and a hangup.
+
+        Returns:
+            The plugin's data (``{"streaming": "destroyed", "destroyed": id}``).
+        """
+        body: JSON = {"request": "destroy", "id": mountpoint_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret}))
+        return await self._data(body, timeout=timeout)
+
+    async def edit_mountpoint(
+        self,
+        mountpoint_id: int | str,
+        *,
+        secret: str | None = None,
+        permanent: bool = False,
+        edited_event: bool | None = None,
+        timeout: float | None = None,
+        **changes: Any,
+    ) -> JSON:
+        """Change a mountpoint: ``edit_mountpoint(id, description="new", pin="1")``.
+
+        Args:
+            mountpoint_id: The mountpoint.
+            secret: Its secret, if it has one.
+            permanent: Change the plugin's config file too.
+            edited_event: Tell the viewers (an ``edited`` event with the metadata).
+            timeout: Seconds to wait.
+            **changes: New values of ``description``, ``metadata``, ``secret``,
+                ``pin`` (``""`` removes it), ``is_private``; sent with a
+                ``new_`` prefix (which may also be written out).
+
+        Returns:
+            The plugin's data (``{"streaming": "edited", "id": ..., "permanent": ...}``).
+        """
+        body: JSON = {"request": "edit", "id": mountpoint_id, "permanent": permanent}
+        body.update(_without_none({"secret": secret, "edited_event": edited_event}))
+        for key, value in changes.items():
+            body[key if key.startswith("new_") else f"new_{key}"] = value
+        return await self._data(body, timeout=timeout)
+
+    async def enable_mountpoint(
+        self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Let viewers have a disabled mountpoint's media again.
+
+        Returns:
+            The plugin's data (``{"streaming": "ok"}``).
+        """
+        body = _without_none({"request": "enable", "id": mountpoint_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def disable_mountpoint(
+        self,
+        mountpoint_id: int | str,
+        secret: str | None = None,
+        stop_recording: bool | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Stop relaying a mountpoint's media to viewers, without destroying it.
+
+        Args:
+            mountpoint_id: The mountpoint.
+            secret: Its secret, if it has one.
+            stop_recording: Also stop its recordings (Janus's default: true).
+            timeout: Seconds to wait.
+
+        Returns:
+            The plugin's data (``{"streaming": "ok"}``).
+        """
+        body = _without_none(
+            {
+                "request": "disable",
+                "id": mountpoint_id,
+                "secret": secret,
+                "stop_recording": stop_recording,
+            }
+        )
+        return await self._data(body, timeout=timeout)
+
+    async def kick_all(
+        self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Hang up every viewer of a mountpoint (they get ``kicked_all``); they may watch again.
+
+        Returns:
+            The plugin's data (``{"streaming": "kicked_all"}``).
+        """
+        body = _without_none({"request": "kick_all", "id": mountpoint_id, "secret": secret})
+        return await self._data(body, timeout=timeout)
+
+    async def recording(
+        self,
+        mountpoint_id: int | str,
+        action: Literal["start", "stop"],
+        media: list[JSON] | None = None,
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Start or stop recording a mountpoint's streams to ``.mjr`` files on the server.
+
+        Args:
+            mountpoint_id: The mountpoint.
+            action: ``"start"`` or ``"stop"``.
+            media: ``[{"mid": "v", "filename": "/path/base"}]`` to start (Janus
+                adds ``.mjr``), ``[{"mid": "v"}]`` to stop.
+            secret: The mountpoint's secret, if it has one.
+            timeout: Seconds to wait.
+            **options: The deprecated ``audio``/``video``/``data`` fields.
+
+        Returns:
+            The plugin's data (``{"streaming": "ok"}``).
+        """
+        body = _without_none(
+            {
+                "request": "recording",
+                "action": action,
+                "id": mountpoint_id,
+                "media": media,
+                "secret": secret,
+            }
+        )
+        body.update(options)
+        return await self._data(body, timeout=timeout)
+
+    async def start_recording(
+        self,
+        mountpoint_id: int | str,
+        files: Mapping[str, str | Path],
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Record streams of a mountpoint: ``files`` maps a mid to a base file name.
+
+        Janus writes ``<base>.mjr``; give absolute paths (relative ones are
+        relative to the server's working directory).
+        """
+        media: list[JSON] = [{"mid": mid, "filename": str(base)} for mid, base in files.items()]
+        return await self.recording(mountpoint_id, "start", media, secret=secret, timeout=timeout)
+
+    async def stop_recording(
+        self,
+        mountpoint_id: int | str,
+        mids: Iterable[str],
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Stop recording the streams ``mids`` of a mountpoint (the files are closed)."""
+        media: list[JSON] = [{"mid": mid} for mid in mids]
+        return await self.recording(mountpoint_id, "stop", media, secret=secret, timeout=timeout)
+
+    # -- viewer ---------------------------------------------------------------------
+
+    async def watch(
+        self,
+        mountpoint_id: int | str,
+        *,
+        pin: str | None = None,
+        media: list[str] | None = None,
+        recorder: str | Path | MediaRecorder | None = None,
+        offer_audio: bool | None = None,
+        offer_video: bool | None = None,
+        offer_data: bool | None = None,
+        trickle: bool | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Watch a mountpoint; return once the PeerConnection is up.
+
+        Janus offers the mountpoint's streams; we answer with ``start`` (and
+        open a data channel when the mountpoint has data). Frames are on
+        :meth:`frames`, data messages on :attr:`data_messages`; ``started``
+        comes on ``events`` once Janus relays media.
+
+        Args:
+            mountpoint_id: The mountpoint.
+            pin: Its PIN, if it has one.
+            media: The mids to receive (default: all).
+            recorder: Record what we receive to this file (or ``MediaRecorder``);
+                the file is finished when the PeerConnection closes.
+            offer_audio: Deprecated by Janus: whether to receive audio.
+            offer_video: Deprecated by Janus: whether to receive video.
+            offer_data: Deprecated by Janus: whether to receive data.
+            trickle: Trickle ICE (True) or full gathering (False); None keeps
+                the handle's setting.
+            timeout: Seconds to wait for each step.
+            **options: Any other ``watch`` field.
+
+        Returns:
+            The ``preparing`` data (``{"streaming": "event", "result": {"status": "preparing"}}``).
+
+        Raises:
+            StreamingError: E.g. 455 (no such mountpoint) or 457 (wrong PIN).
+            InvalidStateError: The handle already watches a mountpoint.
+        """
+        if self.is_watching:
+            raise InvalidStateError(
+                f"{self!r} already watches mountpoint {self._mountpoint_id}; stop() or switch()"
+            )
+        body = _without_none(
+            {
+                "request": "watch",
+                "id": mountpoint_id,
+                "pin": pin,
+                "media": media,
+                "offer_audio": offer_audio,
+                "offer_video": offer_video,
+                "offer_data": offer_data,
+            }
+        )
+        body.update(options)
+        self._use_trickle(trickle)
+        if recorder is not None and recorder != "":
+            self.peer.record_to(recorder)
+        watched = False
+        try:
+            async with self._negotiation:
+                reply = await self._request(body, timeout=timeout)
+                watched = True
+                offer = reply.get("jsep")
+                if not isinstance(offer, dict) or offer.get("type") != "offer":
+                    raise ProtocolError("the Streaming plugin answered watch without an offer")
+                await self._answer(offer, timeout=timeout)
+            self._mountpoint_id = mountpoint_id
+            self._paused = False
+            await self.wait_webrtcup(timeout)
+        except BaseException:
+            self._mountpoint_id = None
+            await self._close_peer()
+            if watched:
+                await self._hangup_quietly()
+            raise
+        return plugin_data(reply) or {}
+
+    async def start(self, timeout: float | None = None) -> JSON:
+        """Resume the media after :meth:`pause` (``start`` without an SDP).
+
+        Returns:
+            The plugin's data (``result.status``: ``started`` or ``starting``).
+        """
+        self._require_mountpoint("start")
+        data = await self._data({"request": "start"}, timeout=timeout)
+        self._paused = False
+        return data
+
+    async def pause(self, timeout: float | None = None) -> JSON:
+        """Pause the media, keeping the PeerConnection (resume with :meth:`start`).
+
+        Returns:
+            The plugin's data (``result.status``: ``pausing``).
+        """
+        self._require_mountpoint("pause")
+        data = await self._data({"request": "pause"}, timeout=timeout)
+        self._paused = True
+        return data
+
+    async def configure(
+        self,
+        mid: str | None = None,
+        send: bool | None = None,
+        *,
+        substream: int | None = None,
+        temporal: int | None = None,
+        fallback: int | None = None,
+        spatial_layer: int | None = None,
+        temporal_layer: int | None = None,
+        min_delay: int | None = None,
+        max_delay: int | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> JSON:
+        """Change what the watch relays: a stream on or off, simulcast or SVC layers.
+
+        Args:
+            mid: The stream the request is about (default: all of them).
+            send: Relay that stream (True) or not (False).
+            substream: The simulcast substream to receive (0-2).
+            temporal: The simulcast temporal layers to receive (0-2).
+            fallback: Microseconds without packets before dropping a substream.
+            spatial_layer: The VP9-SVC spatial layer to receive (0-1).
+            temporal_layer: The VP9-SVC temporal layers to receive (0-2).
+            min_delay: The playout-delay extension's minimum (10 ms units).
+            max_delay: The playout-delay extension's maximum (10 ms units).
+            timeout: Seconds to wait.
+            **options: Any other ``configure`` field.
+
+        Returns:
+            The plugin's data (``result.event``: ``configured``). Layer changes
+            come later as events (``SUBSTREAM``, ``TEMPORAL``...).
+        """
+        self._require_mountpoint("configure")
+        body: JSON = {"request": "configure"}
+        body.update(
+            _without_none(
+                {
+                    "mid": mid,
+                    "send": send,
+                    "substream": substream,
+                    "temporal": temporal,
+                    "fallback": fallback,
+                    "spatial_layer": spatial_layer,
+                    "temporal_layer": temporal_layer,
+                    "min_delay": min_delay,
+                    "max_delay": max_delay,
+                }
+            )
+        )
+        body.update(options)
+        return await self._data(body, timeout=timeout)
+
+    async def switch(self, mountpoint_id: int | str, timeout: float | None = None) -> JSON:
+        """Watch another live RTP mountpoint on the same PeerConnection.
+
+        The two mountpoints should carry the same media (codecs and payload
+        types, in the same order).
+
+        Returns:
+            The plugin's data (``result``: ``{"switched": "ok", "id": ...}``).
+
+        Raises:
+            StreamingError: E.g. 455 (no such mountpoint) or 458 (can't switch).
+        """
+        self._require_mountpoint("switch")
+        data = await self._data({"request": "switch", "id": mountpoint_id}, timeout=timeout)
+        self._mountpoint_id = mountpoint_id
+        self._paused = False
+        return data
+
+    async def stop(self, timeout: float | None = None) -> JSON:
+        """Stop watching: Janus closes the PeerConnection; so do we.
+
+        Returns once Janus hung up (the frame streams have then completed and
+        a recording is finished); the handle may watch again.
+
+        Returns:
+            The plugin's data (``result.status``: ``stopping``).
+
+        Raises:
+            InvalidStateError: Not watching (Janus would not answer).
+        """
+        if not self.is_watching:
+            raise InvalidStateError(f"{self!r} is not watching a mountpoint")
+        hungup = self._hungup
+        data = await self._data({"request": "stop"}, timeout=timeout)
+        self._mountpoint_id = None
+        self._paused = False
+        try:
+            async with asyncio.timeout(timeout if timeout is not None else self._default_timeout()):
+                await hungup.wait()
+        finally:
+            await self._close_peer()
+        return data
+
+    # -- internals ------------------------------------------------------------------
+
+    def _require_mountpoint(self, what: str) -> None:
+        if self._mountpoint_id is None:
+            raise InvalidStateError(f"{what}: {self!r} is not watching a mountpoint")
+
+    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        return plugin_data(await self._request(body, timeout=timeout)) or {}
+
+    async def _request(self, body: JSON, *, timeout: float | None = None) -> JSON:
+        """Send a request, raising StreamingError; trigger handlers with the reply."""
+        with _streaming_errors():
+            reply = await self.send(body, timeout=timeout)
+        self._trigger(reply)
+        return reply
+
+    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
+        """Answer Janus's offer with ``start`` (opening a data channel if offered one)."""
+        peer = self.peer
+        if _offers_data(offer) and self._channel_peer is not peer:
+            # Janus relays a mountpoint's data only once the viewer opened a channel.
+            peer.create_data_channel()
+            self._channel_peer = peer
+        with _streaming_errors():
+            reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
+        self._trigger(reply)
+        return reply
+
+    async def _answer_later(self, offer: JSON) -> None:
+        try:
+            async with self._negotiation:
+                await self._answer(offer)
+        except Exception:
+            logger.exception("%r could not answer Janus's new offer", self)
+
+    async def _hangup_quietly(self) -> None:
+        """Ask Janus to drop a half-made watch; errors are logged, not raised."""
+        try:
+            await self.hangup()
+        except (JanusError, TimeoutError) as exc:
+            logger.debug("hanging up a failed watch: %s", exc)
+
+    def _use_trickle(self, trickle: bool | None) -> None:
+        if trickle is None:
+            return
+        self.trickle_ice = trickle
+        if self._peer is not None and not self._peer.closed:
+            self._peer.trickle = trickle
+
+    async def _close_peer(self, peer: WebRTCPeer | None = None) -> None:
+        """Close ``peer`` (default: the current one) and forget it if it is current."""
+        target = self._peer if peer is None else peer
+        if target is None:
+            return
+        if self._up_peer is target:
+            self._up_peer = None
+        if self._peer is target:
+            self._peer = None
+        if self._channel_peer is target:
+            self._channel_peer = None
+        await target.close()
+
+    def _trigger(self, message: JSON) -> None:
+        """Call the :meth:`on_event` handlers for this message, if it is one of ours."""
+        event_type = streaming_event_type(message)
+        handlers = self._handlers.get(event_type) if event_type is not None else None
+        if not handlers:
+            return
+        data = plugin_data(message) or {}
+        for handler in list(handlers):
+            try:
+                result = handler(data)
+                if inspect.isawaitable(result):
+                    self._spawn(self._await_handler(result))
+            except Exception:
+                logger.exception("a Streaming %s handler failed", event_type)
+
+    @staticmethod
+    async def _await_handler(result: Any) -> None:
+        try:
+            await result
+        except Exception:
+            logger.exception("a Streaming event handler failed")
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            # Janus's events for a handle come in order: the next hangup is for this peer.
+            self._up_peer = self._peer
+            self._hungup = asyncio.Event()
+        elif kind == "hangup":
+            self._hungup.set()
+            peer, self._up_peer = self._up_peer, None
+            if peer is not None:
+                if peer is self._peer:
+                    self._mountpoint_id = None
+                    self._paused = False
+                self._spawn(self._close_peer(peer))
+        elif kind == "event":
+            self._trigger(message)
+            event_type = streaming_event_type(message)
+            if event_type in (StreamingEventType.STOPPED, StreamingEventType.KICKED_ALL):
+                logger.info("mountpoint %s: %s", self._mountpoint_id, event_type.value)
+            offer = message.get("jsep")
+            if isinstance(offer, dict) and offer.get("type") == "offer":
+                self._spawn(self._answer_later(offer))
+
+    async def _teardown(self) -> None:
+        self._mountpoint_id = None
+        self._paused = False
+        self._up_peer = None
+        self._channel_peer = None
+        self._hungup.set()
+        await super()._teardown()
