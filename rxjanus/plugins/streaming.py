@@ -268,27 +268,37 @@ class JanusStreamingPlugin(WebRTCPlugin):
     }
 
     janus_events: ClassVar[Mapping[str, str]] = {
-        "preparing": "watch() return value (its offer is answered for you); "
+        "list": "returned by list_mountpoints() (the list)",
+        "info": "returned by mountpoint_info() (the info)",
+        "created": "returned by create_mountpoint() (with the stream's id and ports)",
+        "edited": "returned by edit_mountpoint(); with edited_event=True the viewers get it "
+        "on events (StreamingEventType.EDITED, with the new metadata)",
+        "destroyed": "returned by destroy_mountpoint(); on_event(StreamingEventType.DESTROYED)",
+        "ok": "returned by enable_mountpoint(), disable_mountpoint(), recording(), "
+        "start_recording(), stop_recording()",
+        "kicked_all": "returned by kick_all(); its viewers get it on events "
+        "(StreamingEventType.KICKED_ALL), then a hangup",
+        "preparing": "returned by watch(), whose offer the handle answers with start; "
         "on_event(StreamingEventType.PREPARING)",
-        "starting": "start() return value (and watch()'s answer); "
+        "starting": "returned by start() (and sent back for watch()'s answer); "
         "on_event(StreamingEventType.STARTING)",
-        "pausing": "pause() return value; on_event(StreamingEventType.PAUSING)",
-        "stopping": "stop() return value; on_event(StreamingEventType.STOPPING)",
-        "switched": "switch() return value; on_event(StreamingEventType.SWITCHED)",
-        "edited": "events (StreamingEventType.EDITED) for viewers when edit_mountpoint(..., "
-        "edited_event=True); edit_mountpoint() return value",
-        "destroyed": "destroy_mountpoint() return value; on_event(StreamingEventType.DESTROYED)",
+        "pausing": "returned by pause(); on_event(StreamingEventType.PAUSING)",
+        "switched": "returned by switch(); on_event(StreamingEventType.SWITCHED)",
+        "stopping": "returned by stop(), which then waits for Janus's hangup",
+        "error": "raised as StreamingError (a PluginError) by the method that sent the "
+        "request; on_event(StreamingEventType.ERROR)",
         # Not in the header comment, but pushed by janus_streaming.c (1.1.2):
-        "started": "events (StreamingEventType.STARTED), once media flows; or start()'s reply",
-        "stopped": "events (StreamingEventType.STOPPED): the mountpoint was destroyed",
-        "kicked_all": "events (StreamingEventType.KICKED_ALL) for viewers; kick_all() reply",
-        "updating": "watch(..., restart=True) return value (StreamingEventType.UPDATING)",
-        "configured": "configure() return value; on_event(StreamingEventType.CONFIGURED)",
-        "substream": "events (StreamingEventType.SUBSTREAM), simulcast",
-        "temporal": "events (StreamingEventType.TEMPORAL), simulcast",
-        "spatial_layer": "events (StreamingEventType.SPATIAL_LAYER), VP9-SVC",
-        "temporal_layer": "events (StreamingEventType.TEMPORAL_LAYER), VP9-SVC",
-        "error": "StreamingError raised by the request; on_event(StreamingEventType.ERROR)",
+        "started": "events (StreamingEventType.STARTED) once Janus relays media; "
+        "returned by start() after a pause",
+        "stopped": "events (StreamingEventType.STOPPED) when the mountpoint is destroyed, "
+        "then a hangup",
+        "updating": "returned by watch(..., restart=True) (an ICE restart's new offer)",
+        "configured": "returned by configure(); on_event(StreamingEventType.CONFIGURED)",
+        "substream": "events (StreamingEventType.SUBSTREAM): the simulcast substream now relayed",
+        "temporal": "events (StreamingEventType.TEMPORAL): the simulcast temporal layer now "
+        "relayed",
+        "spatial_layer": "events (StreamingEventType.SPATIAL_LAYER): the VP9-SVC spatial layer",
+        "temporal_layer": "events (StreamingEventType.TEMPORAL_LAYER): the VP9-SVC temporal layer",
     }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
