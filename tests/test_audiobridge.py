@@ -7,6 +7,9 @@ import asyncio
 import json
 import math
 import random
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from fractions import Fraction
 from pathlib import Path
@@ -463,4 +466,24 @@ async def test_join_operator_joins_with_audio_and_leaves_on_disposal(
         await aio.settle()
     assert not bot.attached
     assert await as_admin(janus, participants) == []
+    assert janus.list_sessions() == []
+
+
+def test_bot_example_is_heard_then_muted(janus: JanusServer) -> None:
+    script = Path(__file__).resolve().parent.parent / "examples" / "audiobridge_bot.py"
+    room = str(random_room())
+    done = subprocess.run(
+        [sys.executable, str(script), janus.ws_url, "--room", room, "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    levels = [float(n) for n in re.findall(r"frames with the bot \w+: (\d+)", done.stdout)]
+    assert len(levels) == 2, done.stdout
+    talking, muted = levels
+    assert talking > LOUD, done.stdout
+    assert muted < QUIET, done.stdout
+    assert "bot: listener is in the room" in done.stdout
     assert janus.list_sessions() == []
