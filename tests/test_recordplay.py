@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from rxjanus.testing import (
 
 from .helpers import Recorder
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "recordplay_roundtrip.py"
 NOT_FOUND = 416
 INVALID_STATE = 418
 RECORDING_EXISTS = 420
@@ -214,6 +218,25 @@ async def test_errors_are_typed(url: str, janus: JanusServer) -> None:
             "video-bitrate-max": 256_000,
             "video-keyframe-interval": 5000,
         }
+    assert janus.list_sessions() == []
+
+
+def test_the_roundtrip_example_records_and_plays_back(janus: JanusServer) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLE), janus.ws_url, "--seconds", "2", "--loopback"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "listed: 'rxjanus example' of " in done.stdout
+    assert "(audio opus, video vp8)" in done.stdout
+    played = re.search(r"played back (\d+) video and (\d+) audio frames", done.stdout)
+    assert played is not None, done.stdout
+    video, audio = int(played.group(1)), int(played.group(2))
+    assert video >= 0.8 * 60, video  # 2 s at 30 fps
+    assert audio >= 0.8 * 100, audio  # 2 s of 20 ms packets
     assert janus.list_sessions() == []
 
 

@@ -467,7 +467,13 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
                 await self._idle.wait()
         except TimeoutError:
             logger.debug("%r: no hangup from Janus for the last PeerConnection", self)
-        await self.reset_connection()
+        peer = self._peer
+        if peer is not None and (
+            peer.pc.localDescription is not None or peer.pc.remoteDescription is not None
+        ):
+            # A peer of an earlier negotiation; a fresh one (tracks added, frames
+            # subscribed to beforehand) is kept.
+            await self.reset_connection()
 
     def _begin(self) -> None:
         self._done.clear()
