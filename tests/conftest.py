@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 
+from rxjanus.admin import JanusAdminMonitorClient
 from rxjanus.testing import JanusServer
+
+
+async def sessions_left(server: JanusServer) -> list[int]:
+    """The sessions ``server`` still holds, read with rxjanus's own Admin API client."""
+    async with JanusAdminMonitorClient(server.admin_http_url, server.admin_secret) as admin:
+        return await admin.list_sessions()
 
 
 @pytest.fixture(scope="session")
@@ -14,7 +22,7 @@ def janus() -> Iterator[JanusServer]:
     """The real Janus the suite runs against; at the end it must hold no session."""
     with JanusServer() as server:
         yield server
-        left = server.list_sessions()
+        left = asyncio.run(sessions_left(server))
         assert left == [], f"the tests left sessions on the server: {left}"
 
 

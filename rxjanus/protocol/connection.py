@@ -136,11 +136,20 @@ class JanusProtocol(Generic[W, T]):
     Args:
         api_secret: Sent as ``apisecret`` with every authenticated request.
         token: Sent as ``token`` with every authenticated request.
+        admin_secret: Sent as ``admin_secret`` with every authenticated request
+            (a connection to the Admin API).
     """
 
-    def __init__(self, *, api_secret: str | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_secret: str | None = None,
+        token: str | None = None,
+        admin_secret: str | None = None,
+    ) -> None:
         self._api_secret = api_secret
         self._token = token
+        self._admin_secret = admin_secret
         self._prefix = secrets.token_hex(4)
         self._counter = 0
         self._pending: dict[str, _Pending[W]] = {}
@@ -198,6 +207,8 @@ class JanusProtocol(Generic[W, T]):
                 payload["apisecret"] = self._api_secret
             if self._token is not None:
                 payload["token"] = self._token
+            if self._admin_secret is not None:
+                payload["admin_secret"] = self._admin_secret
         try:
             text = _encode(payload)
         except (TypeError, ValueError) as exc:

@@ -216,6 +216,8 @@ class JanusTransport(abc.ABC):
             False, a drop loses every session on the transport at once.
         api_secret: The server's ``api_secret``, if it has one.
         token: An auth token (stored or signed), if the server wants one.
+        admin_secret: The server's ``admin_secret``, for a connection to the
+            Admin API (see :class:`~rxjanus.admin.JanusAdminMonitorClient`).
         ssl: An SSL context for ``wss://`` and ``https://`` (default: verify
             with the system's trust store).
     """
@@ -235,6 +237,7 @@ class JanusTransport(abc.ABC):
         reconnect: bool = True,
         api_secret: str | None = None,
         token: str | None = None,
+        admin_secret: str | None = None,
         ssl: ssl_module.SSLContext | None = None,
     ) -> None:
         if timeout <= 0:
@@ -248,7 +251,7 @@ class JanusTransport(abc.ABC):
         self.reconnect = reconnect
         self.ssl = ssl
         self._protocol: JanusProtocol[Waiter, EventTarget] = JanusProtocol(
-            api_secret=api_secret, token=token
+            api_secret=api_secret, token=token, admin_secret=admin_secret
         )
         self._connected = False
         self._closed = False
