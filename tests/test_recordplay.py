@@ -179,6 +179,16 @@ async def test_record_list_and_play_back_on_another_session(janus: JanusServer) 
         assert all(isinstance(f, av.VideoFrame) for f in frames.values)
         assert {(f.width, f.height) for f in frames.values} == {(640, 480)}
         assert player.attached  # only the media ended
+
+        # The same handle plays it again, and stop interrupts the playout.
+        again = Recorder(player.frames("video"))
+        assert (await player.play(rec_id, timeout=WAIT))["result"] == {"status": "playing"}
+        await again.wait_for(lambda r: len(r.values) >= 15, WAIT)
+        stopped = await player.stop()
+        assert stopped["result"] == {"status": "stopped", "id": rec_id}
+        await player.wait_done(WAIT)
+        await again.wait_for(lambda r: r.ended, WAIT)
+        assert 15 <= len(again.values) < len(frames.values)
     assert janus.list_sessions() == []
 
 
