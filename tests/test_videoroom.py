@@ -14,6 +14,7 @@ import pytest
 from reactivex import operators as ops
 
 from rxjanus import JanusSession, PluginError
+from rxjanus.exceptions import InvalidStateError
 from rxjanus.plugins.videoroom import (
     JanusVideoRoomPlugin,
     ParticipantType,
@@ -355,4 +356,198 @@ async def test_publisher_and_subscriber_examples(janus: JanusServer, tmp_path: P
     assert "received" in sub_out
     assert decoded_video_frames(output) > 30
     await as_admin(janus, {"request": "destroy", "room": room_id})
+    assert janus.list_sessions() == []
+
+
+class RtpSink(asyncio.DatagramProtocol):
+    """A UDP socket of the test's own that keeps the RTP packets it receives."""
+
+    def __init__(self) -> None:
+        self.packets: list[bytes] = []
+        self._changed = asyncio.Event()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.packets.append(data)
+        self._changed.set()
+
+    async def wait_count(self, count: int, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.packets) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+def rtp_header(packet: bytes) -> tuple[int, int, int]:
+    """(version, payload type, SSRC) of an RTP packet."""
+    return packet[0] >> 6, packet[1] & 0x7F, int.from_bytes(packet[8:12], "big")
+
+
+async def test_rtp_forward_list_and_stop(janus: JanusServer, room: int) -> None:
+    loop = asyncio.get_running_loop()
+    transport, sink = await loop.create_datagram_endpoint(RtpSink, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        async with JanusSession(base_url=janus.ws_url) as session:
+            publisher, admin = new_plugin(), JanusVideoRoomPlugin()
+            await publisher.attach(session)
+            await admin.attach(session)
+            joined = await publisher.join(room, "forwarded")
+            await publisher.publish(SyntheticVideoTrack(320, 240), audio=False)
+            assert await admin.list_forwarders(room, secret="s3cret") == []
+            with pytest.raises(VideoRoomError) as unauthorized:
+                await admin.rtp_forward(
+                    room, joined["id"], [{"mid": "0", "port": port}], "127.0.0.1", secret="no"
+                )
+            assert unauthorized.value.code == 433
+
+            forward = await admin.rtp_forward(
+                room,
+                joined["id"],
+                [{"mid": "0", "port": port, "pt": 111, "ssrc": 4242}],
+                host="127.0.0.1",
+                secret="s3cret",
+            )
+            assert (forward["videoroom"], forward["publisher_id"]) == ("rtp_forward", joined["id"])
+            [forwarder] = forward["forwarders"]
+            assert (forwarder["type"], forwarder["port"]) == ("video", port)
+            # The publisher's video arrives as plain RTP with the payload type and SSRC asked for.
+            await sink.wait_count(100)
+            assert {rtp_header(p) for p in sink.packets} == {(2, 111, 4242)}
+            print(f"\nrtp_forward: {len(sink.packets)} RTP packets on 127.0.0.1:{port}")
+
+            [listed] = await admin.list_forwarders(room, secret="s3cret")
+            assert listed["publisher_id"] == joined["id"]
+            assert [f["stream_id"] for f in listed["forwarders"]] == [forwarder["stream_id"]]
+            assert listed["forwarders"][0]["port"] == port
+
+            stopped = await admin.stop_rtp_forward(
+                room, joined["id"], forwarder["stream_id"], secret="s3cret"
+            )
+            assert stopped["videoroom"] == "stop_rtp_forward"
+            assert stopped["stream_id"] == forwarder["stream_id"]
+            assert await admin.list_forwarders(room, secret="s3cret") == []
+            with pytest.raises(VideoRoomError):
+                await admin.stop_rtp_forward(
+                    room, joined["id"], forwarder["stream_id"], secret="s3cret"
+                )
+            await publisher.leave()
+    finally:
+        transport.close()
+    assert janus.list_sessions() == []
+
+
+def recordings(folder: Path) -> dict[str, int]:
+    """The Janus recordings (.mjr, version 2) in ``folder``, with their RTP packet counts."""
+    found = {}
+    for path in folder.glob("*.mjr"):
+        data = path.read_bytes()
+        assert data.startswith(b"MJR00002"), path.name
+        offset = 10 + int.from_bytes(data[8:10], "big")  # the JSON info header
+        packets = 0
+        while offset + 10 <= len(data):
+            assert data[offset : offset + 4] == b"MEET", (path.name, offset)
+            offset += 10 + int.from_bytes(data[offset + 8 : offset + 10], "big")
+            packets += 1
+        found[path.name] = packets
+    return found
+
+
+async def test_enable_recording_records_every_publisher_on_the_server(
+    janus: JanusServer, tmp_path: Path
+) -> None:
+    source = SyntheticVideoTrack(320, 240)
+    async with JanusSession(base_url=janus.ws_url) as session:
+        admin, publisher = JanusVideoRoomPlugin(), new_plugin()
+        await admin.attach(session)
+        await publisher.attach(session)
+        room_id = await admin.create_room(secret="rec", rec_dir=str(tmp_path))
+        try:
+            await publisher.join(room_id, "recorded")
+            await publisher.publish(source, audio=False)
+            assert await asyncio.to_thread(recordings, tmp_path) == {}
+            with pytest.raises(VideoRoomError) as unauthorized:
+                await admin.enable_recording(room_id, True, secret="wrong")
+            assert unauthorized.value.code == 433
+
+            started = await admin.enable_recording(room_id, True, secret="rec")
+            assert started == {"videoroom": "success", "record": True}
+            [listed] = [r for r in await admin.list_rooms() if r["room"] == room_id]
+            assert listed["record"] is True
+            await source.wait_sent(source.frames_sent + 90)
+            stopped = await admin.enable_recording(room_id, False, secret="rec")
+            assert stopped["record"] is False
+            [(name, packets)] = (await asyncio.to_thread(recordings, tmp_path)).items()
+            print(f"\nenable_recording: {name}, {packets} RTP packets")
+            assert "video" in name
+            assert packets >= 60  # 90 frames sent while recording; at least a packet each
+            await publisher.leave()
+        finally:
+            await admin.destroy_room(room_id, secret="rec")
+    assert janus.list_sessions() == []
+
+
+async def test_join_and_configure_then_update_and_switch_a_subscription(
+    janus: JanusServer, room: int
+) -> None:
+    async with (
+        JanusSession(base_url=janus.ws_url) as pub_session,
+        JanusSession(base_url=janus.ws_url) as sub_session,
+    ):
+        listener, alice, bob = new_plugin(), new_plugin(), new_plugin()
+        await listener.attach(sub_session)
+        await alice.attach(pub_session)
+        await bob.attach(pub_session)
+        room_events = Recorder(listener.events)
+        await listener.join(room, "listener")
+
+        # joinandconfigure: join and publish in one request.
+        joined = await alice.join_and_configure(room, SyntheticVideoTrack(320, 240), "alice")
+        assert joined["videoroom"] == "joined"
+        assert alice.participant_type is ParticipantType.PUBLISHER
+        assert alice.is_publishing
+        assert alice.publisher_id == joined["id"]
+        announced = await room_events.wait_value(room_event(VideoRoomEventType.PUBLISHERS))
+        assert [p["display"] for p in announced["plugindata"]["data"]["publishers"]] == ["alice"]
+        with pytest.raises(InvalidStateError):
+            await alice.join_and_configure(room, SyntheticVideoTrack(160, 120), "again")
+        await bob.join(room, "bob")
+        await bob.publish(SyntheticVideoTrack(160, 120), audio=False)
+        participants = await listener.list_participants(room)
+        assert {(p["display"], p["publisher"]) for p in participants} == {
+            ("listener", False),
+            ("alice", True),
+            ("bob", True),
+        }
+
+        subscriber = new_plugin()
+        await subscriber.attach(sub_session)
+        sizes = Recorder(subscriber.frames("video").pipe(ops.map(frame_size)))
+        await subscriber.subscribe_to_publisher(room, [{"feed": alice.publisher_id}])
+        await sizes.wait_for(lambda r: (320, 240) in r.values, timeout=30)
+
+        # update: drop alice and subscribe to bob, in one renegotiation.
+        updated = await subscriber.update(
+            subscribe=[{"feed": bob.publisher_id}], unsubscribe=[{"feed": alice.publisher_id}]
+        )
+        assert updated["videoroom"] in ("updated", "updating")
+        if updated["videoroom"] == "updated":
+            active = [s["feed_id"] for s in updated["streams"] if s["active"]]
+            assert active == [bob.publisher_id]
+        # Janus 1.1.2 recycles m-line 0 for bob without asking bob for a keyframe, and
+        # bob's delta frames decode (as garbage) at alice's size until one comes: ask.
+        await bob.configure(keyframe=True)
+        mark = len(sizes.values)
+        await sizes.wait_for(lambda r: (160, 120) in r.values[mark:], timeout=30)
+
+        # switch: the same m-line carries alice again, with no renegotiation.
+        switched = await subscriber.switch_publisher(
+            [{"feed": alice.publisher_id, "mid": "0", "sub_mid": "0"}]
+        )
+        assert (switched["switched"], switched["changes"]) == ("ok", 1)
+        assert [s["feed_id"] for s in switched["streams"]] == [alice.publisher_id]
+        mark = len(sizes.values)
+        await sizes.wait_for(lambda r: (320, 240) in r.values[mark:], timeout=30)
+        await subscriber.leave()
+        for plugin in (alice, bob, listener):
+            await plugin.leave()
     assert janus.list_sessions() == []
