@@ -325,6 +325,13 @@ async def test_two_participants_hear_each_other_mute_and_rename(
         await bob_hears.wait_for(lambda r: len(r.values) > heard and loud(r), WAIT)
         assert alice.muted is False
 
+        assert (await alice.reset_decoder())["audiobridge"] == "success"
+        assert bob.participant_id is not None
+        await alice.mute_participant(room, bob.participant_id, secret=SECRET)
+        await bob_events.wait_value(participant_change(bob.participant_id, muted=True))
+        assert bob.muted is True
+        await alice_hears.wait_for(quiet, WAIT)
+
         await bob.mute_room(room, secret=SECRET)
         await alice_events.wait_value(room_event(AudioBridgeEventType.MUTED, muted=True))
         await bob.unmute_room(room, secret=SECRET)
@@ -419,6 +426,7 @@ async def test_change_room_kick_and_destroy(url: str, janus: JanusServer, room: 
         # Janus's kick closes the PeerConnection, which takes the participant out:
         # Bob needs one (receive only) for the kick to reach him.
         await bob.join(room, "bob", media=True)
+        bob_frames = Recorder(bob.frames("audio"))
 
         changed = await bob.change_room(other_room, "bob2")
         assert changed["audiobridge"] == "roomchanged"
@@ -432,12 +440,23 @@ async def test_change_room_kick_and_destroy(url: str, janus: JanusServer, room: 
         await alice.kick_participant(other_room, kicked_id, secret=SECRET)
         await bob_events.wait_value(room_event(AudioBridgeEventType.KICKED, kicked=kicked_id), WAIT)
         await bob_events.wait_value(lambda message: message.get("janus") == "hangup", WAIT)
+        await bob_frames.wait_for(lambda r: r.completed, WAIT)  # our side closed too
         assert not bob.joined
         assert await alice.list_participants(other_room) == []
+        assert await bob.leave() == {}  # Janus: not in a room
 
         await bob.destroy_room(room, secret=SECRET)
         await alice_events.wait_value(room_event(AudioBridgeEventType.DESTROYED, room=room), WAIT)
         assert not alice.joined
+
+        alice_id = (await alice.join(other_room, "alice"))["id"]
+        await bob.kick_all(other_room, secret=SECRET)
+        await alice_events.wait_value(
+            room_event(AudioBridgeEventType.KICKED_ALL, kicked_all=alice_id), WAIT
+        )
+        assert not alice.joined
+        await alice.leave()  # without a PeerConnection, Janus 1.1 kept her in the room
+        assert await alice.list_participants(other_room) == []
         await alice.destroy_room(other_room, secret=SECRET)
     assert janus.list_sessions() == []
 

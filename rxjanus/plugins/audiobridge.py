@@ -40,6 +40,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "janus.plugin.audiobridge"
+NOT_JOINED = 487
 
 EventHandler = Callable[[JSON], Any]
 """A janus_client-style event handler: takes the plugin data; may be async."""
@@ -983,20 +984,24 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
     async def leave(self, room_id: int | None = None, timeout: float | None = None) -> JSON:
         """Leave the room and close our PeerConnection.
 
-        If we are in no room (we never joined, or were kicked, or the room was
-        destroyed) only the PeerConnection is closed and ``{}`` is returned.
+        If Janus says we are in no room (error 487: we never joined, or were
+        kicked, or the room was destroyed) only the PeerConnection is closed
+        and ``{}`` is returned.
 
         Args:
             room_id: Ignored (janus_client passes the room); Janus knows ours.
             timeout: Seconds to wait.
 
         Returns:
-            The plugin's data (``{"audiobridge": "left", ...}``).
+            The plugin's data (``{"audiobridge": "left", ...}``), or ``{}``.
         """
         del room_id
-        data: JSON = {}
-        if self._room_id is not None:
+        try:
             data = await self._data({"request": "leave"}, timeout=timeout)
+        except AudioBridgeError as exc:
+            if exc.code != NOT_JOINED:
+                raise
+            data = {}
         self._reset_state()
         await self.hangup_media(timeout=timeout)
         return data
