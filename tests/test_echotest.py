@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import av
 import pytest
 
-from rxjanus import JanusEchoTestPlugin, JanusSession
+from rxjanus import JanusEchoTestPlugin, JanusSession, PluginError
+from rxjanus.protocol import plugin_data
 from rxjanus.testing import (
     JanusServer,
     SyntheticVideoTrack,
@@ -95,4 +97,54 @@ async def test_a_janus_hangup_closes_the_peer_and_ends_the_frame_stream(
         assert plugin.attached  # the handle lives on; only the media ended
         assert source.readyState == "ended"
     assert decoded_video_frames(output) >= 30
+    assert janus.list_sessions() == []
+
+
+def mjr_files(folder: Path) -> dict[str, int]:
+    """The .mjr recordings in ``folder`` and their sizes."""
+    return {path.name: path.stat().st_size for path in folder.glob("*.mjr")}
+
+
+async def test_configure_records_on_the_server_mutes_video_and_done_ends_it(
+    janus: JanusServer, tmp_path: Path
+) -> None:
+    source = SyntheticVideoTrack(320, 240)
+    base = tmp_path / "echo"
+    async with JanusSession(base_url=janus.ws_url) as session:
+        plugin = JanusEchoTestPlugin(pc_config=loopback_rtc_configuration())
+        await plugin.attach(session)
+        received = Recorder(plugin.frames("video"))
+        events = Recorder(plugin.events)
+        await plugin.start(source, audio=False, bitrate=512_000, videocodec="vp8")
+        await received.wait_for(lambda r: len(r.values) >= 15, timeout=30)
+
+        # record: Janus writes our video to <filename>-video.mjr while it is on.
+        ok = await plugin.configure(record=True, filename=str(base))
+        assert ok == {"echotest": "event", "result": "ok"}
+        await source.wait_sent(source.frames_sent + 60)
+        await plugin.configure(record=False)
+        files = await asyncio.to_thread(mjr_files, tmp_path)
+        assert list(files) == ["echo-video.mjr"]
+        assert files["echo-video.mjr"] > 1_000
+
+        # video off: Janus stops echoing it while we go on sending.
+        await plugin.configure(video=False)
+        mark = len(received.values)
+        await source.wait_sent(source.frames_sent + 90)
+        while_off = len(received.values) - mark
+        assert while_off < 30, while_off  # at most what was in flight
+        await plugin.configure(video=True, bitrate=256_000)
+        mark = len(received.values)
+        await received.wait_for(lambda r: len(r.values) >= mark + 30, timeout=30)
+
+        # A refused request raises the plugin's error.
+        with pytest.raises(PluginError) as refused:
+            await plugin.configure(substream=-1)
+        assert refused.value.plugin == "janus.plugin.echotest"
+
+        # Janus hangs up the PeerConnection: "done" on events, and the frames end.
+        await plugin.hangup()
+        await events.wait_value(lambda e: (plugin_data(e) or {}).get("result") == "done")
+        await received.wait_for(lambda r: r.completed, timeout=30)
+    print(f"\nechotest: {while_off} frames echoed while video was off (of 90 sent)")
     assert janus.list_sessions() == []
