@@ -150,3 +150,44 @@ async def test_joining_a_missing_room_raises_the_plugin_error(url: str, janus: J
         assert twice.value.code == 418  # JANUS_TEXTROOM_ERROR_ROOM_EXISTS
         await plugin.destroy_room(room)
     assert janus.list_sessions() == []
+
+
+async def test_edit_room_and_its_allowed_tokens(janus: JanusServer) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        owner = JanusTextRoomPlugin(pc_config=loopback_rtc_configuration())
+        guest = JanusTextRoomPlugin(pc_config=loopback_rtc_configuration())
+        await owner.attach(session)
+        await guest.attach(session)
+        await guest.setup()
+        room = await owner.create_room(description="before", secret=SECRET, is_private=False)
+        try:
+            edited = await owner.edit_room(room, SECRET, new_description="after", new_pin="42")
+            assert edited == {"textroom": "edited", "room": room, "permanent": False}
+            [listed] = [r for r in await owner.list_rooms() if r["room"] == room]
+            assert (listed["description"], listed["pin_required"]) == ("after", True)
+            with pytest.raises(TextRoomError) as wrong_secret:
+                await owner.edit_room(room, "wrong", new_description="never")
+            assert wrong_secret.value.code == 419  # JANUS_TEXTROOM_ERROR_UNAUTHORIZED
+            with pytest.raises(TextRoomError) as no_pin:
+                await guest.join_room(room, "guest")
+            assert no_pin.value.code == 413  # JANUS_TEXTROOM_ERROR_MISSING_ELEMENT (pin)
+
+            # An ACL: only a listed token may join.
+            tokens = await owner.allowed(room, "add", ["token-a", "token-b"], SECRET)
+            assert sorted(tokens) == ["token-a", "token-b"]  # Janus keeps a hash table
+            assert await owner.allowed(room, "remove", ["token-b"], SECRET) == ["token-a"]
+            assert await owner.allowed(room, "enable", secret=SECRET) == ["token-a"]
+            with pytest.raises(TextRoomError) as unlisted:
+                await guest.join_room(room, "guest", pin="42", token="token-b")
+            assert unlisted.value.code == 419
+            assert await guest.join_room(room, "guest", pin="42", token="token-a") == []
+            assert [p["username"] for p in await owner.list_participants(room)] == ["guest"]
+            await guest.leave_room(room)
+            await owner.allowed(room, "disable", secret=SECRET)
+            assert await guest.join_room(room, "guest", pin="42") == []
+            with pytest.raises(TextRoomError) as bad_action:
+                await owner.allowed(room, "shuffle", secret=SECRET)  # type: ignore[arg-type]
+            assert bad_action.value.code in (413, 414)
+        finally:
+            await owner.destroy_room(room, secret=SECRET)
+    assert janus.list_sessions() == []
