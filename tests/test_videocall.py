@@ -191,3 +191,42 @@ async def test_the_same_handles_call_again_after_a_hangup(url: str, janus: Janus
             assert not caller.in_call
             assert not callee.in_call
     assert janus.list_sessions() == []
+
+
+async def test_renegotiating_a_call_keeps_the_media_flowing(janus: JanusServer) -> None:
+    async with (
+        JanusSession(base_url=janus.ws_url) as one,
+        JanusSession(base_url=janus.ws_url) as two,
+    ):
+        ivy, jack = new_user(), new_user()
+        await ivy.attach(one)
+        await jack.attach(two)
+        await ivy.register("ivy-renegotiates")
+        await jack.register("jack-answers")
+        with pytest.raises(VideoCallError) as no_call:
+            await ivy.renegotiate()
+        assert no_call.value.code == 0
+        at_jack = Recorder(jack.frames("video").pipe(ops.map(lambda f: (f.width, f.height))))
+        jack_events = Recorder(jack.events)
+
+        async def answer() -> bool:
+            call = await jack.wait_incoming_call(timeout=20)
+            return await jack.accept(call.jsep, player=SyntheticVideoTrack(160, 120))
+
+        results = await asyncio.gather(
+            ivy.call("jack-answers", SyntheticVideoTrack(320, 240), timeout=30), answer()
+        )
+        assert results == [True, True]
+        await at_jack.wait_for(lambda r: len(r.values) >= 15, timeout=30)
+
+        # Ivy offers again; Jack's handle answers the update by itself.
+        assert await ivy.renegotiate()
+        update = await jack_events.wait_value(videocall_event("update"))
+        assert update["jsep"]["type"] == "offer"
+        mark = len(at_jack.values)
+        await at_jack.wait_for(lambda r: len(r.values) >= mark + 30, timeout=30)
+        assert at_jack.values[-1] == (320, 240)
+        assert ivy.in_call
+        assert jack.in_call
+        assert await ivy.hangup()
+    assert janus.list_sessions() == []

@@ -133,12 +133,11 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         "accepted": "call() applies its answer and returns True; accept() returns True; "
         "events, on_event(VideoCallEventType.ACCEPTED)",
         "set": "set_media() returns True",
-        "update": "events, on_event(VideoCallEventType.UPDATE) (the other side's "
-        "renegotiation, with its jsep)",
+        "update": "events, on_event(VideoCallEventType.UPDATE); an offer in it is answered "
+        "by the handle, an answer in it completes renegotiate()",
         "hangup": "hangup() returns True; events, on_event(VideoCallEventType.HANGUP); "
         "closes the local PeerConnection",
-        "error": "raised as VideoCallError (a PluginError) by the method that sent the "
-        "request",
+        "error": "raised as VideoCallError (a PluginError) by the method that sent the request",
     }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
@@ -398,6 +397,46 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         result = await self._request(body, jsep, timeout=timeout)
         return result.get("event") == "set"
 
+    async def renegotiate(self, timeout: float = 30.0) -> bool:
+        """Offer the call's media anew (a ``set`` with an offer); return once answered.
+
+        The other side gets our offer in an ``update`` event and (an rxjanus
+        handle does it by itself) answers it with a ``set``; its answer comes
+        back to us in an ``update`` event, which is applied here.
+
+        Returns:
+            True once the other side's answer is applied.
+
+        Raises:
+            VideoCallError: No call is up (code 0), or the plugin refused.
+            TimeoutError: No answer in time.
+        """
+        if not self._in_call or self._peer is None or self._peer.closed:
+            raise VideoCallError(0, "No call to renegotiate")
+        peer = self._peer
+
+        def answered(message: JSON) -> bool:
+            jsep = message.get("jsep")
+            return (
+                _event_name(message) == "update"
+                and isinstance(jsep, dict)
+                and (jsep.get("type") == "answer")
+            )
+
+        answer = self._next_event(answered)
+        try:
+            async with asyncio.timeout(timeout):
+                offer = await peer.create_offer()
+                result = await self._request({"request": "set"}, offer, timeout=timeout)
+                if result.get("event") != "set":
+                    return False
+                await self._trickle_quietly()
+                event = await answer
+        finally:
+            answer.cancel()
+        await peer.set_remote_description(event["jsep"])
+        return True
+
     async def hangup(self, timeout: float = 15.0) -> bool:  # type: ignore[override]
         """Hang up the call, decline the incoming one, or cancel our attempt.
 
@@ -501,6 +540,15 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         except JanusApiError as exc:  # e.g. 471 once the other side hung up
             logger.debug("%r: trickling after the call ended: %s", self, exc)
 
+    async def _answer_update(self, offer: JSON) -> None:
+        """Answer the other side's renegotiation offer with a ``set``; errors are logged."""
+        try:
+            answer = await self.peer.create_answer(offer)
+            await self._request({"request": "set"}, answer)
+            await self._trickle_quietly()
+        except Exception:
+            logger.exception("%r could not answer the other side's new offer", self)
+
     async def _abandon_call(self) -> None:
         """Hang up a call attempt we give up on; errors are only logged."""
         self._in_call = False
@@ -527,6 +575,10 @@ class JanusVideoCallPlugin(WebRTCPlugin):
                 self._incoming = IncomingCall(str(caller), jsep, result)
         elif name == "accepted":
             self._in_call = True
+        elif name == "update":
+            jsep = message.get("jsep")
+            if isinstance(jsep, dict) and jsep.get("type") == "offer":
+                self._spawn(self._answer_update(jsep))
         elif name == "hangup" and (self._in_call or self._incoming is not None):
             logger.info(
                 "%s: call hung up by %s (%s)",
