@@ -205,14 +205,15 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         "stop": "stop",
     }
     janus_events: ClassVar[Mapping[str, str]] = {
-        "list": "list_recordings() return value (Recording objects)",
-        "ok": "update() return value",
-        "recording": "record() return value (the id); events (RecordPlayEventType.RECORDING)",
-        "preparing": "play(start=False) return value; events (RecordPlayEventType.PREPARING)",
-        "playing": "play()/start() return value; events (RecordPlayEventType.PLAYING)",
-        "stopped": "stop() return value; events (RecordPlayEventType.STOPPED)",
-        "done": "events (RecordPlayEventType.DONE); wait_done()",
-        "error": "raises RecordPlayError (code, reason)",
+        "list": "list_recordings() returns it (Recording objects)",
+        "ok": "update() returns it",
+        "recording": "record() returns its id (recordplay_event_type: RECORDING)",
+        "preparing": "play(start=False) returns it (recordplay_event_type: PREPARING)",
+        "playing": "play() and start() return it (recordplay_event_type: PLAYING)",
+        "stopped": "stop() returns it (recordplay_event_type: STOPPED)",
+        "done": "events (RecordPlayEventType.DONE); wait_done() returns; the local "
+        "PeerConnection closes with the hangup that follows",
+        "error": "raised as RecordPlayError (a PluginError) by the method that sent the request",
     }
 
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
