@@ -517,26 +517,48 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self,
         mountpoint_id: int | str,
         secret: str | None = None,
-        stop_recording: bool | None = None,
+        stop_recording: bool = True,
         timeout: float | None = None,
     ) -> JSON:
         """Stop relaying a mountpoint's media to viewers, without destroying it.
 
+        Janus 1.1.x crashes when ``disable`` closes the recordings of an RTP
+        mountpoint that has a stream not being recorded (a NULL dereference
+        in a log line, at the default ``debug_level`` 4). So with
+        ``stop_recording`` this stops them first with a ``recording``
+        request (which skips such streams) and sends ``disable`` with
+        ``"stop_recording": false``.
+
         Args:
             mountpoint_id: The mountpoint.
             secret: Its secret, if it has one.
-            stop_recording: Also stop its recordings (Janus's default: true).
-            timeout: Seconds to wait.
+            stop_recording: Also stop its recordings (Janus's default).
+            timeout: Seconds to wait for each request.
 
         Returns:
             The plugin's data (``{"streaming": "ok"}``).
         """
+        if stop_recording:
+            try:
+                await self.recording(
+                    mountpoint_id,
+                    "stop",
+                    secret=secret,
+                    timeout=timeout,
+                    audio=True,
+                    video=True,
+                    data=True,
+                )
+            except StreamingError as exc:
+                if exc.code != StreamingErrorCode.INVALID_REQUEST:
+                    raise
+                # Not an RTP mountpoint: it has no recordings to stop.
         body = _without_none(
             {
                 "request": "disable",
                 "id": mountpoint_id,
                 "secret": secret,
-                "stop_recording": stop_recording,
+                "stop_recording": False,
             }
         )
         return await self._data(body, timeout=timeout)
