@@ -24,6 +24,7 @@ from rxjanus.plugins.videoroom import (
 )
 from rxjanus.testing import (
     JanusServer,
+    SyntheticAudioTrack,
     SyntheticVideoTrack,
     enable_loopback_ice,
     loopback_rtc_configuration,
@@ -550,4 +551,43 @@ async def test_join_and_configure_then_update_and_switch_a_subscription(
         await subscriber.leave()
         for plugin in (alice, bob, listener):
             await plugin.leave()
+    assert janus.list_sessions() == []
+
+
+async def test_joining_talking_and_destroyed_reach_the_events(janus: JanusServer) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        listener, speaker = new_plugin(), new_plugin()
+        await listener.attach(session)
+        await speaker.attach(session)
+        heard = Recorder(listener.events)
+        kinds: list[VideoRoomEventType] = []
+        for kind in (VideoRoomEventType.JOINING, VideoRoomEventType.DESTROYED):
+            listener.on_event(kind, lambda _data, kind=kind: kinds.append(kind))
+        room_id = await listener.create_room(
+            notify_joining=True, audiolevel_event=True, audio_active_packets=25
+        )
+        await listener.join(room_id, "listener")
+        joined = await speaker.join(room_id, "speaker")
+        joining = await heard.wait_value(room_event(VideoRoomEventType.JOINING))
+        new = {"id": joined["id"], "display": "speaker"}
+        assert joining["plugindata"]["data"]["joining"] == new
+
+        # A loud tone (about -10 dBov, under the room's average of 25) is talking...
+        await speaker.publish(SyntheticAudioTrack(), video=False)
+        talking = await heard.wait_value(
+            room_event(VideoRoomEventType.TALKING, id=joined["id"]), timeout=30
+        )
+        level = talking["plugindata"]["data"]["audio-level-dBov-avg"]
+        assert level < 25
+        # ...until the speaker's own threshold is set below it.
+        await speaker.configure(audio_level_average=1)
+        await heard.wait_value(
+            room_event(VideoRoomEventType.STOPPED_TALKING, id=joined["id"]), timeout=30
+        )
+        print(f"\ntalking at {level:.1f} dBov")
+
+        await speaker.destroy_room(room_id)
+        await heard.wait_value(room_event(VideoRoomEventType.DESTROYED, room=room_id))
+        assert listener.room_id is None
+        assert kinds == [VideoRoomEventType.JOINING, VideoRoomEventType.DESTROYED]
     assert janus.list_sessions() == []
