@@ -264,7 +264,7 @@ async def test_errors_are_typed(janus: JanusServer, room: int) -> None:
 
 
 async def test_two_participants_hear_each_other_mute_and_rename(
-    janus: JanusServer, room: int
+    janus: JanusServer, room: int, tmp_path: Path
 ) -> None:
     async with (
         JanusSession(base_url=janus.ws_url) as session_a,
@@ -306,6 +306,23 @@ async def test_two_participants_hear_each_other_mute_and_rename(
         assert bob.display_name == "bobby"
         assert {p["display"] for p in await alice.list_participants(room)} == {"alice", "bobby"}
 
+        # Alice at half volume: Bob hears her about half as loud.
+        full = max(bob_hears.values[-QUIET_FRAMES:])
+        await alice.configure(volume=50, quality=8)
+        await bob_hears.wait_for(lambda r: max(r.values[-QUIET_FRAMES:]) < 0.7 * full, WAIT)
+        half = sum(bob_hears.values[-QUIET_FRAMES:]) / QUIET_FRAMES
+        assert half > 0.3 * full
+        await alice.configure(volume=100)
+
+        # Bob records his own audio to an .mjr file on the server.
+        recording = tmp_path / "bob"
+        await bob.configure(record=True, filename=str(recording))
+        heard = len(alice_hears.values)
+        await alice_hears.wait_for(lambda r: len(r.values) >= heard + QUIET_FRAMES, WAIT)
+        await bob.configure(record=False)
+        mjr = tmp_path / "bob-audio.mjr"
+        assert mjr.read_bytes().startswith(b"MJR00002")
+
         # Alice mutes herself: Bob is told, and hears near-silence (his own tone is not
         # in his mix); Alice still hears Bob.
         await alice.configure(muted=True)
@@ -338,6 +355,7 @@ async def test_two_participants_hear_each_other_mute_and_rename(
         await alice_events.wait_value(room_event(AudioBridgeEventType.MUTED, muted=False))
         print(
             f"\nbob heard {len(bob_hears.values)} frames; tone RMS {loud_level:.0f}, "
+            f"at half volume {half:.0f} (of {full:.0f}), "
             f"muted RMS max {max(bob_hears.values[heard - QUIET_FRAMES : heard]):.0f}; "
             f"alice heard {len(alice_hears.values)} frames"
         )
