@@ -79,6 +79,18 @@ def quiet(levels: Recorder) -> bool:
     return len(tail) == QUIET_FRAMES and max(tail) < QUIET
 
 
+class SwitchableTone(SyntheticAudioTrack):
+    """The synthetic tone, sending silence instead while ``silent`` is set."""
+
+    silent = False
+
+    async def recv(self) -> av.AudioFrame:
+        frame = await super().recv()
+        if self.silent:
+            frame.planes[0].update(bytes(frame.planes[0].buffer_size))
+        return frame
+
+
 def room_event(kind: AudioBridgeEventType, **fields: Any) -> Callable[[Any], bool]:
     """A predicate for Recorder.wait_value: an AudioBridge event of ``kind`` with ``fields``."""
 
@@ -277,7 +289,8 @@ async def test_two_participants_hear_each_other_mute_and_rename(
         alice_hears = Recorder(alice.frames("audio").pipe(ops.map(rms)))
 
         # Alice: join and offer in one request; Bob: join, then offer with configure.
-        joined = await alice.join(room, "alice", source=SyntheticAudioTrack(440.0))
+        alice_tone = SwitchableTone(440.0)
+        joined = await alice.join(room, "alice", source=alice_tone)
         assert joined["participants"] == []
         assert alice.participant_id == joined["id"]
         bob_tone = SyntheticAudioTrack(660.0)
@@ -353,6 +366,13 @@ async def test_two_participants_hear_each_other_mute_and_rename(
         await alice_events.wait_value(room_event(AudioBridgeEventType.MUTED, muted=True))
         await bob.unmute_room(room, secret=SECRET)
         await alice_events.wait_value(room_event(AudioBridgeEventType.MUTED, muted=False))
+
+        # Alice goes quiet without muting: the room hears that she stopped talking.
+        stopped = room_event(AudioBridgeEventType.STOPPED_TALKING, id=alice.participant_id)
+        assert not any(stopped(message) for message in bob_events.values)
+        alice_tone.silent = True
+        await bob_events.wait_value(stopped, WAIT)
+        await bob_hears.wait_for(quiet, WAIT)
         print(
             f"\nbob heard {len(bob_hears.values)} frames; tone RMS {loud_level:.0f}, "
             f"at half volume {half:.0f} (of {full:.0f}), "
