@@ -447,7 +447,14 @@ async def test_an_announcement_is_heard_and_the_mix_forwarded_over_rtp(
             assert not await listener.is_playing(room, "hello", secret=SECRET)
             await hears.wait_for(quiet, WAIT)
             print(f"\nlistener heard {len(hears.values)} frames; forwarder sent {len(packets)}")
-            await listener.leave()
+
+            # The plugin's own hangup: Janus closes the PeerConnection and takes us out.
+            await listener.hangup()
+            await hears.wait_for(lambda r: r.completed, WAIT)
+            assert not listener.joined
+            await events.wait_value(lambda message: message.get("janus") == "hangup", WAIT)
+            assert await listener.list_participants(room) == []
+            assert await listener.leave() == {}
     finally:
         transport.close()
     assert janus.list_sessions() == []
