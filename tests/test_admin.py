@@ -827,3 +827,29 @@ async def test_a_given_transport_is_left_open(janus: JanusServer) -> None:
     await transport.close()
     with pytest.raises(ValueError, match="base_url"):
         JanusAdminMonitorClient()
+
+
+async def test_a_closed_client_connects_again(janus: JanusServer, admin_kind: str) -> None:
+    client = JanusAdminMonitorClient(admin_url_of(janus, admin_kind), janus.admin_secret)
+    await client.connect()
+    first = client.transport
+    await client.close()
+    assert "closed" in repr(client)
+    assert isinstance(await client.list_sessions(), list)  # a new connection
+    assert client.transport is not first
+    await client.disconnect()  # janus_client's name
+    assert client.transport.closed
+
+
+async def test_the_admin_api_over_the_pfunix_admin_socket(janus: JanusServer) -> None:
+    if janus.unix_admin_path is None:
+        pytest.skip("the pfunix transport is off (work dir path too long)")
+    url = f"unix://{janus.unix_admin_path}"
+    async with JanusAdminMonitorClient(url, janus.admin_secret) as client:
+        async with JanusSession(janus.ws_url) as session:
+            session_id = session.session_id
+            assert session_id in await client.list_sessions()
+        assert session_id not in await client.list_sessions()
+    async with JanusAdminMonitorClient(url, "wrong") as wrong:
+        with pytest.raises(Unauthorized):
+            await wrong.list_sessions()

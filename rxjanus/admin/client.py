@@ -153,20 +153,20 @@ class JanusAdminMonitorClient:
         transport: JanusTransport | None = None,
     ) -> None:
         del api_secret, token  # the Admin API checks admin_secret only
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_delay": retry_delay,
+            "reconnect": reconnect,
+            "admin_secret": admin_secret,
+            "ssl": ssl,
+        }
+        if urlsplit(base_url).scheme.lower() in ("ws", "wss"):
+            self._options["subprotocol"] = ADMIN_SUBPROTOCOL
         if transport is None:
             if not base_url:
                 raise ValueError("JanusAdminMonitorClient needs a base_url or a transport")
-            options: dict[str, Any] = {
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "retry_delay": retry_delay,
-                "reconnect": reconnect,
-                "admin_secret": admin_secret,
-                "ssl": ssl,
-            }
-            if urlsplit(base_url).scheme.lower() in ("ws", "wss"):
-                options["subprotocol"] = ADMIN_SUBPROTOCOL
-            transport = create_transport(base_url, **options)
+            transport = create_transport(base_url, **self._options)
             self._owns_transport = True
         else:
             self._owns_transport = False
@@ -180,12 +180,12 @@ class JanusAdminMonitorClient:
     # -- lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Connect now (requests connect on their own otherwise).
+        """Connect now (requests connect on their own otherwise, also after ``close()``).
 
         Raises:
             ServerUnreachable: Every attempt failed (a ``ConnectionError``).
         """
-        await self.transport.connect()
+        await self._open_transport().connect()
 
     async def close(self) -> None:
         """Close the connection (if the client made it); safe to call twice."""
@@ -249,9 +249,15 @@ class JanusAdminMonitorClient:
         expect = _EXPECT.get(janus, Expect.SUCCESS)
         request = Request(payload, expect, authenticated=janus not in _OPEN)
         logger.debug("admin request %r to %s", janus, redact_url(self.base_url))
-        return await self.transport.request(
+        return await self._open_transport().request(
             request, timeout=self.timeout if timeout is None else timeout
         )
+
+    def _open_transport(self) -> JanusTransport:
+        """The transport, made anew if ours was closed (a client can connect again)."""
+        if self._owns_transport and self.transport.closed:
+            self.transport = create_transport(self.base_url, **self._options)
+        return self.transport
 
     # -- server -------------------------------------------------------------------
 
