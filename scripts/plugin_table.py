@@ -21,7 +21,7 @@ import inspect
 import logging
 import pkgutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,12 +83,16 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _count(items: Mapping[str, str], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
 def _section(cls: type[JanusPlugin]) -> list[str]:
     lines = [
         f"## {cls.name}",
         "",
-        f"`{cls.__module__}.{cls.__qualname__}`: {len(cls.janus_requests)} requests, "
-        f"{len(cls.janus_events)} events.",
+        f"`{cls.__module__}.{cls.__qualname__}`: {_count(cls.janus_requests, 'request')}, "
+        f"{_count(cls.janus_events, 'event')}.",
         "",
         "| Janus request | rxjanus method |",
         "|---|---|",
@@ -127,9 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help=f"write {_shown(DOC)}")
-    mode.add_argument(
-        "--check", action="store_true", help=f"exit 1 if {_shown(DOC)} differs"
-    )
+    mode.add_argument("--check", action="store_true", help=f"exit 1 if {_shown(DOC)} differs")
     args = parser.parse_args(argv)
     text = render()
     if args.write:
@@ -141,8 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         current = DOC.read_text(encoding="utf-8") if DOC.exists() else None
         if current != text:
             print(
-                f"{_shown(DOC)} is out of date: run "
-                "`python scripts/plugin_table.py --write`",
+                f"{_shown(DOC)} is out of date: run `python scripts/plugin_table.py --write`",
                 file=sys.stderr,
             )
             return 1
