@@ -1,0 +1,1193 @@
+"""The SIP plugin: a WebRTC user agent that Janus turns into a SIP phone.
+
+Janus keeps a SIP stack (Sofia-SIP) per handle: ``register`` logs in at a SIP
+registrar (or as a ``guest``, without a REGISTER), ``call`` sends an INVITE
+with our WebRTC offer turned into plain RTP, an INVITE to our contact arrives
+as ``incomingcall``, and ``accept``/``decline``/``hangup``/``hold``/``info``...
+drive the dialog. The media between us and Janus is WebRTC; between Janus and
+the SIP peer it is plain RTP (or SDES-SRTP).
+
+Every request is answered at once by an event naming what Janus started
+(``registering``, ``calling``, ``hangingup``...); how it ends comes later as
+an unsolicited event (``registered``/``registration_failed``,
+``accepted``/``hangup``...). The methods here wait for that outcome where there
+is one, and raise :class:`SipResponseError` (with the SIP code and reason) when
+it is a failure. Every message from the plugin also reaches
+:attr:`~rxjanus.plugins.base.JanusPlugin.events`; :func:`sip_event_type`
+classifies them.
+
+Requests and events are as the header of Janus's ``janus_sip.c`` (v1.1.x)
+describes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from aiortc import RTCConfiguration
+
+from ..exceptions import InvalidStateError, JanusApiError, PluginError
+from ..media import MediaKind, MediaSource
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = [
+    "JanusSipPlugin",
+    "SipError",
+    "SipEventType",
+    "SipIncomingCall",
+    "SipResponseError",
+    "sip_event_type",
+    "sip_result",
+]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN = "janus.plugin.sip"
+
+JANUS_HANGUP_WAIT = 5.0
+"""Seconds a new negotiation waits for Janus to finish closing the last PeerConnection."""
+
+
+class SipError(PluginError):
+    """An error from the SIP plugin (``error_code`` 440-499), or a local refusal (code 0).
+
+    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
+    ``plugin``, and janus_client's ``error_code``/``error_message``.
+    """
+
+    plugin_name = PLUGIN
+    label = "SIP"
+
+
+class SipResponseError(SipError):
+    """A SIP failure Janus reported: a refused REGISTER, a call that ended unanswered...
+
+    Attributes:
+        code: The SIP status code (403, 486, 603...).
+        reason: The SIP reason phrase.
+        event: The plugin event that reported it (``registration_failed``,
+            ``hangup``, ``subscribe_failed``).
+        result: The event's whole ``result`` object.
+    """
+
+    def __init__(self, code: int, reason: str, event: str = "", result: JSON | None = None) -> None:
+        super().__init__(code, reason)
+        self.event = event
+        self.result: JSON = dict(result or {})
+
+    def __str__(self) -> str:
+        return f"SIP {self.event or 'failure'} {self.code}: {self.reason}"
+
+
+class SipEventType(enum.Enum):
+    """The ``result.event`` names of SIP plugin messages (and ``error``)."""
+
+    REGISTERING = "registering"
+    REGISTERED = "registered"
+    REGISTRATION_FAILED = "registration_failed"
+    UNREGISTERING = "unregistering"
+    UNREGISTERED = "unregistered"
+    CALLING = "calling"
+    RINGING = "ringing"
+    PROCEEDING = "proceeding"
+    PROGRESS = "progress"
+    ACCEPTING = "accepting"
+    ACCEPTED = "accepted"
+    INCOMINGCALL = "incomingcall"
+    MISSED_CALL = "missed_call"
+    UPDATING = "updating"
+    UPDATINGCALL = "updatingcall"
+    UPDATED = "updated"
+    HOLDING = "holding"
+    RESUMING = "resuming"
+    DECLINING = "declining"
+    HANGINGUP = "hangingup"
+    HANGUP = "hangup"
+    INFOSENT = "infosent"
+    INFO = "info"
+    MESSAGESENT = "messagesent"
+    MESSAGE = "message"
+    MESSAGEDELIVERY = "messagedelivery"
+    DTMFSENT = "dtmfsent"
+    SUBSCRIBING = "subscribing"
+    SUBSCRIBE_SUCCEEDED = "subscribe_succeeded"
+    SUBSCRIBE_FAILED = "subscribe_failed"
+    UNSUBSCRIBING = "unsubscribing"
+    NOTIFY = "notify"
+    TRANSFERRING = "transferring"
+    TRANSFER = "transfer"
+    RECORDINGUPDATED = "recordingupdated"
+    RESET = "reset"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SipIncomingCall:
+    """An INVITE to us, to answer with ``accept`` or ``decline``.
+
+    Attributes:
+        username: The caller's SIP URI.
+        callee: The URI that was called.
+        call_id: The SIP Call-ID.
+        displayname: The caller's display name, if it sent one (without quotes).
+        jsep: The offer (None for an offerless INVITE: ``accept`` then offers).
+        result: The event's whole ``result`` object.
+    """
+
+    username: str
+    callee: str
+    call_id: str
+    displayname: str | None
+    jsep: JSON | None
+    result: JSON
+
+
+def sip_result(message: JSON) -> JSON | None:
+    """Return the ``result`` of a SIP plugin message (whole message or plugin data)."""
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None or data.get("sip") != "event":
+        return None
+    result = data.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def sip_event_type(message: JSON) -> SipEventType | None:
+    """Classify a SIP plugin message (a whole Janus message or its plugin data).
+
+    Example:
+        >>> sip_event_type({"sip": "event", "result": {"event": "registered"}})
+        <SipEventType.REGISTERED: 'registered'>
+
+    Returns:
+        The event's kind, or None for anything else (core messages included).
+    """
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None or data.get("sip") != "event":
+        return None
+    if "error_code" in data:
+        return SipEventType.ERROR
+    name = _event_name(message)
+    try:
+        return SipEventType(name) if name is not None else None
+    except ValueError:
+        return None
+
+
+def _event_name(message: JSON) -> str | None:
+    result = sip_result(message)
+    name = result.get("event") if result is not None else None
+    return name if isinstance(name, str) else None
+
+
+def _call_id(message: JSON) -> str | None:
+    data = plugin_data(message) if "plugindata" in message else message
+    value = data.get("call_id") if data is not None else None
+    if isinstance(value, str):
+        return value
+    result = sip_result(message) or {}
+    value = result.get("call_id")
+    return value if isinstance(value, str) else None
+
+
+def _fields(**fields: Any) -> JSON:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+_CALL_OUTCOMES = frozenset({"accepted", "hangup"})
+
+
+class JanusSipPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.sip``: one SIP account, one call at a time.
+
+    Example:
+        >>> sip = JanusSipPlugin()  # doctest: +SKIP
+        >>> await sip.attach(session)  # doctest: +SKIP
+        >>> await sip.register("sip:alice@example.com", secret="...",
+        ...                    proxy="sip:example.com")  # doctest: +SKIP
+        >>> await sip.call("sip:bob@example.com", source=microphone)  # doctest: +SKIP
+        >>> await sip.send_dtmf("1")  # doctest: +SKIP
+        >>> await sip.hangup()  # doctest: +SKIP
+
+    Plugin errors raise :class:`SipError`; SIP failures (a refused REGISTER,
+    an unanswered call) raise :class:`SipResponseError`.
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+    """
+
+    name = PLUGIN
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "register": "register",
+        "unregister": "unregister",
+        "call": "call",
+        "accept": "accept",
+        "decline": "decline",
+        "info": "send_info",
+        "message": "send_message",
+        "dtmf_info": "send_dtmf",
+        "subscribe": "subscribe",
+        "unsubscribe": "unsubscribe",
+        "transfer": "transfer",
+        "recording": "recording",
+        "hold": "hold",
+        "unhold": "unhold",
+        "update": "update",
+        "hangup": "hangup",
+        # Not in the header's list, but handled by janus_sip.c 1.1.2:
+        "reset": "reset",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "registering": "events (SipEventType.REGISTERING); register() then waits for the outcome",
+        "registered": "returned by register() (its result); events (SipEventType.REGISTERED)",
+        "registration_failed": "raised by register() as SipResponseError (SIP code, reason); "
+        "events (SipEventType.REGISTRATION_FAILED)",
+        "unregistering": "events (SipEventType.UNREGISTERING); unregister() waits for the outcome",
+        "unregistered": "returned by unregister(); events (SipEventType.UNREGISTERED)",
+        "calling": "events (SipEventType.CALLING); call() then waits for the answer",
+        "ringing": "events (SipEventType.RINGING)",
+        "proceeding": "events (SipEventType.PROCEEDING)",
+        "progress": "events (SipEventType.PROGRESS); its early-media answer is applied",
+        "accepting": "returned by accept() for an offerless INVITE; events "
+        "(SipEventType.ACCEPTING)",
+        "accepted": "returned by call() and accept(); events (SipEventType.ACCEPTED); the "
+        "answer it carries is applied",
+        "incomingcall": "wait_incoming_call() (SipIncomingCall); events "
+        "(SipEventType.INCOMINGCALL)",
+        "missed_call": "events (SipEventType.MISSED_CALL)",
+        "updating": "returned by update() with an offer (then the accepted answer is applied)",
+        "updatingcall": "events (SipEventType.UPDATINGCALL); answer with update()",
+        "updated": "returned by update() with an answer",
+        "holding": "returned by hold()",
+        "resuming": "returned by unhold()",
+        "declining": "events (SipEventType.DECLINING); decline() waits for the hangup "
+        "(returned by decline() of a transfer)",
+        "hangingup": "events (SipEventType.HANGINGUP); hangup() waits for the hangup",
+        "hangup": "returned by hangup(); raised by call() as SipResponseError when the call "
+        "ends unanswered; events (SipEventType.HANGUP)",
+        "infosent": "returned by send_info()",
+        "info": "events (SipEventType.INFO): a SIP INFO from the peer",
+        "messagesent": "returned by send_message()",
+        "message": "events (SipEventType.MESSAGE): a SIP MESSAGE from the peer",
+        "messagedelivery": "events (SipEventType.MESSAGEDELIVERY): the peer's answer to our "
+        "MESSAGE",
+        "dtmfsent": "returned by send_dtmf()",
+        "subscribing": "events (SipEventType.SUBSCRIBING); subscribe() waits for the outcome",
+        "subscribe_succeeded": "returned by subscribe(); events (SipEventType.SUBSCRIBE_SUCCEEDED)",
+        "subscribe_failed": "raised by subscribe() as SipResponseError; events "
+        "(SipEventType.SUBSCRIBE_FAILED)",
+        "unsubscribing": "returned by unsubscribe()",
+        "notify": "events (SipEventType.NOTIFY)",
+        "transferring": "returned by transfer()",
+        "transfer": "events (SipEventType.TRANSFER): a REFER from the peer",
+        "recordingupdated": "returned by recording()",
+        "reset": "returned by reset()",
+        "error": "raised as SipError (a PluginError) by the method that sent the request; "
+        "events (SipEventType.ERROR) if unsolicited",
+    }
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._username: str | None = None
+        self._master_id: int | None = None
+        self._helper = False
+        self._in_call = False
+        self._call_id: str | None = None
+        self._incoming: SipIncomingCall | None = None
+        self._pending_answer = False
+        self._negotiations: set[asyncio.Task[None]] = set()
+        # Clear while Janus holds a PeerConnection for this handle: after a
+        # hangup Janus needs its core ``hangup`` before the next negotiation.
+        self._janus_pc_closed = asyncio.Event()
+        self._janus_pc_closed.set()
+
+    # -- state ----------------------------------------------------------------------
+
+    @property
+    def username(self) -> str | None:
+        """The SIP URI registered (or used as a guest), if any."""
+        return self._username
+
+    @property
+    def master_id(self) -> int | None:
+        """The id Janus gave this registration, to pass to ``helper`` registrations."""
+        return self._master_id
+
+    @property
+    def in_call(self) -> bool:
+        """Whether a call is being set up or up on this handle."""
+        return self._in_call
+
+    @property
+    def call_id(self) -> str | None:
+        """The SIP Call-ID of the current (or ringing) call."""
+        return self._call_id
+
+    @property
+    def incoming_call(self) -> SipIncomingCall | None:
+        """The call ringing now, if any."""
+        return self._incoming
+
+    # -- registration ---------------------------------------------------------------
+
+    async def register(
+        self,
+        username: str,
+        secret: str | None = None,
+        proxy: str | None = None,
+        *,
+        type: Literal["guest", "helper"] | None = None,
+        ha1_secret: str | None = None,
+        authuser: str | None = None,
+        display_name: str | None = None,
+        user_agent: str | None = None,
+        outbound_proxy: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        contact_params: Mapping[str, str] | None = None,
+        incoming_header_prefixes: list[str] | None = None,
+        refresh: bool | None = None,
+        master_id: int | None = None,
+        register_ttl: int | None = None,
+        send_register: bool | None = None,
+        force_udp: bool | None = None,
+        force_tcp: bool | None = None,
+        sips: bool | None = None,
+        rfc2543_cancel: bool | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Register ``username`` (a SIP URI) and return once the registrar said yes.
+
+        Args:
+            username: The SIP URI, e.g. ``sip:alice@example.com``.
+            secret: The password (a digest challenge is answered by Janus).
+            proxy: The registrar, e.g. ``sip:example.com:5060``.
+            type: ``"guest"`` (no REGISTER; calls out only) or ``"helper"``
+                (an extra line of the registration ``master_id``).
+            ha1_secret: A pre-hashed password instead of ``secret``.
+            authuser: The user to authenticate as, if not the URI's.
+            display_name: Our display name.
+            user_agent: The User-Agent header.
+            outbound_proxy: A proxy to send everything through.
+            headers: Extra headers for the REGISTER.
+            contact_params: Extra Contact URI parameters.
+            incoming_header_prefixes: Custom header prefixes to report in events.
+            refresh: Only refresh the current registration.
+            master_id: The master registration of a ``helper``.
+            register_ttl: Seconds the registration lasts.
+            send_register: False: register without a REGISTER.
+            force_udp: Use UDP for SIP.
+            force_tcp: Use TCP for SIP.
+            sips: Register a SIPS URI too.
+            rfc2543_cancel: CANCEL INVITEs that had no provisional answer.
+            timeout: Seconds to wait for the registrar.
+
+        Returns:
+            The ``registered`` result (``username``, ``register_sent``, ``master_id``).
+
+        Raises:
+            SipResponseError: The registrar refused (``registration_failed``:
+                e.g. 403 for a wrong password).
+            SipError: The plugin refused the request (e.g. 445, already registered).
+        """
+        body = _fields(
+            request="register",
+            username=username,
+            secret=secret,
+            proxy=proxy,
+            type=type,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            display_name=display_name,
+            user_agent=user_agent,
+            outbound_proxy=outbound_proxy,
+            headers=dict(headers) if headers is not None else None,
+            contact_params=dict(contact_params) if contact_params is not None else None,
+            incoming_header_prefixes=incoming_header_prefixes,
+            refresh=refresh,
+            master_id=master_id,
+            register_ttl=register_ttl,
+            send_register=send_register,
+            force_udp=force_udp,
+            force_tcp=force_tcp,
+            sips=sips,
+            rfc2543_cancel=rfc2543_cancel,
+        )
+        message = await self._exchange(
+            body,
+            acks={"registering"},
+            done={"registered"},
+            failed={"registration_failed"},
+            timeout=timeout,
+        )
+        result = sip_result(message) or {}
+        self._username = username
+        self._helper = type == "helper"
+        master = result.get("master_id")
+        self._master_id = master if isinstance(master, int) and master else None
+        return result
+
+    async def unregister(self, timeout: float = 30.0) -> JSON:
+        """Unregister (a REGISTER with expiry 0 if one was sent at first).
+
+        Returns:
+            The ``unregistered`` result (``unregistering``'s for a helper).
+
+        Raises:
+            SipError: Not registered (447; a guest cannot unregister either).
+        """
+        message = await self._exchange(
+            {"request": "unregister"},
+            acks={"unregistering"},
+            done={"unregistered"},
+            failed={"registration_failed"},
+            timeout=timeout,
+            wait=not self._helper,  # a helper only leaves its master: no REGISTER
+        )
+        self._username = None
+        self._master_id = None
+        return sip_result(message) or {}
+
+    # -- calls ----------------------------------------------------------------------
+
+    async def call(
+        self,
+        uri: str,
+        source: MediaSource | None = None,
+        *,
+        audio: bool = True,
+        video: bool = False,
+        receive: tuple[MediaKind, ...] = ("audio",),
+        call_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        srtp: Literal["sdes_optional", "sdes_mandatory"] | None = None,
+        srtp_profile: str | None = None,
+        secret: str | None = None,
+        ha1_secret: str | None = None,
+        authuser: str | None = None,
+        refer_id: int | None = None,
+        autoaccept_reinvites: bool | None = None,
+        wait_accepted: bool = True,
+        timeout: float = 60.0,
+    ) -> JSON:
+        """Call ``uri`` (an INVITE with our offer); return once the callee answered.
+
+        Args:
+            uri: Whom to call, e.g. ``sip:bob@example.com``.
+            source: What to send (file, ``MediaPlayer`` or track).
+            audio: Send the source's audio.
+            video: Send the source's video.
+            receive: Kinds to receive without sending them.
+            call_id: The SIP Call-ID to use.
+            headers: Extra headers for the INVITE.
+            srtp: Offer (``sdes_optional``) or require (``sdes_mandatory``) SDES-SRTP.
+            srtp_profile: The SRTP profile to offer.
+            secret: A password, for an INVITE challenged without a REGISTER.
+            ha1_secret: A pre-hashed password instead.
+            authuser: The user to authenticate as.
+            refer_id: The ``refer_id`` of a ``transfer`` event this call follows.
+            autoaccept_reinvites: False: re-INVITEs come as ``updatingcall`` events.
+            wait_accepted: Wait for the answer (default) or return on ``calling``.
+            timeout: Seconds to wait, ringing included (the attempt is hung up then).
+
+        Returns:
+            The ``accepted`` result (or ``calling``'s if not waiting).
+
+        Raises:
+            SipResponseError: The call ended unanswered (486 busy, 603 declined...).
+            SipError: Not registered, already in a call, or a plugin error.
+            TimeoutError: No answer in time.
+        """
+        if self._in_call:
+            raise SipError(0, "Already in a call")
+        await self._wait_janus_pc_closed()
+        self._add_media(source, audio=audio, video=video, receive=receive)
+        offer = await self.peer.create_offer()
+        body = _fields(
+            request="call",
+            uri=uri,
+            call_id=call_id,
+            headers=dict(headers) if headers is not None else None,
+            srtp=srtp,
+            srtp_profile=srtp_profile,
+            secret=secret,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            refer_id=refer_id,
+            autoaccept_reinvites=autoaccept_reinvites,
+        )
+        self._in_call = True
+        self._pending_answer = True
+        self._janus_pc_closed.clear()
+        try:
+            message = await self._exchange(
+                body,
+                offer,
+                acks={"calling", "ringing", "proceeding", "progress"},
+                done={"accepted"},
+                failed={"hangup"},
+                timeout=timeout,
+                wait=wait_accepted,
+                after_ack=self._trickle_quietly,
+            )
+        except TimeoutError:
+            logger.info("call to %s timed out; hanging up", uri)
+            await self._abandon_call()
+            raise
+        except BaseException:
+            self._in_call = False
+            self._pending_answer = False
+            await self.reset_connection()
+            raise
+        if wait_accepted:
+            await self._settle_negotiations()
+        return sip_result(message) or {}
+
+    async def wait_incoming_call(self, timeout: float | None = None) -> SipIncomingCall:
+        """Wait for an INVITE to us (or return the one ringing now).
+
+        Raises:
+            TimeoutError: Nobody called in time.
+        """
+        if self._incoming is not None:
+            return self._incoming
+        seconds = timeout if timeout is not None else self._default_timeout()
+        waiter = self._next_event(lambda m: _event_name(m) == "incomingcall")
+        try:
+            async with asyncio.timeout(seconds):
+                await waiter
+        finally:
+            waiter.cancel()
+        if self._incoming is None:
+            raise InvalidStateError(f"{self!r}: the incoming call is gone already")
+        return self._incoming
+
+    async def accept(
+        self,
+        source: MediaSource | None = None,
+        *,
+        jsep: JSON | None = None,
+        audio: bool = True,
+        video: bool = False,
+        receive: tuple[MediaKind, ...] = ("audio",),
+        srtp: Literal["sdes_optional", "sdes_mandatory"] | None = None,
+        headers: Mapping[str, str] | None = None,
+        autoaccept_reinvites: bool | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Answer the incoming call (a 200 OK with our answer).
+
+        Args:
+            source: What to send back (file, ``MediaPlayer`` or track).
+            jsep: The caller's offer (default: the ringing call's).
+            audio: Send the source's audio.
+            video: Send the source's video.
+            receive: Kinds to receive, for an offerless INVITE (we offer then).
+            srtp: SDES-SRTP optional or mandatory.
+            headers: Extra headers for the 200 OK.
+            autoaccept_reinvites: False: re-INVITEs come as ``updatingcall`` events.
+            timeout: Seconds to wait for Janus (and, offerless, for the ACK's answer).
+
+        Returns:
+            The ``accepted`` result.
+
+        Raises:
+            SipError: No call is ringing (code 0), or a plugin error.
+        """
+        incoming = self._incoming
+        if incoming is None and jsep is None:
+            raise SipError(0, "No incoming call to accept")
+        offer = jsep if jsep is not None else (incoming.jsep if incoming else None)
+        await self._wait_janus_pc_closed()
+        peer = self.peer
+        self._add_media(source, audio=audio, video=video, receive=receive if offer is None else ())
+        body = _fields(
+            request="accept",
+            srtp=srtp,
+            headers=dict(headers) if headers is not None else None,
+            autoaccept_reinvites=autoaccept_reinvites,
+        )
+        try:
+            if offer is not None:
+                local = await peer.create_answer(offer)
+            else:
+                local = await peer.create_offer()
+                self._pending_answer = True
+            self._janus_pc_closed.clear()
+            message = await self._exchange(
+                body,
+                local,
+                acks={"accepting"},
+                done={"accepted"},
+                failed={"hangup"},
+                timeout=timeout,
+                after_ack=self._trickle_quietly,
+            )
+        except BaseException:
+            self._pending_answer = False
+            await self.reset_connection()
+            raise
+        self._incoming = None
+        self._in_call = True
+        await self._settle_negotiations()
+        return sip_result(message) or {}
+
+    async def decline(
+        self,
+        code: int | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        refer_id: int | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Refuse the incoming call (486 Busy Here unless ``code`` says otherwise).
+
+        Note:
+            Janus 1.1 then closes the handle's (not yet made) PeerConnection on
+            a one-second timer: until it has, it answers new INVITEs to this
+            handle 486 (a ``missed_call`` event), and ``reset`` would let a
+            call in only for that timer to cut its media. Take the next call
+            on another handle, or a second later.
+
+        Args:
+            code: The SIP status to answer with, e.g. 603.
+            headers: Extra headers for the answer.
+            refer_id: Decline this ``transfer`` (REFER) instead of a call.
+            timeout: Seconds to wait for Janus.
+
+        Returns:
+            The ``hangup`` result that ends the declined call (``code`` is the
+            status sent), or the ``declining`` result for a transfer.
+
+        Raises:
+            SipError: No call is ringing (code 0): Janus would not answer at all.
+        """
+        if refer_id is None and self._incoming is None:
+            raise SipError(0, "No incoming call to decline")
+        body = _fields(
+            request="decline",
+            code=code,
+            headers=dict(headers) if headers is not None else None,
+            refer_id=refer_id,
+        )
+        message = await self._exchange(
+            body,
+            acks={"declining"},
+            done={"hangup"} if refer_id is None else frozenset(),
+            timeout=timeout,
+        )
+        if refer_id is None:
+            self._incoming = None
+            self._in_call = False
+        return sip_result(message) or {}
+
+    async def hangup(  # type: ignore[override]
+        self, *, headers: Mapping[str, str] | None = None, timeout: float = 30.0
+    ) -> JSON:
+        """End the call (BYE), or cancel our ringing attempt (CANCEL).
+
+        This is the SIP ``hangup`` request; the core hangup of the
+        PeerConnection is :meth:`hangup_peer_connection`. A call ringing *to*
+        us is refused with :meth:`decline` instead.
+
+        Returns:
+            The ``hangup`` result (``code``, ``reason``).
+
+        Raises:
+            SipError: No call (code 0): Janus would not answer at all.
+        """
+        if self._incoming is not None and not self._in_call:
+            raise SipError(0, "The call is ringing: decline it instead")
+        if not self._in_call:
+            raise SipError(0, "Not in a call")
+        body = _fields(request="hangup", headers=dict(headers) if headers is not None else None)
+        call_id = self._call_id
+        try:
+            message = await self._exchange(
+                body,
+                acks={"hangingup"},
+                done={"hangup"},
+                timeout=timeout,
+                match=lambda m: call_id is None or _call_id(m) in (None, call_id),
+            )
+        finally:
+            self._in_call = False
+            self._pending_answer = False
+            await self.reset_connection()
+        return sip_result(message) or {}
+
+    async def hangup_peer_connection(self) -> None:
+        """Ask the Janus core to hang up this handle's PeerConnection."""
+        await super().hangup()
+
+    async def update(
+        self,
+        jsep: JSON | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Renegotiate the call (a re-INVITE), or answer the peer's (``updatingcall``).
+
+        Args:
+            jsep: The offer of an ``updatingcall`` event to answer. Without one
+                we make a new offer (with an ICE restart) and apply the answer.
+            timeout: Seconds to wait.
+
+        Returns:
+            ``updated`` when answering; ``accepted`` (the peer's answer) when offering.
+        """
+        if not self._in_call:
+            raise SipError(0, "Not in a call")
+        peer = self.peer
+        if jsep is not None:
+            answer = await peer.create_answer(jsep)
+            message = await self._exchange(
+                {"request": "update"}, answer, acks={"updated"}, timeout=timeout, wait=False
+            )
+            await self._trickle_quietly()
+            return sip_result(message) or {}
+        await peer.pc.setLocalDescription(await peer.pc.createOffer())
+        offer = dict(peer.local_jsep())
+        offer["update"] = True
+        self._pending_answer = True
+        message = await self._exchange(
+            {"request": "update"},
+            offer,
+            acks={"updating"},
+            done={"accepted"},
+            failed={"hangup"},
+            timeout=timeout,
+            after_ack=self._trickle_quietly,
+        )
+        await self._settle_negotiations()
+        return sip_result(message) or {}
+
+    async def hold(
+        self,
+        direction: Literal["sendonly", "recvonly", "inactive"] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Put the call on hold (a re-INVITE with ``direction``, sendonly by default).
+
+        Returns:
+            The ``holding`` result.
+
+        Raises:
+            SipError: Not in a call (code 0): Janus would not answer at all.
+        """
+        if not self._in_call:
+            raise SipError(0, "Not in a call")
+        body = _fields(request="hold", direction=direction)
+        message = await self._exchange(body, acks={"holding"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def unhold(self, *, timeout: float = 30.0) -> JSON:
+        """Resume the call held with :meth:`hold` (a re-INVITE).
+
+        Returns:
+            The ``resuming`` result.
+        """
+        if not self._in_call:
+            raise SipError(0, "Not in a call")
+        message = await self._exchange(
+            {"request": "unhold"}, acks={"resuming"}, timeout=timeout, wait=False
+        )
+        return sip_result(message) or {}
+
+    # -- in-call and out-of-call messages -------------------------------------------
+
+    async def send_dtmf(
+        self,
+        digit: str,
+        *,
+        duration: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Send a DTMF digit in a SIP INFO (``application/dtmf-relay``), the ``dtmf_info`` request.
+
+        Args:
+            digit: ``0``-``9``, ``*``, ``#``, ``A``-``D``.
+            duration: Milliseconds (Janus's default: 160).
+            headers: Extra headers for the INFO.
+            timeout: Seconds to wait for Janus.
+
+        Returns:
+            The ``dtmfsent`` result.
+        """
+        body = _fields(
+            request="dtmf_info",
+            digit=digit,
+            duration=duration,
+            headers=dict(headers) if headers is not None else None,
+        )
+        message = await self._exchange(body, acks={"dtmfsent"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def send_info(
+        self,
+        type: str,
+        content: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Send a SIP INFO in the call, with ``content`` of content type ``type``.
+
+        Returns:
+            The ``infosent`` result.
+        """
+        body = _fields(
+            request="info",
+            type=type,
+            content=content,
+            headers=dict(headers) if headers is not None else None,
+        )
+        message = await self._exchange(body, acks={"infosent"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        uri: str | None = None,
+        content_type: str | None = None,
+        call_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Send a SIP MESSAGE: in the call, or to ``uri`` out of dialog (when registered).
+
+        The peer's answer arrives later as a ``messagedelivery`` event.
+
+        Returns:
+            The ``messagesent`` result.
+        """
+        body = _fields(
+            request="message",
+            content=content,
+            uri=uri,
+            content_type=content_type,
+            call_id=call_id,
+            headers=dict(headers) if headers is not None else None,
+        )
+        message = await self._exchange(body, acks={"messagesent"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def subscribe(
+        self,
+        event: str,
+        *,
+        to: str | None = None,
+        accept: str | None = None,
+        subscribe_ttl: int | None = None,
+        call_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """SUBSCRIBE to ``event`` (e.g. ``message-summary``); NOTIFYs come as ``notify`` events.
+
+        Returns:
+            The ``subscribe_succeeded`` result.
+
+        Raises:
+            SipResponseError: The SUBSCRIBE failed (``subscribe_failed``).
+        """
+        body = _fields(
+            request="subscribe",
+            event=event,
+            to=to,
+            accept=accept,
+            subscribe_ttl=subscribe_ttl,
+            call_id=call_id,
+            headers=dict(headers) if headers is not None else None,
+        )
+        message = await self._exchange(
+            body,
+            acks={"subscribing"},
+            done={"subscribe_succeeded"},
+            failed={"subscribe_failed"},
+            timeout=timeout,
+        )
+        return sip_result(message) or {}
+
+    async def unsubscribe(
+        self, event: str, *, to: str | None = None, timeout: float = 30.0
+    ) -> JSON:
+        """End the subscription to ``event`` (a SUBSCRIBE with expiry 0).
+
+        Returns:
+            The ``unsubscribing`` result.
+        """
+        body = _fields(request="unsubscribe", event=event, to=to)
+        message = await self._exchange(body, acks={"unsubscribing"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def transfer(
+        self, uri: str, *, replace: str | None = None, timeout: float = 30.0
+    ) -> JSON:
+        """Transfer the peer to ``uri`` (a REFER): blind, or attended replacing call ``replace``.
+
+        Returns:
+            The ``transferring`` result; progress comes as ``notify`` events.
+        """
+        body = _fields(request="transfer", uri=uri, replace=replace)
+        message = await self._exchange(body, acks={"transferring"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def recording(
+        self,
+        action: Literal["start", "stop"],
+        *,
+        audio: bool | None = None,
+        video: bool | None = None,
+        peer_audio: bool | None = None,
+        peer_video: bool | None = None,
+        send_peer_pli: bool | None = None,
+        filename: str | None = None,
+        timeout: float = 30.0,
+    ) -> JSON:
+        """Start or stop recording the call on the server (.mjr files).
+
+        Args:
+            action: ``start`` or ``stop``.
+            audio: Our audio.
+            video: Our video.
+            peer_audio: The peer's audio.
+            peer_video: The peer's video.
+            send_peer_pli: Ask the peer for a keyframe.
+            filename: The base path of the recordings.
+            timeout: Seconds to wait for Janus.
+
+        Returns:
+            The ``recordingupdated`` result.
+        """
+        body = _fields(
+            request="recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            send_peer_pli=send_peer_pli,
+            filename=filename,
+        )
+        message = await self._exchange(body, acks={"recordingupdated"}, timeout=timeout, wait=False)
+        return sip_result(message) or {}
+
+    async def reset(self, timeout: float = 30.0) -> JSON:
+        """Clear a call state Janus may keep after a call (its ``reset`` request).
+
+        Returns:
+            The ``reset`` result.
+        """
+        message = await self._exchange(
+            {"request": "reset"}, acks={"reset"}, timeout=timeout, wait=False
+        )
+        return sip_result(message) or {}
+
+    # -- internals ------------------------------------------------------------------
+
+    def _add_media(
+        self,
+        source: MediaSource | None,
+        *,
+        audio: bool,
+        video: bool,
+        receive: tuple[MediaKind, ...],
+    ) -> None:
+        """Send ``source``, and receive the kinds in ``receive`` it does not send."""
+        peer = self.peer
+        sent: set[str] = set()
+        if source is not None:
+            sent = {track.kind for track in peer.add_source(source, audio=audio, video=video)}
+        for kind in receive:
+            if kind not in sent:
+                peer.receive(kind)
+
+    async def _exchange(
+        self,
+        body: JSON,
+        jsep: JSON | None = None,
+        *,
+        acks: set[str],
+        done: set[str] | frozenset[str] = frozenset(),
+        failed: set[str] | frozenset[str] = frozenset(),
+        timeout: float,
+        wait: bool = True,
+        after_ack: Callable[[], Any] | None = None,
+        match: Callable[[JSON], bool] | None = None,
+    ) -> JSON:
+        """Send ``body`` and return the message that ends it.
+
+        Janus answers at once with one of ``acks`` and reports the outcome
+        (one of ``done`` or ``failed``) later; an outcome may also come first,
+        with our transaction. A reply that is neither is an unrelated event
+        that carried our transaction: it is emitted on ``events``.
+        """
+        outcomes = set(done) | set(failed)
+
+        def is_outcome(message: JSON) -> bool:
+            if "error_code" in (plugin_data(message) or {}):
+                return False
+            return _event_name(message) in outcomes and (match is None or match(message))
+
+        waiter = self._next_event(is_outcome) if wait and outcomes else None
+        try:
+            async with asyncio.timeout(timeout):
+                try:
+                    reply = await self.send(body, jsep, timeout=timeout)
+                except SipError:
+                    raise
+                except PluginError as exc:
+                    raise SipError(exc.code, exc.reason) from exc
+                name = _event_name(reply)
+                if name not in acks and name not in outcomes:
+                    self._on_message(reply)  # an event that took our transaction
+                elif name in outcomes:
+                    self._on_event(reply)
+                if after_ack is not None:
+                    await after_ack()
+                if waiter is None or name in outcomes:
+                    outcome = reply
+                else:
+                    outcome = await waiter
+        finally:
+            if waiter is not None:
+                waiter.cancel()
+        name = _event_name(outcome)
+        if name in failed:
+            result = sip_result(outcome) or {}
+            raise SipResponseError(
+                int(result.get("code") or 0), str(result.get("reason") or ""), name or "", result
+            )
+        return outcome
+
+    def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
+        """A future for the next event that satisfies ``predicate``; cancel it when done."""
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+
+        def on_next(message: JSON) -> None:
+            if not future.done() and predicate(message):
+                future.set_result(message)
+
+        def on_error(error: Exception) -> None:
+            if not future.done():
+                future.set_exception(error)
+
+        def on_completed() -> None:
+            if not future.done():
+                future.set_exception(InvalidStateError(f"{self!r} was detached"))
+
+        subscription = self.events.subscribe(on_next, on_error, on_completed)
+        future.add_done_callback(lambda _: subscription.dispose())
+        return future
+
+    async def _wait_janus_pc_closed(self) -> None:
+        """Wait (a little) for Janus to finish closing the last PeerConnection."""
+        if self._janus_pc_closed.is_set():
+            return
+        try:
+            async with asyncio.timeout(JANUS_HANGUP_WAIT):
+                await self._janus_pc_closed.wait()
+        except TimeoutError:
+            logger.debug("%r: no core hangup from Janus; negotiating anyway", self)
+        self._janus_pc_closed.set()
+
+    async def _trickle_quietly(self) -> None:
+        """Trickle our candidates; the call may already be gone, so failures are logged."""
+        try:
+            await self._trickle_candidates()
+        except JanusApiError as exc:
+            logger.debug("%r: trickling after the call ended: %s", self, exc)
+
+    async def _settle_negotiations(self) -> None:
+        """Wait for the answers being applied (from ``accepted``/``progress`` events)."""
+        while self._negotiations:
+            await asyncio.gather(*list(self._negotiations), return_exceptions=True)
+
+    async def _apply_answer(self, jsep: JSON) -> None:
+        peer = self._peer
+        if peer is None or peer.closed:
+            return
+        try:
+            await peer.set_remote_description(jsep)
+        except Exception:
+            logger.exception("%r: could not apply the SIP peer's answer", self)
+
+    async def _abandon_call(self) -> None:
+        """Hang up a call attempt we give up on; errors are only logged."""
+        if self.attached and self._in_call:
+            try:
+                await self.send({"request": "hangup"}, timeout=5.0)
+            except Exception as exc:
+                logger.debug("hanging up an abandoned call: %s", exc)
+        self._in_call = False
+        self._pending_answer = False
+        await self.reset_connection()
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        if message.get("janus") == "hangup":
+            self._janus_pc_closed.set()
+            return
+        name = _event_name(message)
+        if name is None:
+            return
+        result = sip_result(message) or {}
+        jsep = message.get("jsep")
+        if name == "incomingcall":
+            self._call_id = _call_id(message)
+            displayname = result.get("displayname")
+            self._incoming = SipIncomingCall(
+                username=str(result.get("username", "")),
+                callee=str(result.get("callee", "")),
+                call_id=self._call_id or "",
+                displayname=displayname.strip('"') if isinstance(displayname, str) else None,
+                jsep=jsep if isinstance(jsep, dict) else None,
+                result=result,
+            )
+        elif name in ("calling", "ringing", "proceeding") and self._in_call:
+            self._call_id = _call_id(message) or self._call_id
+        elif name in ("progress", "accepted"):
+            self._call_id = _call_id(message) or self._call_id
+            if isinstance(jsep, dict) and self._pending_answer and jsep.get("type") == "answer":
+                self._pending_answer = False
+                task = asyncio.get_running_loop().create_task(self._apply_answer(jsep))
+                self._negotiations.add(task)
+                task.add_done_callback(self._negotiations.discard)
+            if name == "accepted":
+                self._in_call = True
+        elif name == "hangup":
+            if _call_id(message) != self._call_id:
+                # Another call's end, e.g. one Janus refused as busy (missed_call).
+                return
+            logger.info(
+                "%s: call %s ended: %s %s",
+                self.name,
+                _call_id(message),
+                result.get("code"),
+                result.get("reason"),
+            )
+            self._in_call = False
+            self._pending_answer = False
+            self._incoming = None
+            self._spawn(self.reset_connection())
+        elif name in ("unregistered", "registration_failed"):
+            self._username = None
+
+    async def _teardown(self) -> None:
+        self._username = None
+        self._in_call = False
+        self._incoming = None
+        self._pending_answer = False
+        for task in list(self._negotiations):
+            task.cancel()
+        await super()._teardown()

@@ -1,0 +1,271 @@
+"""The SIP plugin against the real Janus and our SIP peer (tests/sip_peer.py) on loopback."""
+
+from __future__ import annotations
+
+import array
+import math
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from reactivex import operators as ops
+
+from rxjanus import JanusSession
+from rxjanus.plugins.sip import (
+    JanusSipPlugin,
+    SipError,
+    SipEventType,
+    SipResponseError,
+    sip_event_type,
+    sip_result,
+)
+from rxjanus.testing import (
+    JanusServer,
+    SyntheticAudioTrack,
+    enable_loopback_ice,
+    loopback_rtc_configuration,
+)
+
+from .helpers import Recorder
+from .sip_peer import SipPeer
+
+PASSWORD = "s3cret-pw"
+FRAMES_WANTED = 50  # 1 s of 20 ms audio frames
+
+
+@pytest.fixture(autouse=True)
+def loopback_ice() -> None:
+    enable_loopback_ice()
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[SipPeer]:
+    async with SipPeer(
+        users={name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin", "frank")}
+    ) as sip_peer:
+        yield sip_peer
+
+
+def event(kind: SipEventType) -> Callable[[Any], bool]:
+    """A predicate for a SIP plugin event of ``kind`` on ``events``."""
+    return lambda message: sip_event_type(message) is kind
+
+
+def new_phone() -> JanusSipPlugin:
+    return JanusSipPlugin(pc_config=loopback_rtc_configuration())
+
+
+async def registered_phone(session: JanusSession, peer: SipPeer, user: str) -> JanusSipPlugin:
+    phone = new_phone()
+    await phone.attach(session)
+    await phone.register(f"sip:{user}@127.0.0.1", secret=PASSWORD, proxy=peer.uri)
+    return phone
+
+
+async def test_register_with_digest_auth_and_a_wrong_password(
+    url: str, janus: JanusServer, peer: SipPeer
+) -> None:
+    async with JanusSession(base_url=url) as session:
+        phone = new_phone()
+        await phone.attach(session)
+        events = Recorder(phone.events)
+        result = await phone.register("sip:alice@127.0.0.1", secret=PASSWORD, proxy=peer.uri)
+        assert result["username"] == "alice"
+        assert result["register_sent"] is True
+        assert phone.username == "sip:alice@127.0.0.1"
+        assert phone.master_id is not None
+        # The registrar challenged the first REGISTER and accepted the answer.
+        registers = peer.requests("REGISTER")
+        assert registers[0].header("authorization") is None
+        assert 'username="alice"' in (registers[-1].header("authorization") or "")
+        assert "alice" in peer.registrations
+        registered = await events.wait_value(event(SipEventType.REGISTERED))
+        assert sip_result(registered)["username"] == "alice"
+
+        intruder = new_phone()
+        await intruder.attach(session)
+        intruder_events = Recorder(intruder.events)
+        with pytest.raises(SipResponseError) as refused:
+            await intruder.register("sip:bob@127.0.0.1", secret="wrong", proxy=peer.uri)
+        assert refused.value.code == 403
+        assert refused.value.reason == "Forbidden"
+        assert refused.value.event == "registration_failed"
+        assert isinstance(refused.value, SipError)
+        assert intruder.username is None
+        assert "bob" not in peer.registrations
+        failed = await intruder_events.wait_value(event(SipEventType.REGISTRATION_FAILED))
+        assert sip_result(failed)["code"] == 403
+
+        unregistered = await phone.unregister()
+        assert unregistered["username"] == "alice"
+        assert "alice" not in peer.registrations
+        assert phone.username is None
+    assert janus.list_sessions() == []
+
+
+def audio_level(frame: Any) -> float:
+    """The RMS of a decoded s16 audio frame, 0..1."""
+    count = frame.samples * len(frame.layout.channels)
+    samples = array.array("h", bytes(frame.planes[0]))[:count]
+    return math.sqrt(sum(s * s for s in samples) / max(count, 1)) / 32768.0
+
+
+async def test_outgoing_call_with_media_dtmf_info_message_hold_and_hangup(
+    url: str, janus: JanusServer, peer: SipPeer
+) -> None:
+    async with JanusSession(base_url=url) as session:
+        phone = await registered_phone(session, peer, "alice")
+        events = Recorder(phone.events)
+        levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+        tone = SyntheticAudioTrack()
+        accepted = await phone.call(peer.user_uri("echo"), tone)
+        assert accepted["event"] == "accepted"
+        assert phone.in_call
+        call = await peer.wait_call("echo")
+        assert phone.call_id == call.call_id
+        assert "m=audio" in call.invite.body if call.invite else False
+        await events.wait_value(event(SipEventType.ACCEPTED))
+
+        # Media: our tone reaches the peer as RTP, and its echo comes back decoded.
+        await call.media["audio"].wait_received(FRAMES_WANTED)
+        await levels.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=30)
+        assert max(levels.values) > 0.05, "the echoed tone is silent"
+        print(
+            f"audio: sent {tone.frames_sent} frames, peer got {call.media['audio'].received} "
+            f"RTP packets, {len(levels.values)} frames back"
+        )
+
+        dtmf = await phone.send_dtmf("5", duration=200)
+        assert dtmf["event"] == "dtmfsent"
+        info = await peer.wait_request("INFO", call.call_id)
+        assert info.header("content-type") == "application/dtmf-relay"
+        assert "Signal=5" in info.body
+        assert "Duration=200" in info.body
+
+        await phone.send_info("text/plain", "hello over INFO")
+        await peer.wait_message(lambda m: m.method == "INFO" and m.body == "hello over INFO")
+        sent = await phone.send_message("hello over MESSAGE")
+        assert sent["event"] == "messagesent"
+        message = await peer.wait_request("MESSAGE", call.call_id)
+        assert message.body == "hello over MESSAGE"
+        delivery = await events.wait_value(event(SipEventType.MESSAGEDELIVERY))
+        assert sip_result(delivery)["code"] == 200
+
+        # The peer's INFO and MESSAGE reach us as events.
+        peer.request(call, "INFO", "from the peer", "text/plain")
+        peer.request(call, "MESSAGE", "peer says hi", "text/plain")
+        incoming_info = await events.wait_value(event(SipEventType.INFO))
+        assert sip_result(incoming_info)["content"] == "from the peer"
+        incoming_message = await events.wait_value(event(SipEventType.MESSAGE))
+        assert sip_result(incoming_message)["content"] == "peer says hi"
+
+        # Hold and resume are re-INVITEs with the media direction changed.
+        assert (await phone.hold())["event"] == "holding"
+        held = await peer.wait_message(
+            lambda m: m.method == "INVITE" and m.call_id == call.call_id and "a=sendonly" in m.body
+        )
+        assert (await phone.unhold())["event"] == "resuming"
+        await peer.wait_message(
+            lambda m: (
+                m.method == "INVITE"
+                and m.call_id == call.call_id
+                and m.cseq[0] > held.cseq[0]
+                and "a=sendonly" not in m.body
+            )
+        )
+
+        ended = await phone.hangup()
+        assert ended["event"] == "hangup"
+        await peer.wait_request("BYE", call.call_id)
+        assert call.ended
+        assert not phone.in_call
+        await levels.wait_for(lambda r: r.ended, timeout=10)
+        with pytest.raises(SipError) as no_call:
+            await phone.hangup()
+        assert no_call.value.code == 0
+    assert janus.list_sessions() == []
+
+
+async def test_busy_and_unanswered_outgoing_calls(janus: JanusServer, peer: SipPeer) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        phone = await registered_phone(session, peer, "carol")
+        with pytest.raises(SipResponseError) as busy:
+            await phone.call(peer.user_uri("busy"), SyntheticAudioTrack())
+        assert (busy.value.code, busy.value.event) == (486, "hangup")
+        assert not phone.in_call
+
+        # Janus stays busy for up to a second after a call: the next one gets its own handle.
+        phone = await registered_phone(session, peer, "frank")
+        events = Recorder(phone.events)
+        calling = await phone.call(
+            peer.user_uri("noanswer"), SyntheticAudioTrack(), wait_accepted=False
+        )
+        assert calling["event"] in ("calling", "ringing", "proceeding")
+        await events.wait_value(event(SipEventType.RINGING))
+        call = await peer.wait_call("noanswer")
+        cancelled = await phone.hangup()
+        assert cancelled["code"] == 487
+        await peer.wait_request("CANCEL", call.call_id)
+        assert call.final == 487
+    assert janus.list_sessions() == []
+
+
+async def test_incoming_calls_declined_and_accepted(
+    url: str, janus: JanusServer, peer: SipPeer
+) -> None:
+    async with JanusSession(base_url=url) as session:
+        # Declined: with 603, and with the default 486. (Janus keeps a handle
+        # busy for up to a second after a call, so each call has its own handle.)
+        for user, code, expected in (("dave", 603, 603), ("erin", None, 486)):
+            refuser = await registered_phone(session, peer, user)
+            refused = await peer.invite(user)
+            ringing = await refuser.wait_incoming_call(timeout=30)
+            assert ringing.call_id == refused.call_id
+            declined = await refuser.decline(code)
+            assert declined["event"] == "hangup"
+            assert declined["code"] == expected
+            assert await refused.wait_final() == expected
+            assert refuser.incoming_call is None
+            assert not refuser.in_call
+            await refuser.detach()
+
+        phone = await registered_phone(session, peer, "bob")
+        events = Recorder(phone.events)
+        call = await peer.invite("bob", display="Peer Caller")
+        incoming = await phone.wait_incoming_call(timeout=30)
+        assert incoming.call_id == call.call_id
+        assert incoming.displayname == "Peer Caller"
+        assert incoming.username.startswith("sip:caller@")
+        assert incoming.jsep is not None
+        assert incoming.jsep["type"] == "offer"
+        assert await peer.wait_message(lambda m: m.call_id == call.call_id and m.status == 180)
+        levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+        tone = SyntheticAudioTrack()
+        accepted = await phone.accept(tone)
+        assert accepted["event"] == "accepted"
+        assert await call.wait_final() == 200
+        assert phone.in_call
+        await call.media["audio"].wait_received(FRAMES_WANTED)
+        await levels.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=30)
+        assert max(levels.values) > 0.05
+        print(
+            f"incoming call audio: sent {tone.frames_sent} frames, peer got "
+            f"{call.media['audio'].received} RTP packets, {len(levels.values)} frames back"
+        )
+
+        # A second call while in one: Janus answers 486 and tells us it was missed.
+        second = await peer.invite("bob")
+        assert await second.wait_final() == 486
+        missed = await events.wait_value(event(SipEventType.MISSED_CALL))
+        assert sip_result(missed)["caller"].startswith("sip:caller@")
+        assert phone.in_call
+
+        # The peer hangs up: the call and our media end.
+        peer.request(call, "BYE")
+        hangup = await events.wait_value(
+            lambda m: event(SipEventType.HANGUP)(m) and sip_result(m)["code"] == 200
+        )
+        assert sip_result(hangup)["reason"]
+        await levels.wait_for(lambda r: r.ended, timeout=10)
+        assert not phone.in_call
+    assert janus.list_sessions() == []
