@@ -1,0 +1,353 @@
+"""The NoSIP plugin: Janus bridges our WebRTC media to plain RTP; signalling is ours.
+
+``generate`` takes our JSEP (offer or answer) and returns a *barebone* SDP for
+a peer that only does plain RTP (a SIP phone, a media server...); ``process``
+takes that peer's barebone SDP and returns the JSEP for our PeerConnection.
+How the barebone SDPs travel (SIP, XMPP, a file...) is up to the application.
+
+As a caller::
+
+    barebone_offer = await nosip.generate(source)       # our offer -> plain SDP
+    ...  # send it to the legacy peer, get its answer
+    await nosip.process("answer", legacy_answer_sdp)      # applied to our PC
+
+As a callee::
+
+    await nosip.process("offer", legacy_offer_sdp)        # Janus's offer kept
+    barebone_answer = await nosip.generate(source)        # our answer -> plain SDP
+
+Every request is answered by one event (``generated``, ``processed``,
+``hangingup``, ``recordingupdated``) with its transaction, as the header of
+Janus's ``janus_nosip.c`` (v1.1.x) describes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from aiortc import RTCConfiguration
+
+from ..exceptions import JanusApiError, PluginError, ProtocolError
+from ..media import MediaKind, MediaSource
+from ..protocol import JSON, plugin_data
+from .webrtc import WebRTCPlugin
+
+__all__ = [
+    "BareboneSdp",
+    "JanusNoSipPlugin",
+    "NoSipError",
+    "NoSipEventType",
+    "bridge",
+    "nosip_event_type",
+]
+
+logger = logging.getLogger(__name__)
+
+PLUGIN = "janus.plugin.nosip"
+
+SdpType = Literal["offer", "answer"]
+Srtp = Literal["sdes_optional", "sdes_mandatory"]
+
+
+class NoSipError(PluginError):
+    """An error from the NoSIP plugin (``error_code`` 440-499), or a local refusal (code 0).
+
+    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
+    ``plugin``, and janus_client's ``error_code``/``error_message``.
+    """
+
+    plugin_name = PLUGIN
+    label = "NoSIP"
+
+
+class NoSipEventType(enum.Enum):
+    """The ``result.event`` names of NoSIP plugin messages (and ``error``)."""
+
+    GENERATED = "generated"
+    PROCESSED = "processed"
+    HANGINGUP = "hangingup"
+    RECORDINGUPDATED = "recordingupdated"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class BareboneSdp:
+    """A plain-RTP SDP for the legacy peer, as ``generate`` made it.
+
+    Attributes:
+        type: ``offer`` or ``answer``.
+        sdp: The SDP text (no ICE, no DTLS; Janus's RTP ports on ``sdp_ip``).
+        update: True when it renegotiates a session already set up.
+    """
+
+    type: SdpType
+    sdp: str
+    update: bool = False
+
+
+def nosip_event_type(message: JSON) -> NoSipEventType | None:
+    """Classify a NoSIP plugin message (a whole Janus message or its plugin data).
+
+    Example:
+        >>> nosip_event_type({"nosip": "event", "result": {"event": "generated"}})
+        <NoSipEventType.GENERATED: 'generated'>
+    """
+    data = plugin_data(message) if "plugindata" in message else message
+    if data is None or data.get("nosip") != "event":
+        return None
+    if "error_code" in data:
+        return NoSipEventType.ERROR
+    result = data.get("result")
+    name = result.get("event") if isinstance(result, dict) else None
+    try:
+        return NoSipEventType(name) if isinstance(name, str) else None
+    except ValueError:
+        return None
+
+
+def _fields(**fields: object) -> JSON:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class JanusNoSipPlugin(WebRTCPlugin):
+    """A handle on ``janus.plugin.nosip``: one WebRTC leg bridged to plain RTP.
+
+    Plugin errors raise :class:`NoSipError`.
+
+    Args:
+        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
+        trickle: Trickle our ICE candidates (default) or send them in the SDP.
+    """
+
+    name = PLUGIN
+
+    janus_requests: ClassVar[Mapping[str, str]] = {
+        "generate": "generate",
+        "process": "process",
+        "hangup": "hangup",
+        "recording": "recording",
+    }
+    janus_events: ClassVar[Mapping[str, str]] = {
+        "generated": "returned by generate() (a BareboneSdp)",
+        "processed": "returned by process(); the JSEP it carries is applied to the "
+        "PeerConnection (an answer) or kept for generate() (an offer)",
+        "hangingup": "returned by hangup()",
+        "recordingupdated": "returned by recording()",
+        "error": "raised as NoSipError (a PluginError) by the method that sent the request",
+    }
+
+    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
+        super().__init__(pc_config, trickle=trickle)
+        self._remote_offer: JSON | None = None
+        self._negotiated = False
+
+    @property
+    def remote_offer(self) -> JSON | None:
+        """Janus's offer from ``process("offer", ...)``, until ``generate`` answers it."""
+        return self._remote_offer
+
+    async def generate(
+        self,
+        source: MediaSource | None = None,
+        *,
+        audio: bool = True,
+        video: bool = True,
+        receive: tuple[MediaKind, ...] = (),
+        info: str | None = None,
+        srtp: Srtp | None = None,
+        srtp_profile: str | None = None,
+        timeout: float | None = None,
+    ) -> BareboneSdp:
+        """Make our offer (or answer Janus's pending offer) and get the plain SDP for it.
+
+        Args:
+            source: What to send (file, ``MediaPlayer`` or track).
+            audio: Send the source's audio.
+            video: Send the source's video.
+            receive: Kinds to receive without sending them (when offering).
+            info: An opaque string for context (Janus logs it).
+            srtp: Offer (``sdes_optional``) or require (``sdes_mandatory``) SDES-SRTP.
+            srtp_profile: The SRTP profile to offer.
+            timeout: Seconds to wait (default: the session's).
+
+        Returns:
+            The barebone SDP to give the legacy peer.
+        """
+        peer = self.peer
+        sent: set[str] = set()
+        if source is not None:
+            sent = {track.kind for track in peer.add_source(source, audio=audio, video=video)}
+        offer, self._remote_offer = self._remote_offer, None
+        if offer is not None:
+            local = await peer.create_answer(offer)
+        else:
+            for kind in receive:
+                if kind not in sent:
+                    peer.receive(kind)
+            local = await peer.create_offer()
+        body = _fields(request="generate", info=info, srtp=srtp, srtp_profile=srtp_profile)
+        result = await self._result(body, local, timeout=timeout)
+        await self._trickle_quietly()
+        sdp = result.get("sdp")
+        sdp_type = result.get("type")
+        if not isinstance(sdp, str) or sdp_type not in ("offer", "answer"):
+            raise ProtocolError("generated event without a barebone SDP")
+        return BareboneSdp(sdp_type, sdp, bool(result.get("update", False)))
+
+    async def process(
+        self,
+        type: SdpType,
+        sdp: str,
+        *,
+        info: str | None = None,
+        srtp: Srtp | None = None,
+        srtp_profile: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Hand Janus the legacy peer's barebone SDP.
+
+        An answer (to our ``generate``) is applied to the PeerConnection; an
+        offer gives Janus's WebRTC offer, kept in :attr:`remote_offer` for the
+        next :meth:`generate` to answer.
+
+        Returns:
+            The ``processed`` result (``srtp`` if the peer offered SDES-SRTP).
+        """
+        body = _fields(
+            request="process", type=type, sdp=sdp, info=info, srtp=srtp, srtp_profile=srtp_profile
+        )
+        reply = await self._send(body, timeout=timeout)
+        result = self._result_of(reply)
+        jsep = reply.get("jsep")
+        if not isinstance(jsep, dict):
+            raise ProtocolError("processed event without a JSEP")
+        if jsep.get("type") == "offer":
+            self._remote_offer = jsep
+        else:
+            await self.peer.set_remote_description(jsep)
+            self._negotiated = True
+        return result
+
+    async def hangup(self, timeout: float | None = None) -> JSON:  # type: ignore[override]
+        """End the bridge: Janus closes the PeerConnection and stops relaying RTP.
+
+        This is the NoSIP ``hangup`` request; :meth:`hangup_peer_connection`
+        is the Janus core's.
+
+        Returns:
+            The ``hangingup`` result.
+        """
+        try:
+            return await self._result({"request": "hangup"}, timeout=timeout)
+        finally:
+            self._remote_offer = None
+            self._negotiated = False
+            await self.reset_connection()
+
+    async def hangup_peer_connection(self) -> None:
+        """Ask the Janus core to hang up this handle's PeerConnection."""
+        await super().hangup()
+
+    async def recording(
+        self,
+        action: Literal["start", "stop"],
+        *,
+        audio: bool | None = None,
+        video: bool | None = None,
+        peer_audio: bool | None = None,
+        peer_video: bool | None = None,
+        filename: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Start or stop recording the bridged media on the server (.mjr files).
+
+        Args:
+            action: ``start`` or ``stop``.
+            audio: Our audio.
+            video: Our video.
+            peer_audio: The legacy peer's audio.
+            peer_video: The legacy peer's video.
+            filename: The base path of the recordings.
+            timeout: Seconds to wait.
+
+        Returns:
+            The ``recordingupdated`` result.
+        """
+        body = _fields(
+            request="recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            filename=filename,
+        )
+        return await self._result(body, timeout=timeout)
+
+    # -- internals ------------------------------------------------------------------
+
+    async def _send(self, body: JSON, jsep: JSON | None = None, *, timeout: float | None) -> JSON:
+        try:
+            return await self.send(body, jsep, timeout=timeout)
+        except NoSipError:
+            raise
+        except PluginError as exc:
+            raise NoSipError(exc.code, exc.reason) from exc
+
+    async def _result(self, body: JSON, jsep: JSON | None = None, *, timeout: float | None) -> JSON:
+        return self._result_of(await self._send(body, jsep, timeout=timeout))
+
+    @staticmethod
+    def _result_of(reply: JSON) -> JSON:
+        data = plugin_data(reply) or {}
+        result = data.get("result")
+        return dict(result) if isinstance(result, dict) else {}
+
+    async def _trickle_quietly(self) -> None:
+        try:
+            await self._trickle_candidates()
+        except JanusApiError as exc:
+            logger.debug("%r: trickling failed: %s", self, exc)
+
+    def _on_event(self, message: JSON) -> None:
+        super()._on_event(message)
+        if message.get("janus") == "hangup" and self._peer is not None:
+            # Janus closed the PeerConnection (a hangup, ICE or DTLS failure).
+            self._remote_offer = None
+            self._negotiated = False
+            self._spawn(self.reset_connection())
+
+    async def _teardown(self) -> None:
+        self._remote_offer = None
+        self._negotiated = False
+        await super()._teardown()
+
+
+async def bridge(
+    caller: JanusNoSipPlugin,
+    callee: JanusNoSipPlugin,
+    caller_source: MediaSource | None = None,
+    callee_source: MediaSource | None = None,
+    *,
+    receive: tuple[MediaKind, ...] = ("audio", "video"),
+    timeout: float | None = None,
+) -> tuple[BareboneSdp, BareboneSdp]:
+    """Connect two NoSIP handles back to back: plain RTP flows between their Janus legs.
+
+    ``caller``'s barebone offer is the legacy offer ``callee`` processes, and
+    ``callee``'s barebone answer the legacy answer ``caller`` processes.
+
+    Returns:
+        The barebone offer and answer that were exchanged.
+    """
+    offer = await caller.generate(caller_source, receive=receive, timeout=timeout)
+    await callee.process("offer", offer.sdp, timeout=timeout)
+    answer = await callee.generate(callee_source, timeout=timeout)
+    await caller.process("answer", answer.sdp, timeout=timeout)
+    await asyncio.gather(caller.wait_webrtcup(timeout), callee.wait_webrtcup(timeout))
+    return offer, answer
