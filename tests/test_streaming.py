@@ -38,8 +38,8 @@ from .helpers import Recorder
 WAIT = 30.0
 """Seconds any one wait may take (2 cores shared with other media tests)."""
 
-IN_FLIGHT = 5
-"""Frames that may still arrive after Janus stopped relaying (already on the way)."""
+DRAIN = 30
+"""Video frames the source sends while what was already on its way arrives (1 s)."""
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +72,10 @@ def av_media() -> list[dict[str, Any]]:
         rtp_media("audio", "a", pt=111, codec="opus", iface="127.0.0.1"),
         rtp_media("data", "d", iface="127.0.0.1", datatype="text"),
     ]
+
+
+def frame_size(frame: Any) -> tuple[int, int]:
+    return (frame.width, frame.height)
 
 
 def ports_of(created: dict[str, Any]) -> dict[str, int]:
@@ -119,6 +123,14 @@ async def count_window(source: RtpSource, frames: Recorder, kind: RtpKind, count
     before = len(frames.values)
     await source.wait_sent(kind, source.sent(kind) + count)
     return len(frames.values) - before
+
+
+async def quiet_window(source: RtpSource, *received: Recorder) -> list[int]:
+    """Frames received during 2 s of video sent, after 1 s to drain what was on its way."""
+    await source.wait_sent("video", source.sent("video") + DRAIN)
+    before = [len(frames.values) for frames in received]
+    await source.wait_sent("video", source.sent("video") + 60)
+    return [len(frames.values) - count for frames, count in zip(received, before, strict=True)]
 
 
 # -- administration ------------------------------------------------------------------
@@ -220,7 +232,8 @@ async def test_errors_are_typed_with_the_janus_code(janus: JanusServer) -> None:
         with pytest.raises(PluginError) as raised:
             await plugin.watch(missing)
         assert isinstance(raised.value, StreamingError)
-        assert raised.value.code == StreamingErrorCode.NO_SUCH_MOUNTPOINT == 455
+        assert raised.value.code == StreamingErrorCode.NO_SUCH_MOUNTPOINT
+        assert raised.value.code == 455
         assert raised.value.error_code == 455  # janus_client's attribute names
         assert raised.value.plugin == "janus.plugin.streaming"
         assert str(missing) in raised.value.reason
@@ -300,8 +313,7 @@ async def test_viewer_gets_video_audio_and_data_pauses_configures_and_stops(
                 assert paused["result"] == {"status": "pausing"}
                 assert viewer.paused
                 assert plugin_state(janus, viewer)["paused"] == 1
-                during_pause = await count_window(source, video, "video", 60)
-                assert during_pause <= IN_FLIGHT, during_pause
+                assert await quiet_window(source, video, audio) == [0, 0]
                 resumed = await viewer.start()
                 assert resumed["result"]["status"] in ("started", "starting")
                 assert not viewer.paused
@@ -313,9 +325,9 @@ async def test_viewer_gets_video_audio_and_data_pauses_configures_and_stops(
                 # many packets past the sequence gap Janus leaves before showing video.)
                 configured = await viewer.configure(mid="a", send=False)
                 assert configured["result"] == {"event": "configured"}
-                audio_before = len(audio.values)
-                assert await count_window(source, video, "video", 60) >= 0.85 * 60
-                assert len(audio.values) - audio_before <= IN_FLIGHT
+                video_got, audio_got = await quiet_window(source, video, audio)
+                assert video_got >= 0.85 * 60, video_got
+                assert audio_got == 0
                 await viewer.configure(mid="a", send=True)
                 before = len(audio.values)
                 await audio.wait_for(lambda r: len(r.values) >= before + 25, WAIT)
@@ -342,8 +354,8 @@ async def test_viewer_gets_video_audio_and_data_pauses_configures_and_stops(
     assert janus.list_sessions() == []
 
 
-async def test_switch_between_two_mountpoints(janus: JanusServer) -> None:
-    async with JanusSession(base_url=janus.ws_url) as session:
+async def test_switch_between_two_mountpoints(url: str, janus: JanusServer) -> None:
+    async with JanusSession(base_url=url) as session:
         viewer = new_plugin()
         await viewer.attach(session)
         media = av_media()[:1]
@@ -355,9 +367,7 @@ async def test_switch_between_two_mountpoints(janus: JanusServer) -> None:
                 rtp_source(first_ports, width=320, height=240),
                 rtp_source(second_ports, width=160, height=120),
             ):
-                sizes = Recorder(
-                    viewer.frames("video").pipe(ops.map(lambda f: (f.width, f.height)))
-                )
+                sizes = Recorder(viewer.frames("video").pipe(ops.map(frame_size)))
                 switched_handler: list[dict[str, Any]] = []
                 viewer.on_event(StreamingEventType.SWITCHED, switched_handler.append)
                 await viewer.watch(first)
@@ -431,8 +441,8 @@ async def test_recording_writes_mjr_files(janus: JanusServer) -> None:
         f"\nrecorded {video_frames} of {video_sent} video frames, {len(audio.packets)} of "
         f"{audio_sent} audio frames"
     )
-    assert video_sent * 0.8 <= video_frames <= video_sent + 1
-    assert audio_sent * 0.8 <= len(audio.packets) <= audio_sent + 1
+    assert video_sent * 0.8 <= video_frames <= video_sent + 3
+    assert audio_sent * 0.8 <= len(audio.packets) <= audio_sent + 3
     assert video.payload_types() == {96}
     assert audio.payload_types() == {111}
     assert janus.list_sessions() == []
@@ -457,9 +467,7 @@ async def test_disable_kick_edit_and_destroy_reach_the_viewer(janus: JanusServer
                 # disable: no more media; enable: media again (audio shows it at once).
                 await admin.disable_mountpoint(mountpoint_id, secret="s3cret")
                 assert (await admin.mountpoint_info(mountpoint_id))["enabled"] is False
-                audio_before = len(audio.values)
-                assert await count_window(source, video, "video", 60) <= IN_FLIGHT
-                assert len(audio.values) - audio_before <= IN_FLIGHT
+                assert await quiet_window(source, video, audio) == [0, 0]
                 await admin.enable_mountpoint(mountpoint_id, secret="s3cret")
                 before = len(audio.values)
                 await audio.wait_for(lambda r: len(r.values) >= before + 25, WAIT)

@@ -292,7 +292,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
         "returned by start() after a pause",
         "stopped": "events (StreamingEventType.STOPPED) when the mountpoint is destroyed, "
         "then a hangup",
-        "updating": "returned by watch(..., restart=True) (an ICE restart's new offer)",
+        "updating": "the reply to an ICE restart (watch with restart=True), classified as "
+        "StreamingEventType.UPDATING; watch() does not ask for one (aiortc cannot restart ICE)",
         "configured": "returned by configure(); on_event(StreamingEventType.CONFIGURED)",
         "substream": "events (StreamingEventType.SUBSTREAM): the simulcast substream now relayed",
         "temporal": "events (StreamingEventType.TEMPORAL): the simulcast temporal layer now "
