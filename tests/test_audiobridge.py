@@ -226,6 +226,14 @@ async def test_room_admin_round_trip(url: str, janus: JanusServer) -> None:
 
         acl = await admin.allowed(room_id, "add", ["token-a"], secret="s")
         assert acl["allowed"] == ["token-a"]
+        await admin.allowed(room_id, "enable", secret="s")
+        with pytest.raises(AudioBridgeError) as no_token:
+            await admin.join(room_id, "guest")
+        assert no_token.value.code == UNAUTHORIZED
+        joined = await admin.join(room_id, "guest", "token-a")
+        [guest] = await admin.list_participants(room_id)
+        assert (guest["id"], guest["display"]) == (joined["id"], "guest")
+        assert (await admin.leave())["audiobridge"] == "left"
         recording = await admin.enable_recording(
             room_id, record_dir=str(janus.recordings_dir), secret="s"
         )

@@ -769,11 +769,11 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self,
         room_id: int,
         username: str | None = None,
+        token: str | None = None,
         *,
         source: MediaSource | None = None,
         media: bool | None = None,
         participant_id: int | None = None,
-        token: str | None = None,
         pin: str | None = None,
         muted: bool | None = None,
         codec: Literal["opus", "pcma", "pcmu"] | None = None,
@@ -788,12 +788,12 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Args:
             room_id: The room.
             username: Our display name.
+            token: An invitation token, if the room has an ACL.
             source: What to send (a file path, ``MediaPlayer`` or audio track);
                 implies ``media``.
             media: Set up the PeerConnection now (we hear the mix). Default:
                 only when ``source`` is given; else call :meth:`publish_stream`.
             participant_id: The id to take; Janus picks one if None.
-            token: An invitation token, if the room has an ACL.
             pin: The room's PIN, if it has one.
             muted: Start muted.
             codec: ``opus`` (default), ``pcma`` or ``pcmu``.
