@@ -359,6 +359,8 @@ async def test_pcap_and_text2pcap_dump_a_handles_media(
         # hangup_webrtc: Janus tears the PeerConnection down; the handle is told.
         await admin.hangup_webrtc(session_id, handle_id)
         await events.wait_for(lambda r: "hangup" in r.kinds(), timeout=30)
+        hangup = next(e for e in events.values if e.get("janus") == "hangup")
+        assert hangup["reason"] == "Admin API"
         assert (await admin.handle_info(session_id, handle_id))["plugin"] == ECHOTEST
         source.stop()
     packets = pcap_records(tmp_path / "rtp.pcap")
@@ -705,6 +707,8 @@ async def test_the_admin_secret_is_never_logged(
         text += repr(wrong) + str(refused.value)
     logged = "\n".join(record.getMessage() for record in caplog.records) + text
     assert any("list_sessions" in record.getMessage() for record in caplog.records)
+    if admin_kind == "ws":  # websockets logs each frame at DEBUG: redacted
+        assert '"admin_secret":"***"' in logged
     assert janus.admin_secret not in logged
     assert "wrong-admin-secret-x" not in logged
 
