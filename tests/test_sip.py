@@ -5,6 +5,7 @@ from __future__ import annotations
 import array
 import math
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,7 +42,9 @@ def loopback_ice() -> None:
 @pytest.fixture
 async def peer() -> AsyncIterator[SipPeer]:
     async with SipPeer(
-        users={name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin", "frank")}
+        users={
+            name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin", "frank", "grace")
+        }
     ) as sip_peer:
         yield sip_peer
 
@@ -49,6 +52,11 @@ async def peer() -> AsyncIterator[SipPeer]:
 def event(kind: SipEventType) -> Callable[[Any], bool]:
     """A predicate for a SIP plugin event of ``kind`` on ``events``."""
     return lambda message: sip_event_type(message) is kind
+
+
+def recording_sizes(folder: Path) -> dict[str, int]:
+    """The .mjr files in ``folder`` and their sizes."""
+    return {path.name: path.stat().st_size for path in folder.glob("*.mjr")}
 
 
 def new_phone() -> JanusSipPlugin:
@@ -268,4 +276,113 @@ async def test_incoming_calls_declined_and_accepted(
         assert sip_result(hangup)["reason"]
         await levels.wait_for(lambda r: r.ended, timeout=10)
         assert not phone.in_call
+    assert janus.list_sessions() == []
+
+
+async def test_update_transfer_and_recording_in_a_call(
+    janus: JanusServer, peer: SipPeer, tmp_path: Path
+) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        phone = await registered_phone(session, peer, "grace")
+        events = Recorder(phone.events)
+        levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+        await phone.call(peer.user_uri("echo-grace"), SyntheticAudioTrack())
+        call = await peer.wait_call("echo-grace")
+        await levels.wait_for(lambda r: len(r.values) >= 10, timeout=30)
+
+        # A renegotiation: our new offer goes out as a re-INVITE; the answer is applied.
+        updated = await phone.update()
+        assert updated["event"] == "accepted"
+        reinvites = [m for m in peer.requests("INVITE", call.call_id) if m.cseq[0] > 1]
+        assert reinvites
+        assert phone.pc.signalingState == "stable"
+        frames_then = len(levels.values)
+        await levels.wait_for(lambda r: len(r.values) >= frames_then + FRAMES_WANTED, timeout=30)
+
+        # Recording on the server: our audio and the peer's, as .mjr files.
+        base = tmp_path / "sip-call"
+        started = await phone.recording("start", audio=True, peer_audio=True, filename=str(base))
+        assert started["event"] == "recordingupdated"
+        frames_then = len(levels.values)
+        await levels.wait_for(lambda r: len(r.values) >= frames_then + 25, timeout=30)
+        stopped = await phone.recording("stop", audio=True, peer_audio=True)
+        assert stopped["event"] == "recordingupdated"
+        recordings = recording_sizes(tmp_path)
+        assert sorted(recordings) == ["sip-call-peer-audio.mjr", "sip-call-user-audio.mjr"]
+        assert min(recordings.values()) > 1000, recordings
+
+        # A blind transfer: a REFER to the peer naming the target.
+        transferring = await phone.transfer(peer.user_uri("target"))
+        assert transferring["event"] == "transferring"
+        refer = await peer.wait_request("REFER", call.call_id)
+        assert peer.user_uri("target") in (refer.header("refer-to") or "")
+
+        # The peer asks us to transfer; we decline, and it hears so in a NOTIFY.
+        peer.request(
+            call,
+            "REFER",
+            extra=[("refer-to", f"<{peer.user_uri('elsewhere')}>")],
+        )
+        transfer = await events.wait_value(event(SipEventType.TRANSFER))
+        refer_id = sip_result(transfer)["refer_id"]
+        assert peer.user_uri("elsewhere") in sip_result(transfer)["refer_to"]
+        declined = await phone.decline(603, refer_id=refer_id)
+        assert declined["event"] == "declining"
+        notify = await peer.wait_message(
+            lambda m: m.method == "NOTIFY" and m.is_request and "603" in m.body
+        )
+        assert notify.header("content-type") == "message/sipfrag"
+
+        await phone.hangup()
+        await peer.wait_request("BYE", call.call_id)
+    assert janus.list_sessions() == []
+
+
+async def test_guest_helper_subscribe_and_reset(janus: JanusServer, peer: SipPeer) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        # A guest sends no REGISTER, and may still SUBSCRIBE and call.
+        guest = new_phone()
+        await guest.attach(session)
+        registers_before = len(peer.requests("REGISTER"))
+        result = await guest.register("sip:visitor@127.0.0.1", type="guest")
+        assert result["register_sent"] is False
+        assert len(peer.requests("REGISTER")) == registers_before
+        events = Recorder(guest.events)
+        subscribed = await guest.subscribe(
+            "message-summary",
+            to=peer.user_uri("visitor"),
+            accept="application/simple-message-summary",
+        )
+        assert subscribed["event"] == "subscribe_succeeded"
+        assert subscribed["code"] == 200
+        notify = await events.wait_value(event(SipEventType.NOTIFY))
+        assert sip_result(notify)["notify"] == "message-summary"
+        assert "Messages-Waiting: yes" in sip_result(notify)["content"]
+        unsubscribing = await guest.unsubscribe("message-summary", to=peer.user_uri("visitor"))
+        assert unsubscribing["event"] == "unsubscribing"
+        await peer.wait_message(
+            lambda m: m.method == "SUBSCRIBE" and (m.header("expires") or "").strip() == "0"
+        )
+        with pytest.raises(SipResponseError) as busy:
+            await guest.call(peer.user_uri("busy-guest"), SyntheticAudioTrack())
+        assert busy.value.code == 486
+        assert (await guest.reset())["event"] == "reset"
+        with pytest.raises(SipError) as not_registered:
+            await guest.unregister()
+        assert not_registered.value.code == 447  # JANUS_SIP_ERROR_WRONG_STATE
+
+        # A helper shares a registered account, for a second line.
+        master = await registered_phone(session, peer, "alice")
+        assert master.master_id is not None
+        helper = new_phone()
+        await helper.attach(session)
+        joined = await helper.register(
+            "sip:alice@127.0.0.1", type="helper", master_id=master.master_id
+        )
+        assert joined["register_sent"] is False
+        left = await helper.unregister()
+        assert left["event"] == "unregistering"
+        with pytest.raises(SipError) as twice:
+            await master.register("sip:alice@127.0.0.1", secret=PASSWORD, proxy=peer.uri)
+        assert twice.value.code == 445  # JANUS_SIP_ERROR_ALREADY_REGISTERED
     assert janus.list_sessions() == []
