@@ -7,9 +7,10 @@ Watch mountpoint 1 until Ctrl-C, printing what arrives every 3 seconds::
 The URL may also come from ``JANUS_URL``. With ``--demo`` (Janus on this
 machine) the script makes an RTP mountpoint on 127.0.0.1, feeds it generated
 VP8 video, Opus audio and text data (``rxjanus.testing.rtp.RtpSource``),
-watches it for 3 seconds of video, prints the frames sent and received, and
-destroys the mountpoint. Without any URL the script starts its own Janus on
-loopback (``rxjanus.testing.JanusServer``) and runs the demo.
+watches it for 3 seconds of video (from the first frame received), prints the
+frames sent and received in that time, and destroys the mountpoint. Without any
+URL the script starts its own Janus on loopback (``rxjanus.testing.JanusServer``)
+and runs the demo.
 """
 
 from __future__ import annotations
@@ -36,22 +37,27 @@ class Counts:
     def __init__(self, viewer: JanusStreamingPlugin) -> None:
         self.video = self.audio = self.data = 0
         self.size = (0, 0)
+        self.first_video = asyncio.Event()
         viewer.frames("video").subscribe(self._on_video)
         viewer.frames("audio").subscribe(lambda _: self._add("audio"))
         viewer.data_messages.subscribe(lambda _: self._add("data"))
 
     def _on_video(self, frame: object) -> None:
+        self.first_video.set()
         self.video += 1
         self.size = (getattr(frame, "width", 0), getattr(frame, "height", 0))
 
     def _add(self, kind: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
 
-    def line(self) -> str:
+    def snapshot(self) -> tuple[int, int, int]:
+        return (self.video, self.audio, self.data)
+
+    def line(self, since: tuple[int, int, int] = (0, 0, 0)) -> str:
         width, height = self.size
+        video, audio, data = (now - then for now, then in zip(self.snapshot(), since, strict=True))
         return (
-            f"video {self.video} frames ({width}x{height}), audio {self.audio} frames, "
-            f"data {self.data} messages"
+            f"video {video} frames ({width}x{height}), audio {audio} frames, data {data} messages"
         )
 
 
@@ -104,14 +110,16 @@ async def demo(url: str) -> None:
                 counts = Counts(viewer)
                 await viewer.watch(mountpoint_id)
                 await asyncio.wait_for(started.wait(), 30)
-                first_sent = source.sent("video")
-                await source.wait_sent("video", first_sent + WINDOW)
-                sent = source.frames_sent
+                await asyncio.wait_for(counts.first_video.wait(), 30)
+                # Count from the first frame on, while the source sends WINDOW frames.
+                sent_before, received_before = source.frames_sent, counts.snapshot()
+                await source.wait_sent("video", sent_before["video"] + WINDOW)
+                sent = {k: n - sent_before[k] for k, n in source.frames_sent.items()}
                 print(
                     f"sent video {sent['video']} frames, audio {sent['audio']} frames, "
                     f"data {sent['data']} messages"
                 )
-                print(f"received {counts.line()}")
+                print(f"received {counts.line(received_before)}")
                 await viewer.stop()
         finally:
             await viewer.destroy_mountpoint(mountpoint_id)

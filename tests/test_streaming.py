@@ -133,6 +133,26 @@ async def quiet_window(source: RtpSource, *received: Recorder) -> list[int]:
     return [len(frames.values) - count for frames, count in zip(received, before, strict=True)]
 
 
+async def settles_on(sizes: Recorder, size: tuple[int, int], start: int) -> None:
+    """Frames of ``size`` come after ``start``, and from the first one on, only they (30)."""
+    await sizes.wait_for(lambda r: size in r.values[start:], WAIT)
+    first = sizes.values.index(size, start)
+    await sizes.wait_for(lambda r: len(r.values) >= first + 30, WAIT)
+    assert set(sizes.values[first:]) == {size}
+
+
+async def next_event(events: Recorder, start: int, predicate: Any) -> dict[str, Any]:
+    """The first message from ``events.values[start]`` on that satisfies ``predicate``."""
+    await events.wait_for(lambda r: any(predicate(m) for m in r.values[start:]), WAIT)
+    message: dict[str, Any] = next(m for m in events.values[start:] if predicate(m))
+    return message
+
+
+def result_of(kind: StreamingEventType, **result: Any) -> Any:
+    """A predicate: a Streaming event of ``kind`` whose ``result`` is ``result``."""
+    return lambda m: of_kind(kind)(m) and m["plugindata"]["data"]["result"] == result
+
+
 # -- administration ------------------------------------------------------------------
 
 
@@ -373,16 +393,13 @@ async def test_switch_between_two_mountpoints(url: str, janus: JanusServer) -> N
                 await viewer.watch(first)
                 await sizes.wait_value(lambda size: size == (320, 240), WAIT)
 
+                start = len(sizes.values)
                 switched = await viewer.switch(second)
                 assert switched["result"] == {"switched": "ok", "id": second}
                 assert switched_handler == [switched]
                 assert viewer.mountpoint_id == second
-                start = len(sizes.values)
-                await sizes.wait_for(lambda r: (160, 120) in r.values[start:], WAIT)
-                first_new = sizes.values.index((160, 120), start)
-                await sizes.wait_for(lambda r: len(r.values) >= first_new + 30, WAIT)
                 # From the second source's first keyframe on, only its frames arrive.
-                assert set(sizes.values[first_new:]) == {(160, 120)}
+                await settles_on(sizes, (160, 120), start)
                 assert plugin_state(janus, viewer)["mountpoint_id"] == second
                 assert (await viewer.mountpoint_info(first, "s3cret"))["viewers"] == 0
                 assert (await viewer.mountpoint_info(second, "s3cret"))["viewers"] == 1
@@ -394,6 +411,50 @@ async def test_switch_between_two_mountpoints(url: str, janus: JanusServer) -> N
                 await viewer.switch(first)
                 await sizes.wait_for(lambda r: r.values[-1] == (320, 240), WAIT)
                 await viewer.stop()
+    assert janus.list_sessions() == []
+
+
+async def test_simulcast_substreams_and_temporal_layer(janus: JanusServer) -> None:
+    layers = [(160, 120), (240, 180), (320, 240)]  # substreams 0, 1 and 2
+    low, middle, high = layers
+    async with JanusSession(base_url=janus.ws_url) as session:
+        viewer = new_plugin()
+        await viewer.attach(session)
+        events = Recorder(viewer.events)
+        video = rtp_media("video", "v", pt=96, codec="vp8", iface="127.0.0.1", simulcast=True)
+        created = await viewer.create_mountpoint(media=[{**video, "port2": 0, "port3": 0}])
+        mountpoint_id = created["stream"]["id"]
+        [ports] = created["stream"]["ports"]
+        source = RtpSource(
+            video_port=ports["port"],
+            width=low[0],
+            height=low[1],
+            simulcast=[(ports["port_2"], *middle), (ports["port_3"], *high)],
+        )
+        try:
+            with source:
+                sizes = Recorder(viewer.frames("video").pipe(ops.map(frame_size)))
+                await viewer.watch(mountpoint_id)  # Janus aims at the highest substream
+                await sizes.wait_value(lambda size: size == high, WAIT)
+
+                for substream in (0, 1):
+                    start_events, start_frames = len(events.values), len(sizes.values)
+                    configured = await viewer.configure(mid="v", substream=substream)
+                    assert configured["result"] == {"event": "configured"}
+                    wanted = result_of(StreamingEventType.SUBSTREAM, mid="v", substream=substream)
+                    await next_event(events, start_events, wanted)
+                    await settles_on(sizes, layers[substream], start_frames)
+                    [stream] = plugin_state(janus, viewer)["media"]
+                    assert stream["simulcast"]["substream"] == substream
+
+                # The source has no temporal layers: Janus says layer 0 is what we get.
+                start_events = len(events.values)
+                await viewer.configure(mid="v", temporal=0)
+                wanted = result_of(StreamingEventType.TEMPORAL, mid="v", temporal=0)
+                await next_event(events, start_events, wanted)
+                await viewer.stop()
+        finally:
+            await viewer.destroy_mountpoint(mountpoint_id)
     assert janus.list_sessions() == []
 
 

@@ -311,6 +311,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._up_peer: WebRTCPeer | None = None
         self._hungup = asyncio.Event()
         self._channel_peer: WebRTCPeer | None = None
+        self._closing: dict[WebRTCPeer, asyncio.Future[None]] = {}
 
     # -- state ----------------------------------------------------------------------
 
@@ -830,7 +831,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         if not self.is_watching:
             raise InvalidStateError(f"{self!r} is not watching a mountpoint")
-        hungup = self._hungup
+        hungup, peer = self._hungup, self._up_peer
         data = await self._data({"request": "stop"}, timeout=timeout)
         self._mountpoint_id = None
         self._paused = False
@@ -838,7 +839,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             async with asyncio.timeout(timeout if timeout is not None else self._default_timeout()):
                 await hungup.wait()
         finally:
-            await self._close_peer()
+            await self._close_peer(peer)
         return data
 
     # -- internals ------------------------------------------------------------------
@@ -901,7 +902,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
             self._peer = None
         if self._channel_peer is target:
             self._channel_peer = None
-        await target.close()
+        # One close a peer, which every caller waits for (the hangup handler and stop()
+        # may both close it; a second peer.close() would return before the first ends).
+        closing = self._closing.get(target)
+        if closing is None:
+            closing = asyncio.ensure_future(target.close())
+            self._closing[target] = closing
+            closing.add_done_callback(lambda _: self._closing.pop(target, None))
+        await asyncio.shield(closing)
 
     def _trigger(self, message: JSON) -> None:
         """Call the :meth:`on_event` handlers for this message, if it is one of ours."""
@@ -956,3 +964,4 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._channel_peer = None
         self._hungup.set()
         await super()._teardown()
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)

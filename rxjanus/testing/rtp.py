@@ -28,6 +28,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -86,6 +87,10 @@ class RtpSource:
         tone_hz: The audio tone's frequency.
         data_interval: Seconds between data datagrams.
         data_prefix: The text data datagrams start with.
+        simulcast: More VP8 encodings of the same picture, each ``(port,
+            width, height)``: with ``video_port`` as the lowest, a simulcast
+            source for a mountpoint with ``simulcast``, ``port2`` and
+            ``port3``. Their frames are not counted apart from ``video``.
     """
 
     def __init__(
@@ -104,9 +109,12 @@ class RtpSource:
         tone_hz: float = 400.0,
         data_interval: float = 0.2,
         data_prefix: str = "rxjanus",
+        simulcast: Sequence[tuple[int, int, int]] = (),
     ) -> None:
         if video_port is None and audio_port is None and data_port is None:
             raise ValueError("RtpSource needs at least one of video_port, audio_port, data_port")
+        if simulcast and video_port is None:
+            raise ValueError("simulcast layers go with a video_port")
         self.host = host
         self.video_port = video_port
         self.audio_port = audio_port
@@ -120,6 +128,7 @@ class RtpSource:
         self.tone_hz = tone_hz
         self.data_interval = data_interval
         self.data_prefix = data_prefix
+        self.simulcast = tuple(simulcast)
         self._sent: dict[str, int] = {"video": 0, "audio": 0, "data": 0}
         self._lock = threading.Lock()
         self._waiters: list[tuple[str, int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -227,7 +236,9 @@ class RtpSource:
         senders: list[_Sender] = []
         try:
             if self.video_port is not None:
-                senders.append(_VideoSender(self, self.video_port))
+                senders.append(_VideoSender(self, self.video_port, self.width, self.height))
+                for port, width, height in self.simulcast:
+                    senders.append(_VideoSender(self, port, width, height, counted=False))
             if self.audio_port is not None:
                 senders.append(_AudioSender(self, self.audio_port))
             if self.data_port is not None:
@@ -247,7 +258,8 @@ class RtpSource:
                 for sender in senders:
                     while sender.due <= now and not self._stop.is_set():
                         sender.send()
-                        self._count(sender.kind)
+                        if sender.counted:
+                            self._count(sender.kind)
                 wait = min(sender.due for sender in senders) - (time.monotonic() - start)
                 if wait > 0:
                     self._stop.wait(wait)
@@ -297,9 +309,10 @@ class _Sender:
 
     kind: str = ""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, *, counted: bool = True) -> None:
         self.interval = interval
         self.index = 0
+        self.counted = counted
 
     @property
     def due(self) -> float:
@@ -319,8 +332,10 @@ class _Sender:
 class _RtpOutput(_Sender):
     """An FFmpeg RTP muxer with one encoded stream; its RTCP goes to a socket we own."""
 
-    def __init__(self, host: str, port: int, payload_type: int, interval: float) -> None:
-        super().__init__(interval)
+    def __init__(
+        self, host: str, port: int, payload_type: int, interval: float, *, counted: bool = True
+    ) -> None:
+        super().__init__(interval, counted=counted)
         # RTCP would go to port + 1 (maybe another mountpoint's port): send it here instead.
         self._rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -347,12 +362,14 @@ class _RtpOutput(_Sender):
 class _VideoSender(_RtpOutput):
     kind = "video"
 
-    def __init__(self, source: RtpSource, port: int) -> None:
-        super().__init__(source.host, port, source.video_pt, 1 / source.fps)
-        self.width, self.height = source.width, source.height
+    def __init__(
+        self, source: RtpSource, port: int, width: int, height: int, *, counted: bool = True
+    ) -> None:
+        super().__init__(source.host, port, source.video_pt, 1 / source.fps, counted=counted)
+        self.width, self.height = width, height
         self.time_base = Fraction(1, source.fps)
         stream = self.container.add_stream("libvpx", rate=source.fps)
-        stream.width, stream.height, stream.pix_fmt = source.width, source.height, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         context = stream.codec_context
         context.gop_size = source.keyframe_interval
         context.bit_rate = 300_000
