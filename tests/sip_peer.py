@@ -7,12 +7,14 @@ loopback does not lose datagrams) to stand in for a PBX and a phone:
   with the right credentials or 403 with wrong ones, and remembers the contact;
 * **callee** (an INVITE to the peer): answers by the user part of the
   request URI: ``busy...`` gets 486, ``reject...`` 603, ``noanswer...`` only
-  180; anything else 100, 180 and 200 with an SDP answer. In a call it answers
+  180; ``early...`` 183 with the SDP answer, then 200; anything else 100,
+  180 and 200 with an SDP answer. In a call it answers
   re-INVITEs (mirroring the direction), ``BYE``, ``INFO``, ``MESSAGE``,
   ``REFER`` (202) and ``SUBSCRIBE`` (200, then a ``NOTIFY``);
 * **caller**: :meth:`SipPeer.invite` calls a registered user with an SDP
-  offer and ACKs the final answer; :meth:`SipPeer.request` sends BYE, INFO,
-  MESSAGE... in a dialog;
+  offer (or none: then it answers in the ACK) and ACKs the final answer;
+  :meth:`SipPeer.reinvite` changes the call's media direction;
+  :meth:`SipPeer.request` sends BYE, INFO, MESSAGE... in a dialog;
 * **media**: every call has an :class:`RtpEcho` that counts the RTP packets it
   gets and sends each one back to the address in the other side's SDP.
 
@@ -350,6 +352,7 @@ class PeerCall:
     ended: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     invite: SipMessage | None = None
+    sent_invites: dict[int, SipMessage] = field(default_factory=dict)
     sdp_version: int = 1
 
     def rtp_received(self) -> int:
@@ -536,8 +539,14 @@ class SipPeer:
             self._end(call)
         return message
 
-    async def invite(self, user: str, *, display: str = "Peer Caller") -> PeerCall:
-        """Call the registered ``user`` with an audio offer (opus, PCMU)."""
+    async def invite(
+        self, user: str, *, display: str = "Peer Caller", offer: bool = True
+    ) -> PeerCall:
+        """Call the registered ``user`` with an audio offer (opus, PCMU), or none.
+
+        Without an offer (``offer=False``) the answer's SDP is an offer, and the
+        peer answers it in the ACK.
+        """
         contact = self.registrations[user]
         echo = RtpEcho("audio")
         await echo.open()
@@ -553,21 +562,35 @@ class SipPeer:
             media={"audio": echo},
         )
         self.calls[call_id] = call
-        sdp = _sdp(
+        invite = self._send_invite(call, self._offer_sdp(call, "sendrecv") if offer else "")
+        call.invite = invite
+        return call
+
+    def reinvite(self, call: PeerCall, direction: str = "sendonly") -> SipMessage:
+        """Send a re-INVITE in ``call`` with our audio in ``direction``."""
+        call.local_cseq += 1
+        call.sdp_version += 1
+        return self._send_invite(call, self._offer_sdp(call, direction))
+
+    def _offer_sdp(self, call: PeerCall, direction: str) -> str:
+        return _sdp(
             [
-                f"m=audio {echo.port} RTP/AVP 111 0",
+                f"m=audio {call.media['audio'].port} RTP/AVP 111 0",
                 "a=rtpmap:111 opus/48000/2",
                 "a=rtpmap:0 PCMU/8000",
-                "a=sendrecv",
+                f"a={direction}",
             ],
             call.sdp_version,
         )
+
+    def _send_invite(self, call: PeerCall, sdp: str) -> SipMessage:
         headers = self._request_headers(call, "INVITE", call.local_cseq)
-        headers.append(("content-type", "application/sdp"))
-        invite = SipMessage(f"INVITE {contact} SIP/2.0", headers, sdp)
-        call.invite = invite
+        if sdp:
+            headers.append(("content-type", "application/sdp"))
+        invite = SipMessage(f"INVITE {call.remote_target} SIP/2.0", headers, sdp)
+        call.sent_invites[call.local_cseq] = invite
         self._send(invite, call.remote_addr)
-        return call
+        return invite
 
     def cancel(self, call: PeerCall) -> None:
         """CANCEL an INVITE the peer sent that has no final answer yet."""
@@ -703,6 +726,16 @@ class SipPeer:
 
     async def _answer(self, call: PeerCall, request: SipMessage) -> None:
         body = await self._answer_sdp(call, request.body)
+        if request.user.startswith("early"):
+            # Early media: the answer goes in a 183 first (Janus: a "progress" event).
+            self._respond(
+                request,
+                183,
+                "Session Progress",
+                [("contact", f"<{self.user_uri(request.user)}>")],
+                body=body,
+                to_tag=_tag_of(call.local_header),
+            )
         call.final = 200
         call.changed.set()
         self._respond(
@@ -781,25 +814,29 @@ class SipPeer:
         call = self.calls.get(response.call_id)
         if call is None or response.method != "INVITE" or response.status < 200:
             return
+        invite = call.sent_invites.get(response.cseq[0])
+        if invite is None:
+            return
         to_tag = _tag_of(response.header("to") or "")
         if to_tag is not None and _tag_of(call.remote_header) is None:
             call.remote_header = response.header("to") or call.remote_header
-        assert call.invite is not None
         if response.status < 300:
             contact = response.header("contact")
             if contact:
                 call.remote_target = _uri_of(contact)
                 call.remote_addr = _address_of(call.remote_target)
             call.remote_sdp = response.body or call.remote_sdp
-            for line in parse_sdp(call.remote_sdp):
-                echo = call.media.get(line.kind)
-                if echo is not None and line.port:
-                    echo.remote = (line.address, line.port)
-            headers = self._request_headers(call, "ACK", call.invite.cseq[0])
-            self._send(SipMessage(f"ACK {call.remote_target} SIP/2.0", headers), call.remote_addr)
+            if not invite.body and response.body:
+                # An offerless INVITE: the 200 carries the offer, our ACK the answer.
+                self._spawn(self._ack_with_answer(call, response))
+            else:
+                for line in parse_sdp(call.remote_sdp):
+                    echo = call.media.get(line.kind)
+                    if echo is not None and line.port:
+                        echo.remote = (line.address, line.port)
+                self._ack(call, response.cseq[0])
         else:
             # A non-2xx final answer is ACKed in the INVITE's transaction (same branch).
-            invite = call.invite
             headers = [
                 ("via", invite.all("via")[0]),
                 ("max-forwards", "70"),
@@ -809,10 +846,20 @@ class SipPeer:
                 ("cseq", f"{invite.cseq[0]} ACK"),
             ]
             self._send(SipMessage(f"ACK {invite.uri} SIP/2.0", headers), call.remote_addr)
-            self._end(call)
-        if call.final is None:
+            if invite is call.invite:
+                self._end(call)
+        if invite is call.invite and call.final is None:
             call.final = response.status
         call.changed.set()
+
+    def _ack(self, call: PeerCall, cseq: int, body: str = "") -> None:
+        headers = self._request_headers(call, "ACK", cseq)
+        if body:
+            headers.append(("content-type", "application/sdp"))
+        self._send(SipMessage(f"ACK {call.remote_target} SIP/2.0", headers, body), call.remote_addr)
+
+    async def _ack_with_answer(self, call: PeerCall, response: SipMessage) -> None:
+        self._ack(call, response.cseq[0], await self._answer_sdp(call, response.body))
 
     def _end(self, call: PeerCall) -> None:
         call.ended = True

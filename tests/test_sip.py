@@ -43,7 +43,8 @@ def loopback_ice() -> None:
 async def peer() -> AsyncIterator[SipPeer]:
     async with SipPeer(
         users={
-            name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin", "frank", "grace")
+            name: PASSWORD
+            for name in ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan")
         }
     ) as sip_peer:
         yield sip_peer
@@ -172,6 +173,11 @@ async def test_outgoing_call_with_media_dtmf_info_message_hold_and_hangup(
         held = await peer.wait_message(
             lambda m: m.method == "INVITE" and m.call_id == call.call_id and "a=sendonly" in m.body
         )
+        # Janus ignores (never answers) a hold/unhold while a re-INVITE is going on:
+        # wait until it has ACKed the peer's answer.
+        await peer.wait_message(
+            lambda m: m.method == "ACK" and m.call_id == call.call_id and m.cseq[0] == held.cseq[0]
+        )
         assert (await phone.unhold())["event"] == "resuming"
         await peer.wait_message(
             lambda m: (
@@ -194,7 +200,7 @@ async def test_outgoing_call_with_media_dtmf_info_message_hold_and_hangup(
     assert janus.list_sessions() == []
 
 
-async def test_busy_and_unanswered_outgoing_calls(janus: JanusServer, peer: SipPeer) -> None:
+async def test_busy_unanswered_and_early_media_calls(janus: JanusServer, peer: SipPeer) -> None:
     async with JanusSession(base_url=janus.ws_url) as session:
         phone = await registered_phone(session, peer, "carol")
         with pytest.raises(SipResponseError) as busy:
@@ -215,6 +221,20 @@ async def test_busy_and_unanswered_outgoing_calls(janus: JanusServer, peer: SipP
         assert cancelled["code"] == 487
         await peer.wait_request("CANCEL", call.call_id)
         assert call.final == 487
+
+        # Early media: a 183 with the answer (progress), then the 200 (accepted, no answer).
+        phone = await registered_phone(session, peer, "heidi")
+        events = Recorder(phone.events)
+        levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+        accepted = await phone.call(peer.user_uri("early-echo"), SyntheticAudioTrack())
+        assert accepted["event"] == "accepted"
+        progress = await events.wait_value(event(SipEventType.PROGRESS))
+        assert progress["jsep"]["type"] == "answer"
+        late = await events.wait_value(event(SipEventType.ACCEPTED))
+        assert "jsep" not in late
+        await levels.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=30)
+        assert max(levels.values) > 0.05
+        await phone.hangup()
     assert janus.list_sessions() == []
 
 
@@ -385,4 +405,40 @@ async def test_guest_helper_subscribe_and_reset(janus: JanusServer, peer: SipPee
         with pytest.raises(SipError) as twice:
             await master.register("sip:alice@127.0.0.1", secret=PASSWORD, proxy=peer.uri)
         assert twice.value.code == 445  # JANUS_SIP_ERROR_ALREADY_REGISTERED
+    assert janus.list_sessions() == []
+
+
+async def test_offerless_incoming_call_and_a_reinvite_from_the_peer(
+    janus: JanusServer, peer: SipPeer
+) -> None:
+    async with JanusSession(base_url=janus.ws_url) as session:
+        phone = await registered_phone(session, peer, "ivan")
+        events = Recorder(phone.events)
+        levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+
+        # No offer in the INVITE: we offer in accept(), the peer answers in its ACK.
+        call = await peer.invite("ivan", offer=False)
+        incoming = await phone.wait_incoming_call(timeout=30)
+        assert incoming.jsep is None
+        accepted = await phone.accept(SyntheticAudioTrack(), autoaccept_reinvites=False)
+        assert accepted["event"] == "accepted"
+        assert phone.pc.signalingState == "stable"  # the answer from the ACK is applied
+        [ack] = [m for m in peer.sent if m.method == "ACK" and m.call_id == call.call_id]
+        assert "m=audio" in ack.body
+        await levels.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=30)
+        assert max(levels.values) > 0.05
+
+        # The peer's re-INVITE comes to us (autoaccept_reinvites=False); we answer it.
+        reinvite = peer.reinvite(call, "sendonly")
+        updating = await events.wait_value(event(SipEventType.UPDATINGCALL))
+        assert updating["jsep"]["type"] == "offer"
+        updated = await phone.update(updating["jsep"])
+        assert updated["event"] == "updated"
+        ok = await peer.wait_message(
+            lambda m: m.call_id == call.call_id and m.status == 200 and m.cseq == reinvite.cseq
+        )
+        assert "a=recvonly" in ok.body
+
+        await phone.hangup()
+        await peer.wait_request("BYE", call.call_id)
     assert janus.list_sessions() == []

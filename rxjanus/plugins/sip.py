@@ -776,6 +776,12 @@ class JanusSipPlugin(WebRTCPlugin):
     ) -> JSON:
         """Put the call on hold (a re-INVITE with ``direction``, sendonly by default).
 
+        Note:
+            Janus 1.1 answers ``hold`` and ``unhold`` only when no re-INVITE is
+            under way; during one it ignores the request, and this method
+            then raises ``TimeoutError``. Wait for the peer's answer to the last
+            re-INVITE first.
+
         Returns:
             The ``holding`` result.
 
@@ -789,7 +795,7 @@ class JanusSipPlugin(WebRTCPlugin):
         return sip_result(message) or {}
 
     async def unhold(self, *, timeout: float = 30.0) -> JSON:
-        """Resume the call held with :meth:`hold` (a re-INVITE).
+        """Resume the call held with :meth:`hold` (a re-INVITE; see the note there).
 
         Returns:
             The ``resuming`` result.
