@@ -10,7 +10,8 @@ loopback does not lose datagrams) to stand in for a PBX and a phone:
   180; ``early...`` 183 with the SDP answer, then 200; anything else 100,
   180 and 200 with an SDP answer. In a call it answers
   re-INVITEs (mirroring the direction), ``BYE``, ``INFO``, ``MESSAGE``,
-  ``REFER`` (202) and ``SUBSCRIBE`` (200, then a ``NOTIFY``);
+  ``REFER`` (202) and ``SUBSCRIBE`` (200, then a ``NOTIFY``; 489 for an event
+  package other than ``message-summary``);
 * **caller**: :meth:`SipPeer.invite` calls a registered user with an SDP
   offer (or none: then it answers in the ACK) and ACKs the final answer;
   :meth:`SipPeer.reinvite` changes the call's media direction;
@@ -397,6 +398,7 @@ class SipPeer:
         self.sent: list[SipMessage] = []
         self.registrations: dict[str, str] = {}
         self.calls: dict[str, PeerCall] = {}
+        self.event_packages = {"message-summary"}
         self.notify_body = "Messages-Waiting: yes\r\nVoice-Message: 2/8 (0/2)\r\n"
         self._transport: asyncio.DatagramTransport | None = None
         self._changed = asyncio.Event()
@@ -786,6 +788,9 @@ class SipPeer:
 
     def _on_subscribe(self, request: SipMessage) -> None:
         tag = secrets.token_hex(4)
+        if (request.header("event") or "") not in self.event_packages:
+            self._respond(request, 489, "Bad Event", to_tag=tag)
+            return
         expires = request.header("expires") or "3600"
         self._respond(request, 200, "OK", [("expires", expires)], to_tag=tag)
         if expires.strip() == "0":

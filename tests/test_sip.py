@@ -378,11 +378,14 @@ async def test_guest_helper_subscribe_and_reset(janus: JanusServer, peer: SipPee
         notify = await events.wait_value(event(SipEventType.NOTIFY))
         assert sip_result(notify)["notify"] == "message-summary"
         assert "Messages-Waiting: yes" in sip_result(notify)["content"]
-        unsubscribing = await guest.unsubscribe("message-summary", to=peer.user_uri("visitor"))
-        assert unsubscribing["event"] == "unsubscribing"
+        unsubscribed = await guest.unsubscribe("message-summary", to=peer.user_uri("visitor"))
+        assert (unsubscribed["event"], unsubscribed["code"]) == ("subscribe_succeeded", 200)
         await peer.wait_message(
             lambda m: m.method == "SUBSCRIBE" and (m.header("expires") or "").strip() == "0"
         )
+        with pytest.raises(SipResponseError) as bad_event:
+            await guest.subscribe("presence", to=peer.user_uri("visitor"))
+        assert (bad_event.value.code, bad_event.value.event) == (489, "subscribe_failed")
         with pytest.raises(SipResponseError) as busy:
             await guest.call(peer.user_uri("busy-guest"), SyntheticAudioTrack())
         assert busy.value.code == 486

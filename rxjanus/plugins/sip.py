@@ -12,9 +12,9 @@ Every request is answered at once by an event naming what Janus started
 an unsolicited event (``registered``/``registration_failed``,
 ``accepted``/``hangup``...). The methods here wait for that outcome where there
 is one, and raise :class:`SipResponseError` (with the SIP code and reason) when
-it is a failure. Every message from the plugin also reaches
-:attr:`~rxjanus.plugins.base.JanusPlugin.events`; :func:`sip_event_type`
-classifies them.
+it is a failure. Everything else the plugin sends (the outcomes too, when
+they come after the reply) reaches :attr:`~rxjanus.plugins.base.JanusPlugin.events`;
+:func:`sip_event_type` classifies the messages.
 
 Requests and events are as the header of Janus's ``janus_sip.c`` (v1.1.x)
 describes them.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -195,6 +196,11 @@ def _call_id(message: JSON) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _new_call_id() -> str:
+    """A random SIP Call-ID, as Janus makes them (24 letters and digits)."""
+    return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
 def _fields(**fields: Any) -> JSON:
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -283,7 +289,7 @@ class JanusSipPlugin(WebRTCPlugin):
         "subscribe_succeeded": "returned by subscribe(); events (SipEventType.SUBSCRIBE_SUCCEEDED)",
         "subscribe_failed": "raised by subscribe() as SipResponseError; events "
         "(SipEventType.SUBSCRIBE_FAILED)",
-        "unsubscribing": "returned by unsubscribe()",
+        "unsubscribing": "events (SipEventType.UNSUBSCRIBING); unsubscribe() waits for the outcome",
         "notify": "events (SipEventType.NOTIFY)",
         "transferring": "returned by transfer()",
         "transfer": "events (SipEventType.TRANSFER): a REFER from the peer",
@@ -298,6 +304,7 @@ class JanusSipPlugin(WebRTCPlugin):
         self._username: str | None = None
         self._master_id: int | None = None
         self._helper = False
+        self._subscriptions: dict[str, str] = {}
         self._in_call = False
         self._call_id: str | None = None
         self._incoming: SipIncomingCall | None = None
@@ -484,7 +491,7 @@ class JanusSipPlugin(WebRTCPlugin):
             audio: Send the source's audio.
             video: Send the source's video.
             receive: Kinds to receive without sending them.
-            call_id: The SIP Call-ID to use.
+            call_id: The SIP Call-ID to use (default: a random one).
             headers: Extra headers for the INVITE.
             srtp: Offer (``sdes_optional``) or require (``sdes_mandatory``) SDES-SRTP.
             srtp_profile: The SRTP profile to offer.
@@ -509,6 +516,7 @@ class JanusSipPlugin(WebRTCPlugin):
         await self._wait_janus_pc_closed()
         self._add_media(source, audio=audio, video=video, receive=receive)
         offer = await self.peer.create_offer()
+        call_id = call_id or _new_call_id()
         body = _fields(
             request="call",
             uri=uri,
@@ -523,6 +531,7 @@ class JanusSipPlugin(WebRTCPlugin):
             autoaccept_reinvites=autoaccept_reinvites,
         )
         self._in_call = True
+        self._call_id = call_id
         self._pending_answer = True
         self._janus_pc_closed.clear()
         try:
@@ -535,6 +544,7 @@ class JanusSipPlugin(WebRTCPlugin):
                 timeout=timeout,
                 wait=wait_accepted,
                 after_ack=self._trickle_quietly,
+                match=lambda m: _call_id(m) == call_id,
             )
         except TimeoutError:
             logger.info("call to %s timed out; hanging up", uri)
@@ -906,6 +916,9 @@ class JanusSipPlugin(WebRTCPlugin):
         Raises:
             SipResponseError: The SUBSCRIBE failed (``subscribe_failed``).
         """
+        # Janus keeps one SIP dialog per event package: its Call-ID tells our
+        # outcome from the late outcome of an earlier (un)subscription.
+        call_id = self._subscriptions.setdefault(event, call_id or _new_call_id())
         body = _fields(
             request="subscribe",
             event=event,
@@ -921,6 +934,7 @@ class JanusSipPlugin(WebRTCPlugin):
             done={"subscribe_succeeded"},
             failed={"subscribe_failed"},
             timeout=timeout,
+            match=lambda m: _call_id(m) == call_id,
         )
         return sip_result(message) or {}
 
@@ -930,10 +944,23 @@ class JanusSipPlugin(WebRTCPlugin):
         """End the subscription to ``event`` (a SUBSCRIBE with expiry 0).
 
         Returns:
-            The ``unsubscribing`` result.
+            The outcome of that SUBSCRIBE (``subscribe_succeeded``, ``code`` 200).
+
+        Raises:
+            SipResponseError: The peer refused it (``subscribe_failed``).
+            SipError: Not subscribed to ``event`` (447).
         """
+        call_id = self._subscriptions.get(event)
         body = _fields(request="unsubscribe", event=event, to=to)
-        message = await self._exchange(body, acks={"unsubscribing"}, timeout=timeout, wait=False)
+        message = await self._exchange(
+            body,
+            acks={"unsubscribing"},
+            done={"subscribe_succeeded"},
+            failed={"subscribe_failed"},
+            timeout=timeout,
+            match=lambda m: _call_id(m) == call_id,
+            wait=call_id is not None,
+        )
         return sip_result(message) or {}
 
     async def transfer(
@@ -1190,6 +1217,7 @@ class JanusSipPlugin(WebRTCPlugin):
             self._username = None
 
     async def _teardown(self) -> None:
+        self._subscriptions.clear()
         self._username = None
         self._in_call = False
         self._incoming = None
