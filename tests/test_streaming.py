@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -621,6 +622,44 @@ def test_viewer_example_feeds_and_watches_a_mountpoint(janus: JanusServer) -> No
 
 
 # -- without a server -------------------------------------------------------------------
+
+
+async def test_rtp_source_sends_rtp_with_the_payload_types_asked_for() -> None:
+    sockets = {kind: socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for kind in "vad"}
+    try:
+        for sock in sockets.values():
+            sock.bind(("127.0.0.1", 0))
+            sock.setblocking(False)
+        ports = {kind: sock.getsockname()[1] for kind, sock in sockets.items()}
+        source = RtpSource(
+            video_port=ports["v"], audio_port=ports["a"], data_port=ports["d"], video_pt=100
+        )
+        with source:
+            await source.wait_sent("video", 10)
+            await source.wait_sent("data", 2)
+        with pytest.raises(RuntimeError):
+            await source.wait_sent("video", source.sent("video") + 1)  # stopped
+        received = {kind: drain(sock) for kind, sock in sockets.items()}
+    finally:
+        for sock in sockets.values():
+            sock.close()
+    assert {packet[0] >> 6 for packet in received["v"] + received["a"]} == {2}  # RTP v2
+    assert {packet[1] & 0x7F for packet in received["v"]} == {100}
+    assert {packet[1] & 0x7F for packet in received["a"]} == {111}
+    assert sum(1 for packet in received["v"] if packet[1] & 0x80) >= 10  # frame ends
+    assert len(received["a"]) >= source.sent("audio") - 1 > 0
+    assert [packet.decode() for packet in received["d"][:2]] == ["rxjanus 0", "rxjanus 1"]
+    with pytest.raises(ValueError, match="at least one"):
+        RtpSource()
+
+
+def drain(sock: socket.socket) -> list[bytes]:
+    packets: list[bytes] = []
+    while True:
+        try:
+            packets.append(sock.recv(2048))
+        except BlockingIOError:
+            return packets
 
 
 def test_event_types_are_classified() -> None:

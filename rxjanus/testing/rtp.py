@@ -177,6 +177,9 @@ class RtpSource:
     def start(self) -> RtpSource:
         """Open the outputs and start sending (returns once the outputs are open).
 
+        Opening the encoders takes milliseconds, during which the caller
+        (even an event loop) waits.
+
         Raises:
             RuntimeError: Already started, or the outputs could not be opened.
         """
@@ -217,13 +220,15 @@ class RtpSource:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
+        entry = (kind, count, loop, future)
         with self._lock:
             if self._sent[kind] >= count:
                 return
-            if self._stop.is_set() or self._error is not None:
-                raise RuntimeError(f"{self!r} is not sending") from self._error
-            entry = (kind, count, loop, future)
-            self._waiters.append(entry)
+            stopped = self._stop.is_set() or self._error is not None
+            if not stopped:
+                self._waiters.append(entry)
+        if stopped:
+            raise RuntimeError(f"{self!r} is not sending") from self._error
         try:
             await future
         finally:
