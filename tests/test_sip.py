@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import asyncio
 import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -445,3 +446,35 @@ async def test_offerless_incoming_call_and_a_reinvite_from_the_peer(
         await phone.hangup()
         await peer.wait_request("BYE", call.call_id)
     assert janus.list_sessions() == []
+
+
+async def test_an_event_in_the_reply_slot_reaches_events_and_the_reply_is_awaited() -> None:
+    """Janus stamps a call's events with the call's transaction: one may answer a request."""
+    phone = new_phone()
+    loop = asyncio.get_running_loop()
+
+    def sip_event(name: str, **result: Any) -> dict[str, Any]:
+        data = {"sip": "event", "result": {"event": name, **result}}
+        return {"janus": "event", "plugindata": {"plugin": "janus.plugin.sip", "data": data}}
+
+    async def send(body: Any, jsep: Any = None, **_: Any) -> dict[str, Any]:
+        if body["request"] == "register":
+            loop.call_soon(phone._on_message, sip_event("registering"))
+            loop.call_soon(phone._on_message, sip_event("registered", username="zed"))
+        else:
+            loop.call_soon(phone._on_message, sip_event("dtmfsent"))
+        return sip_event("message", content="hello", sender="sip:x@127.0.0.1")
+
+    phone.send = send  # type: ignore[method-assign]
+    events = Recorder(phone.events)
+    result = await phone.register("sip:zed@127.0.0.1", secret="x", proxy="sip:127.0.0.1")
+    assert result["event"] == "registered"
+    sent = await phone.send_dtmf("1")
+    assert sent["event"] == "dtmfsent"
+    assert [sip_event_type(m) for m in events.values] == [
+        SipEventType.MESSAGE,
+        SipEventType.REGISTERING,
+        SipEventType.REGISTERED,
+        SipEventType.MESSAGE,
+        SipEventType.DTMFSENT,
+    ]

@@ -504,7 +504,8 @@ class JanusSipPlugin(WebRTCPlugin):
             timeout: Seconds to wait, ringing included (the attempt is hung up then).
 
         Returns:
-            The ``accepted`` result (or ``calling``'s if not waiting).
+            The ``accepted`` result; if not waiting, the reply (``calling``, or a
+            ``ringing``... that came first, which then also reaches ``events``).
 
         Raises:
             SipResponseError: The call ended unanswered (486 busy, 603 declined...).
@@ -538,7 +539,7 @@ class JanusSipPlugin(WebRTCPlugin):
             message = await self._exchange(
                 body,
                 offer,
-                acks={"calling", "ringing", "proceeding", "progress"},
+                acks={"calling"},
                 done={"accepted"},
                 failed={"hangup"},
                 timeout=timeout,
@@ -1063,7 +1064,9 @@ class JanusSipPlugin(WebRTCPlugin):
         Janus answers at once with one of ``acks`` and reports the outcome
         (one of ``done`` or ``failed``) later; an outcome may also come first,
         with our transaction. A reply that is neither is an unrelated event
-        that carried our transaction: it is emitted on ``events``.
+        that carried our transaction (Janus stamps a call's events with the
+        transaction of its ``call``/``accept``): it is emitted on ``events``,
+        and our reply is then awaited there.
         """
         outcomes = set(done) | set(failed)
 
@@ -1073,6 +1076,8 @@ class JanusSipPlugin(WebRTCPlugin):
             return _event_name(message) in outcomes and (match is None or match(message))
 
         waiter = self._next_event(is_outcome) if wait and outcomes else None
+        # If an unrelated event takes our transaction, our reply comes as an event.
+        late_reply = self._next_event(lambda m: _event_name(m) in acks or is_outcome(m))
         try:
             async with asyncio.timeout(timeout):
                 try:
@@ -1084,6 +1089,8 @@ class JanusSipPlugin(WebRTCPlugin):
                 name = _event_name(reply)
                 if name not in acks and name not in outcomes:
                     self._on_message(reply)  # an event that took our transaction
+                    reply = await late_reply
+                    name = _event_name(reply)
                 elif name in outcomes:
                     self._on_event(reply)
                 if after_ack is not None:
@@ -1093,6 +1100,7 @@ class JanusSipPlugin(WebRTCPlugin):
                 else:
                     outcome = await waiter
         finally:
+            late_reply.cancel()
             if waiter is not None:
                 waiter.cancel()
         name = _event_name(outcome)
