@@ -24,6 +24,7 @@ from rxjanus.plugins.sip import (
 from rxjanus.testing import (
     JanusServer,
     SyntheticAudioTrack,
+    SyntheticVideoTrack,
     enable_loopback_ice,
     loopback_rtc_configuration,
 )
@@ -307,9 +308,19 @@ async def test_update_transfer_and_recording_in_a_call(
         phone = await registered_phone(session, peer, "grace")
         events = Recorder(phone.events)
         levels = Recorder(phone.frames("audio").pipe(ops.map(audio_level)))
+        sizes = Recorder(phone.frames("video").pipe(ops.map(lambda f: (f.width, f.height))))
+        camera = SyntheticVideoTrack(320, 240)
+        phone.peer.add_track(camera)  # video too: the INVITE offers audio and video
         await phone.call(peer.user_uri("echo-grace"), SyntheticAudioTrack())
         call = await peer.wait_call("echo-grace")
+        assert sorted(call.media) == ["audio", "video"]
         await levels.wait_for(lambda r: len(r.values) >= 10, timeout=30)
+        await sizes.wait_for(lambda r: len(r.values) >= 30, timeout=30)
+        assert sizes.values[-1] == (320, 240)
+        print(
+            f"video: sent {camera.frames_sent} frames, peer got {call.media['video'].received} "
+            f"RTP packets, {len(sizes.values)} frames back"
+        )
 
         # A renegotiation: our new offer goes out as a re-INVITE; the answer is applied.
         updated = await phone.update()
