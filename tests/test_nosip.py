@@ -133,7 +133,7 @@ async def test_plugin_errors_are_typed(janus: JanusServer) -> None:
     assert janus.list_sessions() == []
 
 
-async def test_bridge_helper_connects_two_legs(janus: JanusServer) -> None:
+async def test_bridge_helper_connects_two_legs_twice(janus: JanusServer) -> None:
     async with JanusSession(base_url=janus.ws_url) as session:
         caller, callee = new_leg(), new_leg()
         await caller.attach(session)
@@ -145,6 +145,14 @@ async def test_bridge_helper_connects_two_legs(janus: JanusServer) -> None:
         assert "m=audio" in offer.sdp
         assert "m=audio" in answer.sdp
         await at_callee.wait_for(lambda r: len(r.values) >= 50, timeout=30)
+        await caller.hangup()
+        await callee.hangup()
+        await at_callee.wait_for(lambda r: r.ended, timeout=10)
+
+        # The same handles bridge again once hung up.
+        again = Recorder(callee.frames("audio").pipe(ops.map(lambda f: f.samples)))
+        await bridge(caller, callee, SyntheticAudioTrack(), None, receive=("audio",), timeout=30)
+        await again.wait_for(lambda r: len(r.values) >= 50, timeout=30)
         await caller.hangup()
         await callee.hangup()
     assert janus.list_sessions() == []

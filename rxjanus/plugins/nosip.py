@@ -24,6 +24,7 @@ Janus's ``janus_nosip.c`` (v1.1.x) describes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 from collections.abc import Mapping
@@ -49,6 +50,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PLUGIN = "janus.plugin.nosip"
+
+JANUS_HANGUP_WAIT = 5.0
+"""Seconds ``hangup`` waits for Janus to report the PeerConnection closed."""
 
 SdpType = Literal["offer", "answer"]
 Srtp = Literal["sdes_optional", "sdes_mandatory"]
@@ -144,7 +148,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
         self._remote_offer: JSON | None = None
-        self._negotiated = False
 
     @property
     def remote_offer(self) -> JSON | None:
@@ -230,7 +233,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
             self._remote_offer = jsep
         else:
             await self.peer.set_remote_description(jsep)
-            self._negotiated = True
         return result
 
     async def hangup(self, timeout: float | None = None) -> JSON:  # type: ignore[override]
@@ -242,11 +244,26 @@ class JanusNoSipPlugin(WebRTCPlugin):
         Returns:
             The ``hangingup`` result.
         """
+        was_up = self._webrtcup.is_set()
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_next(message: JSON) -> None:
+            if message.get("janus") == "hangup" and not closed.done():
+                closed.set_result(None)
+
+        subscription = self.events.subscribe(on_next, lambda _: None)
         try:
-            return await self._result({"request": "hangup"}, timeout=timeout)
+            result = await self._result({"request": "hangup"}, timeout=timeout)
+            if was_up:
+                # Wait for Janus's core hangup, so that it cannot come later and
+                # close the next PeerConnection of this handle.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(JANUS_HANGUP_WAIT):
+                        await closed
+            return result
         finally:
+            subscription.dispose()
             self._remote_offer = None
-            self._negotiated = False
             await self.reset_connection()
 
     async def hangup_peer_connection(self) -> None:
@@ -319,12 +336,10 @@ class JanusNoSipPlugin(WebRTCPlugin):
         if message.get("janus") == "hangup" and self._peer is not None:
             # Janus closed the PeerConnection (a hangup, ICE or DTLS failure).
             self._remote_offer = None
-            self._negotiated = False
             self._spawn(self.reset_connection())
 
     async def _teardown(self) -> None:
         self._remote_offer = None
-        self._negotiated = False
         await super()._teardown()
 
 
