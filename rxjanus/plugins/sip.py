@@ -251,33 +251,35 @@ class JanusSipPlugin(WebRTCPlugin):
         "reset": "reset",
     }
     janus_events: ClassVar[Mapping[str, str]] = {
-        "registering": "events (SipEventType.REGISTERING); register() then waits for the outcome",
-        "registered": "returned by register() (its result); events (SipEventType.REGISTERED)",
+        "registering": "the reply to register(), which then waits for the outcome",
+        "registered": "returned by register(); events (SipEventType.REGISTERED)",
         "registration_failed": "raised by register() as SipResponseError (SIP code, reason); "
         "events (SipEventType.REGISTRATION_FAILED)",
-        "unregistering": "events (SipEventType.UNREGISTERING); unregister() waits for the outcome",
+        "unregistering": "the reply to unregister(), which then waits for the outcome "
+        "(returned for a helper)",
         "unregistered": "returned by unregister(); events (SipEventType.UNREGISTERED)",
-        "calling": "events (SipEventType.CALLING); call() then waits for the answer",
+        "calling": "the reply to call(), which then waits for the answer (returned with "
+        "wait_accepted=False)",
         "ringing": "events (SipEventType.RINGING)",
         "proceeding": "events (SipEventType.PROCEEDING)",
         "progress": "events (SipEventType.PROGRESS); its early-media answer is applied",
-        "accepting": "returned by accept() for an offerless INVITE; events "
-        "(SipEventType.ACCEPTING)",
+        "accepting": "the reply to accept() of an offerless INVITE, which then waits for accepted",
         "accepted": "returned by call() and accept(); events (SipEventType.ACCEPTED); the "
         "answer it carries is applied",
         "incomingcall": "wait_incoming_call() (SipIncomingCall); events "
         "(SipEventType.INCOMINGCALL)",
         "missed_call": "events (SipEventType.MISSED_CALL)",
-        "updating": "returned by update() with an offer (then the accepted answer is applied)",
-        "updatingcall": "events (SipEventType.UPDATINGCALL); answer with update()",
-        "updated": "returned by update() with an answer",
+        "updating": "the reply to update() with an offer, which then waits for accepted",
+        "updatingcall": "events (SipEventType.UPDATINGCALL); answer with update(jsep)",
+        "updated": "returned by update(jsep)",
         "holding": "returned by hold()",
         "resuming": "returned by unhold()",
-        "declining": "events (SipEventType.DECLINING); decline() waits for the hangup "
-        "(returned by decline() of a transfer)",
-        "hangingup": "events (SipEventType.HANGINGUP); hangup() waits for the hangup",
-        "hangup": "returned by hangup(); raised by call() as SipResponseError when the call "
-        "ends unanswered; events (SipEventType.HANGUP)",
+        "declining": "the reply to decline(), which then waits for the hangup (returned "
+        "by decline() of a transfer)",
+        "hangingup": "the reply to hangup(), which then waits for the hangup; events "
+        "(SipEventType.HANGINGUP) when Janus hangs up on its own",
+        "hangup": "returned by hangup() and decline(); raised by call() as "
+        "SipResponseError when the call ends unanswered; events (SipEventType.HANGUP)",
         "infosent": "returned by send_info()",
         "info": "events (SipEventType.INFO): a SIP INFO from the peer",
         "messagesent": "returned by send_message()",
@@ -285,14 +287,16 @@ class JanusSipPlugin(WebRTCPlugin):
         "messagedelivery": "events (SipEventType.MESSAGEDELIVERY): the peer's answer to our "
         "MESSAGE",
         "dtmfsent": "returned by send_dtmf()",
-        "subscribing": "events (SipEventType.SUBSCRIBING); subscribe() waits for the outcome",
-        "subscribe_succeeded": "returned by subscribe(); events (SipEventType.SUBSCRIBE_SUCCEEDED)",
-        "subscribe_failed": "raised by subscribe() as SipResponseError; events "
-        "(SipEventType.SUBSCRIBE_FAILED)",
-        "unsubscribing": "events (SipEventType.UNSUBSCRIBING); unsubscribe() waits for the outcome",
+        "subscribing": "the reply to subscribe(), which then waits for the outcome",
+        "subscribe_succeeded": "returned by subscribe() and unsubscribe(); events "
+        "(SipEventType.SUBSCRIBE_SUCCEEDED)",
+        "subscribe_failed": "raised by subscribe() and unsubscribe() as SipResponseError; "
+        "events (SipEventType.SUBSCRIBE_FAILED)",
+        "unsubscribing": "the reply to unsubscribe(), which then waits for the outcome",
         "notify": "events (SipEventType.NOTIFY)",
         "transferring": "returned by transfer()",
-        "transfer": "events (SipEventType.TRANSFER): a REFER from the peer",
+        "transfer": "events (SipEventType.TRANSFER): a REFER from the peer; refuse it with "
+        "decline(refer_id=...) or follow it with call(refer_id=...)",
         "recordingupdated": "returned by recording()",
         "reset": "returned by reset()",
         "error": "raised as SipError (a PluginError) by the method that sent the request; "
