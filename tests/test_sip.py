@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import logging
 import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -489,3 +490,17 @@ async def test_an_event_in_the_reply_slot_reaches_events_and_the_reply_is_awaite
         SipEventType.MESSAGE,
         SipEventType.DTMFSENT,
     ]
+
+
+async def test_the_sip_password_stays_out_of_the_logs(
+    url: str, janus: JanusServer, peer: SipPeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with JanusSession(base_url=url) as session:
+        phone = await registered_phone(session, peer, "carol")
+        assert phone.username == "sip:carol@127.0.0.1"
+        with pytest.raises(SipError):
+            await phone.register("sip:carol@127.0.0.1", secret=PASSWORD, proxy=peer.uri)
+    assert caplog.records, "nothing was logged at DEBUG"
+    assert PASSWORD not in caplog.text
+    assert PASSWORD not in repr(phone)
