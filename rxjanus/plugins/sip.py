@@ -12,9 +12,10 @@ Every request is answered at once by an event naming what Janus started
 an unsolicited event (``registered``/``registration_failed``,
 ``accepted``/``hangup``...). The methods here wait for that outcome where there
 is one, and raise :class:`SipResponseError` (with the SIP code and reason) when
-it is a failure. Everything else the plugin sends (the outcomes too, when
-they come after the reply) reaches :attr:`~rxjanus.plugins.base.JanusPlugin.events`;
-:func:`sip_event_type` classifies the messages.
+it is a failure. Everything but the immediate replies reaches
+:attr:`~rxjanus.plugins.base.JanusPlugin.events` (the outcomes too, even when
+one comes first, in the reply's place); :func:`sip_event_type` classifies the
+messages.
 
 Requests and events are as the header of Janus's ``janus_sip.c`` (v1.1.x)
 describes them.
@@ -1096,7 +1097,7 @@ class JanusSipPlugin(WebRTCPlugin):
                     reply = await late_reply
                     name = _event_name(reply)
                 elif name in outcomes:
-                    self._on_event(reply)
+                    self._on_message(reply)  # an outcome is an event, whenever it comes
                 if after_ack is not None:
                     await after_ack()
                 if waiter is None or name in outcomes:
