@@ -366,6 +366,27 @@ async def test_update_transfer_and_recording_in_a_call(
         )
         assert notify.header("content-type") == "message/sipfrag"
 
+        # Another REFER, followed this time: a helper line calls the target with the
+        # refer_id, and the peer hears how it goes in NOTIFYs.
+        peer.request(call, "REFER", extra=[("refer-to", f"<{peer.user_uri('target-b')}>")])
+        transfer = await events.wait_value(
+            lambda m: event(SipEventType.TRANSFER)(m) and sip_result(m)["refer_id"] != refer_id
+        )
+        helper = new_phone()
+        await helper.attach(session)
+        await helper.register("sip:grace@127.0.0.1", type="helper", master_id=phone.master_id)
+        followed = await helper.call(
+            sip_result(transfer)["refer_to"],
+            SyntheticAudioTrack(),
+            refer_id=sip_result(transfer)["refer_id"],
+        )
+        assert followed["event"] == "accepted"
+        await peer.wait_call("target-b")
+        await peer.wait_message(
+            lambda m: m.method == "NOTIFY" and m.is_request and "SIP/2.0 200" in m.body
+        )
+        await helper.hangup()
+
         await phone.hangup()
         await peer.wait_request("BYE", call.call_id)
     assert janus.list_sessions() == []
