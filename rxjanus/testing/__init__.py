@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         loopback_rtc_configuration,
     )
     from .media import SyntheticAudioTrack, SyntheticVideoTrack, make_test_video
+    from .rtp import MjrRecording, RtpSource, audio_level, make_opus_file, read_mjr
     from .server import JanusAdminError, JanusServer, JanusStartError
     from .shim import ShimBuildError, build_loopback_shim
 
@@ -29,15 +30,20 @@ __all__ = [
     "JanusAdminError",
     "JanusServer",
     "JanusStartError",
+    "MjrRecording",
+    "RtpSource",
     "ShimBuildError",
     "SyntheticAudioTrack",
     "SyntheticVideoTrack",
+    "audio_level",
     "build_loopback_shim",
     "disable_loopback_ice",
     "enable_loopback_ice",
     "loopback_ice_enabled",
     "loopback_rtc_configuration",
+    "make_opus_file",
     "make_test_video",
+    "read_mjr",
 ]
 
 _LOCATIONS = {
@@ -53,6 +59,11 @@ _LOCATIONS = {
     "enable_loopback_ice": ".ice",
     "loopback_ice_enabled": ".ice",
     "loopback_rtc_configuration": ".ice",
+    "MjrRecording": ".rtp",
+    "RtpSource": ".rtp",
+    "audio_level": ".rtp",
+    "make_opus_file": ".rtp",
+    "read_mjr": ".rtp",
 }
 
 
