@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
 from aiortc import RTCConfiguration
@@ -28,6 +27,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
+from ._handlers import EventHandler, EventHandlers
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 PLUGIN_NAME = "janus.plugin.audiobridge"
 NOT_JOINED = 487
 
-EventHandler = Callable[[JSON], Any]
 """A janus_client-style event handler: takes the plugin data; may be async."""
 
 
@@ -250,7 +249,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self._participant_id: int | None = None
         self._display_name: str | None = None
         self._muted: bool | None = None
-        self._handlers: dict[AudioBridgeEventType, list[EventHandler]] = {}
+        self._handlers = EventHandlers(audiobridge_event_type, "AudioBridge", self._spawn)
         self._negotiation = asyncio.Lock()
         self._up_peer: WebRTCPeer | None = None
 
@@ -293,7 +292,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         well as unsolicited events. A handler may be a coroutine function; its
         errors are logged. ``events`` is the reactive alternative.
         """
-        self._handlers.setdefault(event_type, []).append(handler)
+        self._handlers.add(event_type, handler)
 
     # -- room administration --------------------------------------------------------
 
@@ -1061,7 +1060,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
                         receive=() if source is not None else ("audio",),
                         timeout=timeout,
                     )
-            self._trigger(reply)
+            self._handlers.trigger(reply)
             await self.wait_webrtcup(timeout)
         except BaseException:
             await self.reset_connection()
@@ -1075,7 +1074,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         """Send a request; answer the offer its reply may carry; return the reply."""
         with _audiobridge_errors():
             reply = await self.send(body, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         offer = reply.get("jsep")
         if isinstance(offer, dict) and offer.get("type") == "offer":
             await self._answer(offer, timeout=timeout)
@@ -1086,7 +1085,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         async with self._negotiation:
             with _audiobridge_errors():
                 reply = await self.send_answer({"request": "configure"}, offer, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         await self.wait_webrtcup(timeout)
 
     async def _close_peer(self) -> None:
@@ -1101,28 +1100,6 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self._participant_id = None
         self._display_name = None
         self._muted = None
-
-    def _trigger(self, message: JSON) -> None:
-        """Call the :meth:`on_event` handlers for this message, if it is an event."""
-        event_type = audiobridge_event_type(message)
-        handlers = self._handlers.get(event_type) if event_type is not None else None
-        if not handlers:
-            return
-        data = plugin_data(message) or {}
-        for handler in list(handlers):
-            try:
-                result = handler(data)
-                if inspect.isawaitable(result):
-                    self._spawn(self._await_handler(result))
-            except Exception:
-                logger.exception("an AudioBridge %s handler failed", event_type)
-
-    @staticmethod
-    async def _await_handler(result: Any) -> None:
-        try:
-            await result
-        except Exception:
-            logger.exception("an AudioBridge event handler failed")
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
@@ -1139,7 +1116,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
                 self._spawn(peer.close())
         elif kind == "event":
             self._on_room_event(plugin_data(message) or {})
-            self._trigger(message)
+            self._handlers.trigger(message)
 
     def _on_room_event(self, data: JSON) -> None:
         """Follow the room's unsolicited events that change our participation."""

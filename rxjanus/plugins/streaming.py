@@ -20,9 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import inspect
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -33,6 +32,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
+from ._handlers import EventHandler, EventHandlers
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "janus.plugin.streaming"
 
-EventHandler = Callable[[JSON], Any]
 """A janus_client-style event handler: takes the plugin data; may be async."""
 
 MountpointType = Literal["rtp", "live", "ondemand", "rtsp"]
@@ -306,7 +305,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         super().__init__(pc_config, trickle=trickle)
         self._mountpoint_id: int | str | None = None
         self._paused = False
-        self._handlers: dict[StreamingEventType, list[EventHandler]] = {}
+        self._handlers = EventHandlers(streaming_event_type, "Streaming", self._spawn)
         self._negotiation = asyncio.Lock()
         self._up_peer: WebRTCPeer | None = None
         self._hungup = asyncio.Event()
@@ -351,7 +350,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         may be a coroutine function; its errors are logged. ``events`` is the
         reactive alternative.
         """
-        self._handlers.setdefault(event_type, []).append(handler)
+        self._handlers.add(event_type, handler)
 
     # -- mountpoint administration --------------------------------------------------
 
@@ -855,7 +854,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """Send a request, raising StreamingError; trigger handlers with the reply."""
         with _streaming_errors():
             reply = await self.send(body, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         return reply
 
     async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
@@ -867,7 +866,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             self._channel_peer = peer
         with _streaming_errors():
             reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         return reply
 
     async def _answer_later(self, offer: JSON) -> None:
@@ -911,28 +910,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
             closing.add_done_callback(lambda _: self._closing.pop(target, None))
         await asyncio.shield(closing)
 
-    def _trigger(self, message: JSON) -> None:
-        """Call the :meth:`on_event` handlers for this message, if it is one of ours."""
-        event_type = streaming_event_type(message)
-        handlers = self._handlers.get(event_type) if event_type is not None else None
-        if not handlers:
-            return
-        data = plugin_data(message) or {}
-        for handler in list(handlers):
-            try:
-                result = handler(data)
-                if inspect.isawaitable(result):
-                    self._spawn(self._await_handler(result))
-            except Exception:
-                logger.exception("a Streaming %s handler failed", event_type)
-
-    @staticmethod
-    async def _await_handler(result: Any) -> None:
-        try:
-            await result
-        except Exception:
-            logger.exception("a Streaming event handler failed")
-
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
         kind = message.get("janus")
@@ -949,7 +926,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
                     self._paused = False
                 self._spawn(self._close_peer(peer))
         elif kind == "event":
-            self._trigger(message)
+            self._handlers.trigger(message)
             event_type = streaming_event_type(message)
             if event_type in (StreamingEventType.STOPPED, StreamingEventType.KICKED_ALL):
                 logger.info("mountpoint %s: %s", self._mountpoint_id, event_type.value)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -29,6 +28,7 @@ from aiortc.contrib.media import MediaRecorder
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
+from ._handlers import EventHandler, EventHandlers
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "janus.plugin.videoroom"
 
-EventHandler = Callable[[JSON], Any]
 """A janus_client-style event handler: takes the plugin data; may be async."""
 
 
@@ -243,7 +242,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         self._private_id: int | None = None
         self._display_name: str | None = None
         self._is_publishing = False
-        self._handlers: dict[VideoRoomEventType, list[EventHandler]] = {}
+        self._handlers = EventHandlers(videoroom_event_type, "VideoRoom", self._spawn)
         self._negotiation = asyncio.Lock()
         self._up_peer: WebRTCPeer | None = None
 
@@ -292,7 +291,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         coroutine function; its errors are logged. ``events`` is the reactive
         alternative.
         """
-        self._handlers.setdefault(event_type, []).append(handler)
+        self._handlers.add(event_type, handler)
 
     # -- room administration --------------------------------------------------------
 
@@ -718,7 +717,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
             self._publisher_id = data.get("id")
             self._private_id = data.get("private_id")
             self._display_name = display
-            self._trigger(reply)
+            self._handlers.trigger(reply)
             await self.wait_webrtcup(timeout)
         except BaseException:
             await self.reset_connection()
@@ -792,7 +791,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
                     reply = await self.send_offer(
                         body, source=player, audio=audio, video=video, timeout=timeout
                     )
-            self._trigger(reply)
+            self._handlers.trigger(reply)
             await self.wait_webrtcup(timeout)
         except BaseException:
             await self.reset_connection()
@@ -1000,7 +999,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         """Send a request; answer the offer its reply may carry; return the reply."""
         with _videoroom_errors():
             reply = await self.send(body, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         offer = reply.get("jsep")
         if isinstance(offer, dict) and offer.get("type") == "offer":
             await self._answer(offer, timeout=timeout)
@@ -1010,7 +1009,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         async with self._negotiation:
             with _videoroom_errors():
                 reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
-        self._trigger(reply)
+        self._handlers.trigger(reply)
         return reply
 
     async def _answer_later(self, offer: JSON) -> None:
@@ -1045,28 +1044,6 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         self._display_name = None
         self._is_publishing = False
 
-    def _trigger(self, message: JSON) -> None:
-        """Call the :meth:`on_event` handlers for this message, if it is an event."""
-        event_type = videoroom_event_type(message)
-        handlers = self._handlers.get(event_type) if event_type is not None else None
-        if not handlers:
-            return
-        data = plugin_data(message) or {}
-        for handler in list(handlers):
-            try:
-                result = handler(data)
-                if inspect.isawaitable(result):
-                    self._spawn(self._await_handler(result))
-            except Exception:
-                logger.exception("a VideoRoom %s handler failed", event_type)
-
-    @staticmethod
-    async def _await_handler(result: Any) -> None:
-        try:
-            await result
-        except Exception:
-            logger.exception("a VideoRoom event handler failed")
-
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
         kind = message.get("janus")
@@ -1080,7 +1057,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         elif kind == "event":
             data = plugin_data(message) or {}
             self._on_room_event(data)
-            self._trigger(message)
+            self._handlers.trigger(message)
             offer = message.get("jsep")
             if isinstance(offer, dict) and offer.get("type") == "offer":
                 self._spawn(self._answer_later(offer))
