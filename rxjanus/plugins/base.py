@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from reactivex import Observable
@@ -189,6 +189,26 @@ class JanusPlugin:
         await self.detach()
 
     # -- for subclasses -----------------------------------------------------------
+
+    def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
+        """A future for the next event that satisfies ``predicate``; cancel it when done."""
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+
+        def on_next(message: JSON) -> None:
+            if not future.done() and predicate(message):
+                future.set_result(message)
+
+        def on_error(error: Exception) -> None:
+            if not future.done():
+                future.set_exception(error)
+
+        def on_completed() -> None:
+            if not future.done():
+                future.set_exception(InvalidStateError(f"{self!r} was detached"))
+
+        subscription = self.events.subscribe(on_next, on_error, on_completed)
+        future.add_done_callback(lambda _: subscription.dispose())
+        return future
 
     async def _teardown(self) -> None:
         """Release local resources (peer connection, media); for subclasses."""

@@ -23,7 +23,7 @@ from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 from reactivex.abc import DisposableBase
 
-from ..exceptions import InvalidStateError, JanusApiError, PluginError, ProtocolError
+from ..exceptions import JanusApiError, PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
 from .webrtc import WebRTCPlugin
@@ -494,26 +494,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         except PluginError as exc:
             raise VideoCallError(exc.code, exc.reason) from exc
         return event_result(reply) or {}
-
-    def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
-        """A future for the next event that satisfies ``predicate``; cancel it when done."""
-        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
-
-        def on_next(message: JSON) -> None:
-            if not future.done() and predicate(message):
-                future.set_result(message)
-
-        def on_error(error: Exception) -> None:
-            if not future.done():
-                future.set_exception(error)
-
-        def on_completed() -> None:
-            if not future.done():
-                future.set_exception(InvalidStateError(f"{self!r} was detached"))
-
-        subscription = self.events.subscribe(on_next, on_error, on_completed)
-        future.add_done_callback(lambda _: subscription.dispose())
-        return future
 
     async def _wait_janus_pc_closed(self) -> None:
         """Wait (a little) for Janus to finish closing the last PeerConnection."""
