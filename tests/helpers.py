@@ -38,11 +38,21 @@ class Recorder:
         return self.completed or self.error is not None
 
     async def wait_for(self, condition: Callable[[Recorder], bool], timeout: float = 10.0) -> None:
-        """Wait until ``condition(self)`` holds, woken by each emission."""
-        async with asyncio.timeout(timeout):
-            while not condition(self):
-                self._changed.clear()
-                await self._changed.wait()
+        """Wait until ``condition(self)`` holds, woken by each emission.
+
+        Raises:
+            TimeoutError: Not within ``timeout``; the message says what was recorded.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while not condition(self):
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError as exc:
+            raise TimeoutError(
+                f"condition not met within {timeout} s: {len(self.values)} values, "
+                f"completed={self.completed}, error={self.error!r}"
+            ) from exc
 
     async def wait_value(self, predicate: Callable[[Any], bool], timeout: float = 10.0) -> Any:
         """Wait for a value that satisfies ``predicate`` and return it."""

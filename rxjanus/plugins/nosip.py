@@ -241,6 +241,11 @@ class JanusNoSipPlugin(WebRTCPlugin):
         This is the NoSIP ``hangup`` request; :meth:`hangup_peer_connection`
         is the Janus core's.
 
+        Bridge again with new handles: in Janus 1.1.2 the plugin's RTP relay
+        thread can outlive a hangup (it misses the short-lived "hanging up"
+        flag) and then breaks the next negotiation on the same handle; only
+        detaching the handle stops it.
+
         Returns:
             The ``hangingup`` result.
         """
@@ -356,6 +361,7 @@ async def bridge(
 
     ``caller``'s barebone offer is the legacy offer ``callee`` processes, and
     ``callee``'s barebone answer the legacy answer ``caller`` processes.
+    Use new handles for each bridge (see :meth:`JanusNoSipPlugin.hangup`).
 
     Returns:
         The barebone offer and answer that were exchanged.

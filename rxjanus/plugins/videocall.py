@@ -40,6 +40,9 @@ RecordTarget = str | Path | MediaRecorder
 JANUS_HANGUP_WAIT = 5.0
 """Seconds a new negotiation waits for Janus to finish closing the last PeerConnection."""
 
+REMOTE_WEBRTC_HANGUP = "Remote WebRTC hangup"
+"""The reason of the hangup event Janus sends when the other side's PeerConnection closed."""
+
 
 class VideoCallError(PluginError):
     """An error from the VideoCall plugin, or a call the handle's state forbids.
@@ -149,6 +152,11 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         # or a refused call Janus needs its core ``hangup`` before the next offer.
         self._janus_pc_closed = asyncio.Event()
         self._janus_pc_closed.set()
+        # Clear while the other side's PeerConnection of an answered call is open:
+        # when Janus closes it, the plugin sends us "Remote WebRTC hangup" and
+        # closes our PeerConnection, so a new call must wait for that to happen.
+        self._peer_pc_closed = asyncio.Event()
+        self._peer_pc_closed.set()
 
     @property
     def username(self) -> str | None:
@@ -319,13 +327,17 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         try:
             answer = await peer.create_answer(offer)
             self._janus_pc_closed.clear()
+            self._peer_pc_closed.clear()
             result = await self._request({"request": "accept"}, answer, timeout=timeout)
         except BaseException:
+            self._peer_pc_closed.set()
             await self.reset_connection()
             raise
         self._incoming = None
         await self._trickle_quietly()
         accepted = result.get("event") == "accepted"
+        if not accepted:
+            self._peer_pc_closed.set()
         self._in_call = accepted
         return accepted
 
@@ -496,15 +508,22 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         return event_result(reply) or {}
 
     async def _wait_janus_pc_closed(self) -> None:
-        """Wait (a little) for Janus to finish closing the last PeerConnection."""
-        if self._janus_pc_closed.is_set():
+        """Wait (a little) for Janus to finish closing the last call's PeerConnections.
+
+        Ours ends with the core ``hangup``; the other side's with the plugin's
+        "Remote WebRTC hangup" event, which also closes whatever PeerConnection
+        this handle has then, so a new call must not start before it.
+        """
+        if self._janus_pc_closed.is_set() and self._peer_pc_closed.is_set():
             return
         try:
             async with asyncio.timeout(JANUS_HANGUP_WAIT):
                 await self._janus_pc_closed.wait()
+                await self._peer_pc_closed.wait()
         except TimeoutError:
-            logger.debug("%r: no core hangup from Janus; negotiating anyway", self)
+            logger.debug("%r: the last call's hangup did not finish; negotiating anyway", self)
             self._janus_pc_closed.set()
+            self._peer_pc_closed.set()
 
     def _use_trickle(self, trickle: bool | None) -> None:
         if trickle is None:
@@ -547,6 +566,8 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         name = result.get("event") if result is not None else None
         if result is None or name is None:
             return
+        if name == "hangup" and result.get("reason") == REMOTE_WEBRTC_HANGUP:
+            self._peer_pc_closed.set()
         if name == "incomingcall":
             jsep = message.get("jsep")
             caller = result.get("username")
@@ -555,6 +576,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
                 self._incoming = IncomingCall(str(caller), jsep, result)
         elif name == "accepted":
             self._in_call = True
+            self._peer_pc_closed.clear()
         elif name == "update":
             jsep = message.get("jsep")
             if isinstance(jsep, dict) and jsep.get("type") == "offer":
