@@ -47,7 +47,7 @@ async def test_echotest_returns_the_video_frames_sent(
         await source.wait_sent(150)  # 5 s at 30 fps
         source.stop()
         sent = source.frames_sent
-        await received.wait_for(lambda r: len(r.values) >= int(sent * 0.9), timeout=5)
+        await received.wait_for(lambda r: len(r.values) >= int(sent * 0.9), timeout=20)
         await plugin.close_stream()
         frames = received.values
     assert len(frames) >= 0.9 * sent

@@ -450,7 +450,7 @@ async def test_an_error_in_the_transform_errors_the_relay(
     try:
         async with asyncio.timeout(10):
             await failed.wait()
-        await relay.wait_for(lambda r: r.ended, timeout=3)
+        await relay.wait_for(lambda r: r.ended, timeout=10)
         assert isinstance(relay.error, ValueError)
     finally:
         relay.subscription.dispose()

@@ -75,7 +75,7 @@ async def test_three_participants_talk_in_order(url: str, janus: JanusServer) ->
         acks = await asyncio.gather(*(ben.send_message(room, text) for text in sent))
         assert all(ack is not None and ack["textroom"] == "success" for ack in acks)
         for recorder in heard.values():
-            await recorder.wait_for(lambda r: len(public_texts(r)) >= MESSAGES, timeout=5)
+            await recorder.wait_for(lambda r: len(public_texts(r)) >= MESSAGES, timeout=20)
             assert public_texts(recorder) == sent
         senders = {m["from"] for m in heard["cat"].values if m.get("textroom") == "message"}
         assert senders == {"ben"}

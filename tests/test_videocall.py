@@ -73,8 +73,8 @@ async def test_two_users_call_exchange_video_and_hang_up(url: str, janus: JanusS
         assert accepted_event["jsep"]["type"] == "answer"
 
         await asyncio.gather(
-            at_alice.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=5),
-            at_bob.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=5),
+            at_alice.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=20),
+            at_bob.wait_for(lambda r: len(r.values) >= FRAMES_WANTED, timeout=20),
         )
         assert at_alice.values[-1] == (320, 240)
         assert at_bob.values[-1] == (320, 240)
@@ -90,8 +90,8 @@ async def test_two_users_call_exchange_video_and_hang_up(url: str, janus: JanusS
         assert not alice.in_call
         assert not bob.in_call
         # The hung-up call's media streams ended on both sides.
-        await at_alice.wait_for(lambda r: r.ended, timeout=5)
-        await at_bob.wait_for(lambda r: r.ended, timeout=5)
+        await at_alice.wait_for(lambda r: r.ended, timeout=20)
+        await at_bob.wait_for(lambda r: r.ended, timeout=20)
     assert not alice.attached
     assert not bob.attached
     assert janus.list_sessions() == []
@@ -185,9 +185,9 @@ async def test_the_same_handles_call_again_after_a_hangup(url: str, janus: Janus
                 caller.call(callee.username, SyntheticVideoTrack(160, 120), timeout=10), answer()
             )
             assert results == [True, True]
-            await frames.wait_for(lambda r: len(r.values) >= 15, timeout=5)
+            await frames.wait_for(lambda r: len(r.values) >= 15, timeout=20)
             assert await callee.hangup()
-            await frames.wait_for(lambda r: r.ended, timeout=5)
+            await frames.wait_for(lambda r: r.ended, timeout=20)
             assert not caller.in_call
             assert not callee.in_call
     assert janus.list_sessions() == []
