@@ -95,6 +95,14 @@ async def test_a_script_plugin_echoes_media_and_takes_messages(
         audio_on = len(echoed_audio.values)
         await echoed_audio.wait_for(lambda r: len(r.values) >= audio_on + 50, WAIT)
 
+        # Janus hanging up the PeerConnection closes ours: the frame streams end.
+        peer = plugin.peer
+        await plugin.hangup()
+        await echoed_video.wait_for(lambda r: r.ended, WAIT)
+        await echoed_audio.wait_for(lambda r: r.ended, WAIT)
+        assert "hangup" in events.kinds()
+        assert peer.closed
+
         await plugin.detach()
         assert not plugin.attached
         assert events.completed

@@ -251,7 +251,6 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self._muted: bool | None = None
         self._handlers = EventHandlers(audiobridge_event_type, "AudioBridge", self._spawn)
         self._negotiation = asyncio.Lock()
-        self._up_peer: WebRTCPeer | None = None
 
     # -- state ----------------------------------------------------------------------
 
@@ -1088,13 +1087,6 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self._handlers.trigger(reply)
         await self.wait_webrtcup(timeout)
 
-    async def _close_peer(self) -> None:
-        peer, self._peer = self._peer, None
-        if self._up_peer is peer:
-            self._up_peer = None
-        if peer is not None:
-            await peer.close()
-
     def _reset_state(self) -> None:
         self._room_id = None
         self._participant_id = None
@@ -1103,20 +1095,15 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
-        kind = message.get("janus")
-        if kind == "webrtcup":
-            # Janus's events for a handle come in order: the next hangup is for this peer.
-            self._up_peer = self._peer
-        elif kind == "hangup":
-            peer, self._up_peer = self._up_peer, None
-            if peer is not None and peer is self._peer:
-                # Janus takes a participant whose PeerConnection went out of its room.
-                self._reset_state()
-                self._peer = None
-                self._spawn(peer.close())
-        elif kind == "event":
+        if message.get("janus") == "event":
             self._on_room_event(plugin_data(message) or {})
             self._handlers.trigger(message)
+
+    def _on_janus_hangup(self, peer: WebRTCPeer) -> None:
+        if peer is self._peer:
+            # Janus takes a participant whose PeerConnection went out of its room.
+            self._reset_state()
+        super()._on_janus_hangup(peer)
 
     def _on_room_event(self, data: JSON) -> None:
         """Follow the room's unsolicited events that change our participation."""
@@ -1142,5 +1129,4 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
 
     async def _teardown(self) -> None:
         self._reset_state()
-        self._up_peer = None
         await super()._teardown()

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from aiortc import RTCConfiguration
 
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
-from ..media import MediaSource, WebRTCPeer
+from ..media import MediaSource
 from ..protocol import JSON, plugin_data
 from .webrtc import WebRTCPlugin
 
@@ -225,7 +225,6 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         self._idle.set()
         self._offer: JSON | None = None
         self._recording_id: int | None = None
-        self._up_peer: WebRTCPeer | None = None
 
     # -- state ----------------------------------------------------------------------
 
@@ -500,28 +499,15 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         self._idle.set()
 
     def _on_event(self, message: JSON) -> None:
-        super()._on_event(message)
+        super()._on_event(message)  # a hangup closes our side too (WebRTCPlugin)
         kind = message.get("janus")
-        if kind == "webrtcup":
-            # Janus's events for a handle come in order: the next hangup is for this peer.
-            self._up_peer = self._peer
-        elif kind == "hangup":
-            # Janus closed the PeerConnection (stop, end of playout, ICE failure...):
-            # close ours too, which ends the frame streams.
+        if kind == "hangup":
+            # Janus closed the PeerConnection (stop, end of playout, ICE failure...).
             self._idle.set()
-            peer, self._up_peer = self._up_peer, None
-            if peer is not None:
-                self._spawn(self._close_peer(peer))
         elif kind == "event" and recordplay_event_type(message) is RecordPlayEventType.DONE:
             self._done.set()
 
-    async def _close_peer(self, peer: WebRTCPeer) -> None:
-        if self._peer is peer:
-            self._peer = None
-        await peer.close()
-
     async def _teardown(self) -> None:
-        self._up_peer = None
         self._offer = None
         self._done.set()
         self._idle.set()

@@ -307,10 +307,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = False
         self._handlers = EventHandlers(streaming_event_type, "Streaming", self._spawn)
         self._negotiation = asyncio.Lock()
-        self._up_peer: WebRTCPeer | None = None
         self._hungup = asyncio.Event()
         self._channel_peer: WebRTCPeer | None = None
-        self._closing: dict[WebRTCPeer, asyncio.Future[None]] = {}
 
     # -- state ----------------------------------------------------------------------
 
@@ -883,49 +881,24 @@ class JanusStreamingPlugin(WebRTCPlugin):
         except (JanusError, TimeoutError) as exc:
             logger.debug("hanging up a failed watch: %s", exc)
 
-    def _use_trickle(self, trickle: bool | None) -> None:
-        if trickle is None:
-            return
-        self.trickle_ice = trickle
-        if self._peer is not None and not self._peer.closed:
-            self._peer.trickle = trickle
-
-    async def _close_peer(self, peer: WebRTCPeer | None = None) -> None:
-        """Close ``peer`` (default: the current one) and forget it if it is current."""
-        target = self._peer if peer is None else peer
-        if target is None:
-            return
-        if self._up_peer is target:
-            self._up_peer = None
-        if self._peer is target:
-            self._peer = None
-        if self._channel_peer is target:
+    def _forget_peer(self, peer: WebRTCPeer) -> None:
+        if self._channel_peer is peer:
             self._channel_peer = None
-        # One close a peer, which every caller waits for (the hangup handler and stop()
-        # may both close it; a second peer.close() would return before the first ends).
-        closing = self._closing.get(target)
-        if closing is None:
-            closing = asyncio.ensure_future(target.close())
-            self._closing[target] = closing
-            closing.add_done_callback(lambda _: self._closing.pop(target, None))
-        await asyncio.shield(closing)
+
+    def _on_janus_hangup(self, peer: WebRTCPeer) -> None:
+        if peer is self._peer:
+            self._mountpoint_id = None
+            self._paused = False
+        super()._on_janus_hangup(peer)
 
     def _on_event(self, message: JSON) -> None:
-        super()._on_event(message)
         kind = message.get("janus")
         if kind == "webrtcup":
-            # Janus's events for a handle come in order: the next hangup is for this peer.
-            self._up_peer = self._peer
             self._hungup = asyncio.Event()
         elif kind == "hangup":
             self._hungup.set()
-            peer, self._up_peer = self._up_peer, None
-            if peer is not None:
-                if peer is self._peer:
-                    self._mountpoint_id = None
-                    self._paused = False
-                self._spawn(self._close_peer(peer))
-        elif kind == "event":
+        super()._on_event(message)
+        if kind == "event":
             self._handlers.trigger(message)
             event_type = streaming_event_type(message)
             if event_type in (StreamingEventType.STOPPED, StreamingEventType.KICKED_ALL):
@@ -937,8 +910,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
     async def _teardown(self) -> None:
         self._mountpoint_id = None
         self._paused = False
-        self._up_peer = None
         self._channel_peer = None
         self._hungup.set()
         await super()._teardown()
-        await asyncio.gather(*self._closing.values(), return_exceptions=True)

@@ -525,13 +525,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             self._janus_pc_closed.set()
             self._peer_pc_closed.set()
 
-    def _use_trickle(self, trickle: bool | None) -> None:
-        if trickle is None:
-            return
-        self.trickle_ice = trickle
-        if self._peer is not None and not self._peer.closed:
-            self._peer.trickle = trickle
-
     async def _trickle_quietly(self) -> None:
         """Trickle our candidates; the call may already be gone, so failures are logged."""
         try:

@@ -26,7 +26,7 @@ from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 
 from ..exceptions import InvalidStateError, PluginError
-from ..media import MediaSource, WebRTCPeer
+from ..media import MediaSource
 from ..protocol import JSON, plugin_data
 from ._handlers import EventHandler, EventHandlers
 from .webrtc import WebRTCPlugin
@@ -244,7 +244,6 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         self._is_publishing = False
         self._handlers = EventHandlers(videoroom_event_type, "VideoRoom", self._spawn)
         self._negotiation = asyncio.Lock()
-        self._up_peer: WebRTCPeer | None = None
 
     # -- state ----------------------------------------------------------------------
 
@@ -1018,24 +1017,6 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         except Exception:
             logger.exception("%r could not answer Janus's new offer", self)
 
-    def _use_trickle(self, trickle: bool | None) -> None:
-        if trickle is None:
-            return
-        self.trickle_ice = trickle
-        if self._peer is not None and not self._peer.closed:
-            self._peer.trickle = trickle
-
-    async def _close_peer(self, peer: WebRTCPeer | None = None) -> None:
-        """Close ``peer`` (default: the current one) and forget it if it is current."""
-        target = self._peer if peer is None else peer
-        if target is None:
-            return
-        if self._up_peer is target:
-            self._up_peer = None
-        if self._peer is target:
-            self._peer = None
-        await target.close()
-
     def _reset_state(self) -> None:
         self._participant_type = None
         self._room_id = None
@@ -1046,15 +1027,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
-        kind = message.get("janus")
-        if kind == "webrtcup":
-            # Janus's events for a handle come in order: the next hangup is for this peer.
-            self._up_peer = self._peer
-        elif kind == "hangup":
-            peer, self._up_peer = self._up_peer, None
-            if peer is not None:
-                self._spawn(self._close_peer(peer))
-        elif kind == "event":
+        if message.get("janus") == "event":
             data = plugin_data(message) or {}
             self._on_room_event(data)
             self._handlers.trigger(message)
@@ -1073,5 +1046,4 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
 
     async def _teardown(self) -> None:
         self._reset_state()
-        self._up_peer = None
         await super()._teardown()

@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 class WebRTCPlugin(JanusPlugin):
     """A plugin handle with one PeerConnection (:class:`~rxjanus.media.WebRTCPeer`).
 
+    When Janus hangs up a PeerConnection that was up (a hangup request, ICE or
+    DTLS failure, the plugin ending the media), the handle closes its own side
+    too, which ends the frame streams and finishes recordings; the next
+    negotiation makes a new one.
+
     Args:
         pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection (its
             ICE servers). None: no STUN/TURN server (aiortc alone would use Google's).
@@ -41,6 +46,10 @@ class WebRTCPlugin(JanusPlugin):
         self.pc_config = pc_config
         self.trickle_ice = trickle
         self._peer: WebRTCPeer | None = None
+        # The peer Janus last reported up: its events come in order, so the next
+        # core hangup of this handle is for that peer (never for a newer one).
+        self._up_peer: WebRTCPeer | None = None
+        self._closing: dict[WebRTCPeer, asyncio.Future[None]] = {}
         self._webrtcup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -70,9 +79,7 @@ class WebRTCPlugin(JanusPlugin):
 
     async def reset_connection(self) -> None:
         """Close the PeerConnection; the next negotiation makes a new one."""
-        peer, self._peer = self._peer, None
-        if peer is not None:
-            await peer.close()
+        await self._close_peer()
 
     # -- negotiation ----------------------------------------------------------------
 
@@ -144,12 +151,55 @@ class WebRTCPlugin(JanusPlugin):
             await self.trickle(candidates=candidates)
         await self.trickle()  # end-of-candidates
 
+    # -- peers ----------------------------------------------------------------------
+
+    async def _close_peer(self, peer: WebRTCPeer | None = None) -> None:
+        """Close ``peer`` (default: the current one) and forget it if it is current.
+
+        Every caller waits for the one close of a peer (a hangup and a request
+        of the user may both close it).
+        """
+        target = self._peer if peer is None else peer
+        if target is None:
+            return
+        if self._up_peer is target:
+            self._up_peer = None
+        if self._peer is target:
+            self._peer = None
+        self._forget_peer(target)
+        closing = self._closing.get(target)
+        if closing is None:
+            closing = asyncio.ensure_future(target.close())
+            self._closing[target] = closing
+            closing.add_done_callback(lambda _: self._closing.pop(target, None))
+        await asyncio.shield(closing)
+
+    def _forget_peer(self, peer: WebRTCPeer) -> None:
+        """Drop what the subclass keeps about ``peer``, which is being closed."""
+
+    def _on_janus_hangup(self, peer: WebRTCPeer) -> None:
+        """Janus closed ``peer``'s PeerConnection: close ours; subclasses add their state."""
+        self._spawn(self._close_peer(peer))
+
+    def _use_trickle(self, trickle: bool | None) -> None:
+        """Trickle (True) or gather fully (False) from now on; None keeps the setting."""
+        if trickle is None:
+            return
+        self.trickle_ice = trickle
+        if self._peer is not None and not self._peer.closed:
+            self._peer.trickle = trickle
+
     # -- events ---------------------------------------------------------------------
 
     def _on_event(self, message: JSON) -> None:
         kind = message.get("janus")
         if kind == "webrtcup":
             self._webrtcup.set()
+            self._up_peer = self._peer
+        elif kind == "hangup":
+            peer, self._up_peer = self._up_peer, None
+            if peer is not None:
+                self._on_janus_hangup(peer)
         elif kind == "trickle" and self._peer is not None:
             candidate = message.get("candidate")
             if isinstance(candidate, dict):
@@ -163,7 +213,9 @@ class WebRTCPlugin(JanusPlugin):
     async def _teardown(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        await self.reset_connection()
+        self._up_peer = None
+        await self._close_peer()
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)
 
     def _default_timeout(self) -> float:
         session = self._session
