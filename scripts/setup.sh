@@ -10,6 +10,7 @@ cd "$root"
 missing=()
 command -v janus >/dev/null 2>&1 || missing+=(janus)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+[ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)  # the MQTT broker of the MQTT transport tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt" >&2
   sudo_cmd=()

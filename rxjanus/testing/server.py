@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import weakref
@@ -89,6 +90,8 @@ _WANTED_PLUGINS: Final = frozenset(
 _WANTED_TRANSPORTS: Final = frozenset(
     {"libjanus_http.so", "libjanus_websockets.so", "libjanus_pfunix.so"}
 )
+_MQTT_MODULE: Final = "libjanus_mqtt.so"
+_MQTT_VERSIONS: Final = ("3.1", "3.1.1", "5")
 _KNOWN_UNWANTED: Final[Mapping[str, frozenset[str]]] = {
     "plugins": frozenset(
         {
@@ -263,11 +266,13 @@ def _find_modules_dir(janus_binary: str) -> Path | None:
     return None
 
 
-def _disabled(kind: str, modules_dir: Path | None) -> str:
+def _disabled(
+    kind: str, modules_dir: Path | None, also_wanted: frozenset[str] = frozenset()
+) -> str:
     names = set(_KNOWN_UNWANTED[kind])
     if modules_dir is not None and (modules_dir / kind).is_dir():
         names.update(p.name for p in (modules_dir / kind).glob("*.so"))
-    return ",".join(sorted(names - _WANTED[kind]))
+    return ",".join(sorted(names - _WANTED[kind] - also_wanted))
 
 
 def _read_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -399,6 +404,125 @@ def _unix_info(path: str, timeout: float) -> dict[str, Any]:
     return reply
 
 
+def _mqtt_packet(first: int, body: bytes) -> bytes:
+    """One MQTT control packet: the first byte, the remaining length (varint), the body."""
+    header = bytearray([first])
+    length = len(body)
+    while True:
+        byte, length = length % 128, length // 128
+        header.append(byte | (0x80 if length else 0))
+        if not length:
+            return bytes(header) + body
+
+
+def _mqtt_string(value: str) -> bytes:
+    data = value.encode()
+    return struct.pack("!H", len(data)) + data
+
+
+def _mqtt_read(sock: socket.socket, buf: bytearray) -> tuple[int, bytes]:
+    """Read one MQTT control packet: its first byte and its body."""
+    (first,) = _recv_exact(sock, buf, 1)
+    length = shift = 0
+    while True:
+        (byte,) = _recv_exact(sock, buf, 1)
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return first, _recv_exact(sock, buf, length)
+
+
+@dataclass(frozen=True)
+class _MqttBroker:
+    """Where Janus' MQTT transport connects, parsed from ``mqtt_url``."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> _MqttBroker:
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("mqtt_url must be mqtt://host[:port] or mqtts://host[:port]")
+        tls = scheme == "mqtts"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (8883 if tls else 1883),
+            tls=tls,
+            username=None if parts.username is None else urllib.parse.unquote(parts.username),
+            password=None if parts.password is None else urllib.parse.unquote(parts.password),
+        )
+
+    @property
+    def janus_url(self) -> str:
+        """The broker as Janus (Paho C) spells it: ``tcp://`` or ``ssl://``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'ssl' if self.tls else 'tcp'}://{host}:{self.port}"
+
+
+def _mqtt_info(
+    broker: _MqttBroker,
+    to_janus: str,
+    from_janus: str,
+    timeout: float,
+    context: ssl.SSLContext | None = None,
+) -> dict[str, Any]:
+    """Send ``info`` to Janus over MQTT 3.1.1 with a minimal client and return the reply.
+
+    Subscribes to ``from_janus``, publishes to ``to_janus`` and waits for the
+    reply carrying its own transaction (Janus publishes every reply on one topic).
+    """
+    flags = 0x02  # clean session
+    payload = _mqtt_string(f"rxjanus-probe-{uuid.uuid4().hex[:12]}")
+    if broker.username is not None:
+        flags |= 0x80
+        payload += _mqtt_string(broker.username)
+        if broker.password is not None:
+            flags |= 0x40
+            payload += _mqtt_string(broker.password)
+    connect = _mqtt_string("MQTT") + bytes([4, flags]) + struct.pack("!H", 10) + payload
+    transaction = f"rxjanus-probe-{uuid.uuid4().hex}"
+    request = json.dumps({"janus": "info", "transaction": transaction}).encode()
+    deadline = time.monotonic() + timeout
+    with contextlib.ExitStack() as stack:
+        sock = stack.enter_context(
+            socket.create_connection((broker.host, broker.port), timeout=timeout)
+        )
+        if broker.tls:
+            sock = stack.enter_context(
+                (context or _probe_ssl_context()).wrap_socket(sock, server_hostname=broker.host)
+            )
+        buf = bytearray()
+        sock.sendall(_mqtt_packet(0x10, connect))
+        first, body = _mqtt_read(sock, buf)
+        if first != 0x20 or len(body) < 2 or body[1] != 0:
+            raise ConnectionError(f"the MQTT broker refused the probe (CONNACK {body!r})")
+        sock.sendall(_mqtt_packet(0x82, struct.pack("!H", 1) + _mqtt_string(from_janus) + b"\0"))
+        while _mqtt_read(sock, buf)[0] != 0x90:  # SUBACK
+            pass
+        sock.sendall(_mqtt_packet(0x30, _mqtt_string(to_janus) + request))
+        while time.monotonic() < deadline:
+            first, body = _mqtt_read(sock, buf)
+            if first >> 4 != 3:  # not a PUBLISH
+                continue
+            (topic_length,) = struct.unpack("!H", body[:2])
+            offset = 2 + topic_length + (2 if (first >> 1) & 3 else 0)
+            try:
+                reply = json.loads(body[offset:])
+            except ValueError:
+                continue
+            if isinstance(reply, dict) and reply.get("transaction") == transaction:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"\xe0\x00")  # DISCONNECT
+                return reply
+    raise TimeoutError(f"no reply on MQTT topic {from_janus!r} within {timeout} s")
+
+
 class JanusServer:
     """A private Janus instance on 127.0.0.1, started and stopped by the test.
 
@@ -426,6 +550,15 @@ class JanusServer:
             also serves its API over HTTPS and secure WebSocket, on the ports of
             :attr:`https_url` and :attr:`wss_url` (the Admin API stays plain).
         tls_key: The unencrypted PEM private key of ``tls_cert``.
+        mqtt_url: An MQTT broker, ``mqtt://[user:password@]host[:port]`` (or
+            ``mqtts://``): enables Janus' MQTT transport (``janus.transport.mqtt``,
+            Janus API and Admin API) connected to it. Default None: disabled. The
+            broker must be running; :meth:`start` waits until Janus answers on it.
+        mqtt_version: The MQTT version Janus speaks: ``"3.1.1"`` (Janus' default),
+            ``"3.1"`` or ``"5"``.
+        mqtt_topic_prefix: Put before Janus' default topic names (``to-janus``,
+            ``from-janus``, ``to-janus-admin``, ``from-janus-admin``), so that several
+            servers can share a broker. Default "": Janus' own defaults.
     """
 
     def __init__(
@@ -444,9 +577,16 @@ class JanusServer:
         start_timeout: float = 10.0,
         tls_cert: Path | None = None,
         tls_key: Path | None = None,
+        mqtt_url: str | None = None,
+        mqtt_version: str = "3.1.1",
+        mqtt_topic_prefix: str = "",
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
+        if mqtt_version not in _MQTT_VERSIONS:
+            raise ValueError(f"mqtt_version must be one of {', '.join(_MQTT_VERSIONS)}")
+        if any(ch in mqtt_topic_prefix for ch in "+#\0"):
+            raise ValueError("mqtt_topic_prefix must not hold MQTT wildcards")
         if token_auth_secret is not None and not token_auth:
             raise ValueError("token_auth_secret needs token_auth=True")
         if not 0 <= debug_level <= 7:
@@ -474,6 +614,13 @@ class JanusServer:
         self._running: _Running | None = None
         self._finalizer: weakref.finalize[[_Running | None, Path | None], JanusServer] | None = None
         self._start_duration: float | None = None
+        self._mqtt_url = mqtt_url
+        self._mqtt = None if mqtt_url is None else _MqttBroker.parse(mqtt_url)
+        self._mqtt_version = mqtt_version
+        self._mqtt_topics = {
+            name: f"{mqtt_topic_prefix}{name}"
+            for name in ("to-janus", "from-janus", "to-janus-admin", "from-janus-admin")
+        }
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -697,7 +844,11 @@ class JanusServer:
             "reclaim_session_timeout": str(self._reclaim_session_timeout),
             "auth_settings": auth,
             "disabled_plugins": _disabled("plugins", modules_dir),
-            "disabled_transports": _disabled("transports", modules_dir),
+            "disabled_transports": _disabled(
+                "transports",
+                modules_dir,
+                frozenset() if self._mqtt is None else frozenset({_MQTT_MODULE}),
+            ),
             "disabled_loggers": _disabled("loggers", modules_dir),
             "disabled_events": _disabled("events", modules_dir),
             "http_port": str(ports.http),
@@ -710,11 +861,34 @@ class JanusServer:
             "unix_admin_path": _jcfg_string(str(unix_admin_path)),
             "recordings_dir": _jcfg_string(str(recordings)),
         }
+        names: tuple[str, ...] = _TEMPLATES
+        if self._mqtt is not None:
+            names = (*names, "janus.transport.mqtt.jcfg")
+            values.update(self._mqtt_values(self._mqtt))
         templates = resources.files(__package__ or "rxjanus.testing").joinpath("templates")
-        for name in _TEMPLATES:
+        for name in names:
             text = templates.joinpath(name).read_text(encoding="utf-8")
             rendered = string.Template(text).substitute(values)
             (conf_dir / name).write_text(rendered, encoding="utf-8")
+
+    def _mqtt_values(self, broker: _MqttBroker) -> dict[str, str]:
+        """The template values of ``janus.transport.mqtt.jcfg``."""
+        credentials = ""
+        if broker.username is not None:
+            credentials += f'\tusername = "{_jcfg_string(broker.username)}"\n'
+        if broker.password is not None:
+            credentials += f'\tpassword = "{_jcfg_string(broker.password)}"\n'
+        topics = self._mqtt_topics
+        return {
+            "mqtt_broker": _jcfg_string(broker.janus_url),
+            "mqtt_version": self._mqtt_version,
+            "mqtt_client_id": _jcfg_string(self._server_name),
+            "mqtt_credentials": credentials,
+            "mqtt_to_janus": _jcfg_string(topics["to-janus"]),
+            "mqtt_from_janus": _jcfg_string(topics["from-janus"]),
+            "mqtt_to_janus_admin": _jcfg_string(topics["to-janus-admin"]),
+            "mqtt_from_janus_admin": _jcfg_string(topics["from-janus-admin"]),
+        }
 
     def _wait_ready(
         self, proc: subprocess.Popen[bytes], ports: _Ports, log_path: Path, output_path: Path
@@ -743,6 +917,14 @@ class JanusServer:
             unix_admin_path = str(self._unix_admin_path)
             probes["unix"] = lambda: _unix_info(unix_path, _PROBE_TIMEOUT)
             probes["unix_admin"] = lambda: _unix_info(unix_admin_path, _PROBE_TIMEOUT)
+        if self._mqtt is not None:
+            broker, topics = self._mqtt, self._mqtt_topics
+            probes["mqtt"] = lambda: _mqtt_info(
+                broker, topics["to-janus"], topics["from-janus"], _PROBE_TIMEOUT
+            )
+            probes["mqtt_admin"] = lambda: _mqtt_info(
+                broker, topics["to-janus-admin"], topics["from-janus-admin"], _PROBE_TIMEOUT
+            )
         pending = dict(probes)
         last_error: dict[str, str] = {}
         deadline = time.monotonic() + self._start_timeout
@@ -877,6 +1059,30 @@ class JanusServer:
         return self._unix_admin_path
 
     @property
+    def mqtt_url(self) -> str | None:
+        """Janus API over MQTT, as an rxjanus URL with the topics; None without ``mqtt_url``."""
+        return self._mqtt_client_url("to-janus", "from-janus")
+
+    @property
+    def mqtt_admin_url(self) -> str | None:
+        """Admin API over MQTT, as an rxjanus URL with the topics; None without ``mqtt_url``."""
+        return self._mqtt_client_url("to-janus-admin", "from-janus-admin")
+
+    @property
+    def mqtt_topics(self) -> dict[str, str]:
+        """Janus' MQTT topics, keyed by their default names (``to-janus`` ...)."""
+        return dict(self._mqtt_topics)
+
+    def _mqtt_client_url(self, to_janus: str, from_janus: str) -> str | None:
+        if self._mqtt_url is None:
+            return None
+        base = self._mqtt_url.split("?", 1)[0].rstrip("/")
+        query = urllib.parse.urlencode(
+            {"to_janus": self._mqtt_topics[to_janus], "from_janus": self._mqtt_topics[from_janus]}
+        )
+        return f"{base}?{query}"
+
+    @property
     def server_name(self) -> str:
         """The unique ``server-name`` this instance reports in ``info``."""
         return self._server_name
@@ -934,7 +1140,8 @@ class JanusServer:
         Returns:
             A dict with ``ws_url``, ``http_url``, ``wss_url`` and ``https_url``
             (None without TLS), ``admin_http_url``, ``admin_ws_url``,
-            ``unix_path``, ``unix_admin_path``, ``server_name``,
+            ``unix_path``, ``unix_admin_path``, ``mqtt_url`` and ``mqtt_admin_url``
+            (None without MQTT), ``server_name``,
             ``admin_secret``, ``api_secret``, ``log_path``, ``workdir`` and ``pid``.
         """
         return {
@@ -946,6 +1153,8 @@ class JanusServer:
             "admin_ws_url": self.admin_ws_url,
             "unix_path": None if self.unix_path is None else str(self.unix_path),
             "unix_admin_path": None if self.unix_admin_path is None else str(self.unix_admin_path),
+            "mqtt_url": self.mqtt_url,
+            "mqtt_admin_url": self.mqtt_admin_url,
             "server_name": self.server_name,
             "admin_secret": self.admin_secret,
             "api_secret": self.api_secret,
@@ -1068,6 +1277,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--debug-level", type=int, default=4)
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate for 127.0.0.1")
     parser.add_argument("--tls-key", type=Path, default=None, help="its unencrypted PEM key")
+    parser.add_argument(
+        "--mqtt-url",
+        default=None,
+        help="enable the MQTT transport on this broker (mqtt://host:port)",
+    )
+    parser.add_argument("--mqtt-version", default="3.1.1", choices=_MQTT_VERSIONS)
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -1109,6 +1324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         debug_level=args.debug_level,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        mqtt_url=args.mqtt_url,
+        mqtt_version=args.mqtt_version,
     )
     try:
         try:

@@ -2,8 +2,10 @@
 
 ``ws://`` and ``wss://`` use :class:`JanusTransportWebsocket`; ``http://`` and
 ``https://`` use :class:`JanusTransportHTTP`; ``unix:///path/janus.sock`` uses
-:class:`JanusTransportUnix` (the pfunix transport). :func:`register_transport` adds a
-scheme of your own.
+:class:`JanusTransportUnix` (the pfunix transport); ``mqtt://`` and ``mqtts://`` use
+:class:`JanusTransportMQTT` (Janus' MQTT transport through a broker; it needs the optional
+aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made).
+:func:`register_transport` adds a scheme of your own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .base import EventTarget, JanusTransport, redact_url
 from .http import JanusTransportHTTP
+from .mqtt import JanusTransportMQTT
 from .unix import JanusTransportUnix
 from .websocket import JanusTransportWebsocket
 
@@ -20,6 +23,7 @@ __all__ = [
     "EventTarget",
     "JanusTransport",
     "JanusTransportHTTP",
+    "JanusTransportMQTT",
     "JanusTransportUnix",
     "JanusTransportWebsocket",
     "create_transport",
@@ -62,3 +66,4 @@ def create_transport(base_url: str, **options: Any) -> JanusTransport:
 register_transport(JanusTransportWebsocket)
 register_transport(JanusTransportHTTP)
 register_transport(JanusTransportUnix)
+register_transport(JanusTransportMQTT)

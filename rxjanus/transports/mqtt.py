@@ -1,0 +1,484 @@
+"""The MQTT transport (Janus ``janus.transport.mqtt``), over a broker, with aiomqtt.
+
+Janus' MQTT transport is one MQTT client of the broker: it subscribes to one
+topic (its ``subscribe_topic``, default ``to-janus``) and publishes every reply
+and every event of every session on one other (``publish_topic``, default
+``from-janus``); the Admin API has its own pair (``to-janus-admin``,
+``from-janus-admin``). rxjanus publishes requests to the first and subscribes to
+the second, so **every client of that Janus receives every other client's
+replies and events**. This transport acts only on its own: a reply is taken if
+its ``transaction`` is one of this transport's requests still waiting, an event
+if its ``session_id`` is one of the sessions routed on it; anything else is
+counted in :attr:`JanusTransportMQTT.foreign_messages` and dropped without a log
+line above DEBUG (transaction ids carry a random prefix per connection).
+
+MQTT 5: with ``mqtt_version = "5"`` in Janus' config, Janus publishes the reply
+to a request (and a plugin's events carrying that request's transaction, for
+``vacuum_interval`` seconds) to the request's *response topic*. This transport
+speaks MQTT 5 by default and names a response topic of its own
+(``<from_janus>/<client_id>``), so such replies reach it alone; unsolicited
+events (``webrtcup``, ``hangup``, ``detached`` ...) still go to the shared topic.
+With Janus on MQTT 3.1.1 (its default) the broker drops the property and every
+reply comes on the shared topic, which works the same. Correlation data is not
+used: Janus' JSON ``transaction`` already correlates.
+
+A dropped broker link is reconnected and the sessions claimed, as for the
+WebSocket (see :mod:`rxjanus.transports.base`). Janus' own MQTT client
+reconnects on its own schedule (Paho's automatic reconnect: 1 s, then doubling),
+so after reconnecting this transport pings Janus until it answers before the
+claims go out; Janus' MQTT transport never ends a session because a client's
+link dropped, so the claim succeeds while ``session_timeout`` allows.
+
+aiomqtt (on paho-mqtt) is an optional dependency: ``pip install rxjanus[mqtt]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import secrets
+import ssl as ssl_module
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..exceptions import TransportClosed
+from ..protocol import Outgoing
+from .base import EventTarget, JanusTransport, Waiter, redact_url
+
+if TYPE_CHECKING:
+    import aiomqtt
+    from paho.mqtt.properties import Properties
+
+__all__ = [
+    "DEFAULT_ADMIN_TOPICS",
+    "DEFAULT_TOPICS",
+    "JanusTransportMQTT",
+    "MqttSettings",
+    "mqtt_settings",
+]
+
+logger = logging.getLogger(__name__)
+
+_CLIENT_LOG = logging.getLogger(f"{__name__}.client")
+"""What aiomqtt and paho-mqtt log (packets at DEBUG: topics and sizes, never credentials)."""
+
+DEFAULT_TOPICS: Final = ("to-janus", "from-janus")
+"""Janus' default ``subscribe_topic`` and ``publish_topic`` (``janus.transport.mqtt.jcfg``)."""
+
+DEFAULT_ADMIN_TOPICS: Final = ("to-janus-admin", "from-janus-admin")
+"""Janus' default topics of the Admin API over MQTT."""
+
+_PORTS: Final = {"mqtt": 1883, "mqtts": 8883}
+_VERSIONS: Final = ("5", "3.1.1")
+_QUERY_KEYS: Final = frozenset(
+    {"to_janus", "from_janus", "response_topic", "client_id", "protocol", "qos", "keepalive"}
+)
+_REPLY_KINDS: Final = frozenset({"success", "ack", "pong", "server_info", "error"})
+"""Kinds that only ever answer a request: with a transaction not ours, someone else's."""
+
+_CLOSE_TIMEOUT: Final = 5.0
+_PROBE_FIRST_WAIT: Final = 0.05
+_PROBE_MAX_WAIT: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    """Where and how to reach Janus over MQTT, parsed from the URL.
+
+    Attributes:
+        host: The broker's host.
+        port: The broker's port (1883 for ``mqtt``, 8883 for ``mqtts``).
+        tls: Whether to speak TLS (``mqtts``).
+        username: From the URL's userinfo, or None.
+        password: From the URL's userinfo, or None.
+        to_janus: The topic requests are published to (Janus' ``subscribe_topic``).
+        from_janus: The topic Janus publishes replies and events on (its ``publish_topic``).
+        response_topic: MQTT 5 only: the response topic named in each request, or None.
+        client_id: The MQTT client identifier.
+        protocol: ``"5"`` or ``"3.1.1"``.
+        qos: The QoS of the requests and of the subscriptions.
+        keepalive: The MQTT keepalive in seconds: a silent broker is noticed after 1.5 times it.
+    """
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+    to_janus: str
+    from_janus: str
+    response_topic: str | None
+    client_id: str
+    protocol: str
+    qos: int
+    keepalive: int
+
+    def __repr__(self) -> str:  # never the password
+        return (
+            f"MqttSettings(host={self.host!r}, port={self.port}, tls={self.tls}, "
+            f"to_janus={self.to_janus!r}, from_janus={self.from_janus!r}, "
+            f"response_topic={self.response_topic!r}, client_id={self.client_id!r}, "
+            f"protocol={self.protocol!r}, qos={self.qos})"
+        )
+
+
+def _topic(value: str, name: str) -> str:
+    if not value or any(ch in value for ch in "+#\0"):
+        raise ValueError(f"MQTT topic {name}={value!r} must be non-empty and hold no wildcard")
+    return value
+
+
+def mqtt_settings(base_url: str, *, admin: bool = False) -> MqttSettings:
+    """Parse an ``mqtt://`` or ``mqtts://`` URL.
+
+    ``mqtt://[user[:password]@]host[:port][?query]``; the query may give
+    ``to_janus`` and ``from_janus`` (default: Janus' defaults, or the Admin API's
+    with ``admin``), ``protocol`` (``5``, the default, or ``3.1.1``),
+    ``response_topic`` (MQTT 5; default ``<from_janus>/<client_id>``, empty for
+    none), ``client_id`` (default ``rxjanus-<random>``), ``qos`` (0, 1 the
+    default, or 2) and ``keepalive`` (seconds, default 20). ``%``-escapes are
+    decoded (a ``/`` in a topic may be written as is or as ``%2F``).
+
+    Args:
+        base_url: The URL.
+        admin: Default to the Admin API's topics.
+
+    Returns:
+        The settings.
+
+    Raises:
+        ValueError: Not an MQTT URL, no host, an unknown or repeated query key,
+            a bad value, or a topic with a wildcard.
+    """
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    if scheme not in _PORTS:
+        raise ValueError(f"not an mqtt:// or mqtts:// URL: {redact_url(base_url)!r}")
+    if not parts.hostname:
+        raise ValueError(f"no broker host in {redact_url(base_url)!r}")
+    if parts.path not in ("", "/"):
+        raise ValueError(
+            f"an MQTT URL has no path ({redact_url(base_url)!r}): give the topics as "
+            "?to_janus=...&from_janus=..."
+        )
+    try:
+        port = parts.port or _PORTS[scheme]
+    except ValueError as exc:  # a port out of range or not a number
+        raise ValueError(f"bad port in {redact_url(base_url)!r}") from exc
+    query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
+    unknown = set(query) - _QUERY_KEYS
+    if unknown:
+        raise ValueError(
+            f"unknown MQTT URL parameter(s) {', '.join(sorted(unknown))}: "
+            f"use {', '.join(sorted(_QUERY_KEYS))}"
+        )
+    repeated = sorted(key for key, values in query.items() if len(values) > 1)
+    if repeated:
+        raise ValueError(f"MQTT URL parameter(s) given twice: {', '.join(repeated)}")
+    given = {key: values[0] for key, values in query.items()}
+    default_to, default_from = DEFAULT_ADMIN_TOPICS if admin else DEFAULT_TOPICS
+    to_janus = _topic(given.get("to_janus", default_to), "to_janus")
+    from_janus = _topic(given.get("from_janus", default_from), "from_janus")
+    client_id = given.get("client_id") or f"rxjanus-{secrets.token_hex(8)}"
+    protocol = given.get("protocol", "5")
+    if protocol not in _VERSIONS:
+        raise ValueError(f"protocol={protocol!r}: use 5 or 3.1.1")
+    response_topic: str | None
+    if "response_topic" in given:
+        response_topic = given["response_topic"] or None
+        if response_topic is not None:
+            if protocol != "5":
+                raise ValueError("response_topic needs protocol=5")
+            _topic(response_topic, "response_topic")
+    else:
+        response_topic = f"{from_janus}/{client_id}" if protocol == "5" else None
+        if response_topic is not None:
+            _topic(response_topic, "response_topic (from from_janus and client_id)")
+    try:
+        qos = int(given.get("qos", "1"))
+        keepalive = int(given.get("keepalive", "20"))
+    except ValueError as exc:
+        raise ValueError(f"qos and keepalive must be integers: {exc}") from None
+    if qos not in (0, 1, 2):
+        raise ValueError(f"qos={qos}: use 0, 1 or 2")
+    if keepalive < 1:
+        raise ValueError(f"keepalive={keepalive}: must be at least 1 second")
+    return MqttSettings(
+        host=parts.hostname,
+        port=port,
+        tls=scheme == "mqtts",
+        username=None if parts.username is None else unquote(parts.username),
+        password=None if parts.password is None else unquote(parts.password),
+        to_janus=to_janus,
+        from_janus=from_janus,
+        response_topic=response_topic,
+        client_id=client_id,
+        protocol=protocol,
+        qos=qos,
+        keepalive=keepalive,
+    )
+
+
+def _import_aiomqtt() -> Any:
+    """Import aiomqtt, or say how to install it."""
+    try:
+        import aiomqtt
+    except ImportError as exc:
+        raise ImportError(
+            "the MQTT transport (mqtt:// and mqtts:// URLs) needs aiomqtt: "
+            "pip install rxjanus[mqtt]"
+        ) from exc
+    return aiomqtt
+
+
+class JanusTransportMQTT(JanusTransport):
+    """Talks to Janus over its MQTT transport, through a broker (aiomqtt, MQTT 5 or 3.1.1).
+
+    One aiomqtt client per link: it subscribes to ``from_janus`` (and to its
+    own response topic with MQTT 5) and publishes each request, one message, to
+    ``to_janus``. One reader task takes each message: the replies to this
+    transport's requests and the events of its sessions go to the protocol, the
+    rest (other clients' traffic on the shared topic) is dropped quietly and
+    counted in :attr:`foreign_messages`.
+
+    Example::
+
+        async with JanusSession(base_url="mqtt://127.0.0.1:1883") as session:
+            ...
+
+    Args:
+        base_url: ``mqtt://[user:password@]host[:port][?to_janus=...&from_janus=...]``
+            or ``mqtts://`` for TLS; see :func:`mqtt_settings` for the query.
+            The credentials never reach a log line or an error message.
+        admin: Default to the Admin API's topics (``to-janus-admin``,
+            ``from-janus-admin``). Default: when ``admin_secret`` is given, as
+            :class:`~rxjanus.admin.JanusAdminMonitorClient` does.
+        **options: See :class:`~rxjanus.transports.base.JanusTransport`; ``ssl``
+            is the TLS context for ``mqtts`` (default: verify with the system's
+            trust store).
+
+    Raises:
+        ValueError: ``base_url`` is not a valid MQTT URL.
+        ImportError: aiomqtt is not installed (``pip install rxjanus[mqtt]``).
+    """
+
+    schemes = ("mqtt", "mqtts")
+
+    def __init__(self, base_url: str, *, admin: bool | None = None, **options: Any) -> None:
+        super().__init__(base_url, **options)
+        if admin is None:
+            admin = options.get("admin_secret") is not None
+        self.settings = mqtt_settings(base_url, admin=admin)
+        self._aiomqtt = _import_aiomqtt()
+        self._client: aiomqtt.Client | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._properties: Properties | None = None
+        self._waiting: set[str] = set()  # transactions of our requests awaiting a reply
+        self._routed: set[int] = set()  # our sessions
+        self._probe: tuple[str, asyncio.Future[None]] | None = None
+        self.foreign_messages = 0
+        """How many messages of other clients (replies, events) were dropped."""
+
+    @property
+    def where(self) -> str:
+        """The broker and the topics, for logs and errors (no credentials)."""
+        s = self.settings
+        return f"{redact_url(self.base_url)} (topics {s.to_janus!r} -> {s.from_janus!r})"
+
+    # -- routing (kept here too: the reader tells our events from other clients') --
+
+    def add_session(self, session_id: int, target: EventTarget) -> None:
+        """Deliver unsolicited messages of ``session_id`` to ``target``."""
+        super().add_session(session_id, target)
+        self._routed.add(session_id)
+
+    def remove_session(self, session_id: int) -> None:
+        """Stop delivering messages of ``session_id``."""
+        super().remove_session(session_id)
+        self._routed.discard(session_id)
+
+    # -- the link -----------------------------------------------------------------
+
+    async def _open(self) -> None:
+        if self._client is not None or self._reader is not None:
+            await self._close()  # what is left of a link that dropped
+        aiomqtt = self._aiomqtt
+        s = self.settings
+        tls_context: ssl_module.SSLContext | None = None
+        if s.tls:
+            tls_context = self.ssl or ssl_module.create_default_context()
+        v5 = s.protocol == "5"
+        client = aiomqtt.Client(
+            s.host,
+            s.port,
+            username=s.username,
+            password=s.password,
+            identifier=s.client_id,
+            protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+            clean_session=None if v5 else True,
+            keepalive=s.keepalive,
+            timeout=self.timeout,
+            tls_context=tls_context,
+            logger=_CLIENT_LOG,
+        )
+        client.pending_calls_threshold = 1 << 30  # many requests in flight are normal here
+        try:
+            await client.__aenter__()
+        except aiomqtt.MqttError as exc:
+            raise TransportClosed(f"cannot connect to the MQTT broker {self.where}: {exc}") from exc
+        self._client = client
+        try:
+            topics = [(s.from_janus, s.qos)]
+            if s.response_topic is not None:
+                topics.append((s.response_topic, s.qos))
+            granted = await client.subscribe(topics)
+            refused = [
+                topic
+                for (topic, _), code in zip(topics, granted, strict=False)
+                if getattr(code, "is_failure", False) or (isinstance(code, int) and code >= 0x80)
+            ]
+            if refused:
+                raise TransportClosed(
+                    f"the MQTT broker {redact_url(self.base_url)} refused the "
+                    f"subscription to {', '.join(map(repr, refused))}"
+                )
+            if v5 and s.response_topic is not None:
+                from paho.mqtt.packettypes import PacketTypes
+                from paho.mqtt.properties import Properties
+
+                properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+                properties.ResponseTopic = s.response_topic
+                self._properties = properties
+            self._reader = asyncio.get_running_loop().create_task(
+                self._read(client), name=f"rxjanus-mqtt-reader {redact_url(self.base_url)}"
+            )
+            if self.reconnecting:
+                await self._until_janus_answers(client)
+        except aiomqtt.MqttError as exc:
+            await self._close()
+            raise TransportClosed(f"MQTT broker {self.where}: {exc}") from exc
+        except BaseException:
+            await self._close()
+            raise
+        logger.debug("connected to the MQTT broker %s as %s", self.where, s.client_id)
+
+    async def _until_janus_answers(self, client: aiomqtt.Client) -> None:
+        """Ping Janus until it answers: after a broker restart it reconnects on its own schedule.
+
+        Bounded by the attempt's timeout (the base's); pings go out at growing
+        intervals (50 ms doubling to 1 s). Late pongs are dropped as foreign.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        prefix = f"rxjanus-probe-{secrets.token_hex(4)}-"
+        self._probe = (prefix, future)
+        wait = _PROBE_FIRST_WAIT
+        try:
+            for n in itertools.count():
+                ping = json.dumps({"janus": "ping", "transaction": f"{prefix}{n:x}"})
+                await client.publish(
+                    self.settings.to_janus, ping, qos=self.settings.qos, properties=self._properties
+                )
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await asyncio.shield(future)
+                if future.done():
+                    future.result()  # the link dropped meanwhile: raises
+                    logger.debug("Janus answers on %s again (%d pings)", self.where, n + 1)
+                    return
+                wait = min(wait * 2, _PROBE_MAX_WAIT)
+        finally:
+            self._probe = None
+            if not future.done():
+                future.cancel()
+
+    async def _read(self, client: aiomqtt.Client) -> None:
+        reason = "closed"
+        try:
+            async for message in client.messages:
+                self._on_message(message.payload)
+        except self._aiomqtt.MqttError as exc:
+            cause = exc.__cause__
+            reason = f"lost ({exc}{f': {cause}' if cause is not None else ''})"
+        except Exception as exc:  # the reader must end with a clear error, never silently
+            logger.exception("the MQTT reader failed")
+            reason = f"failed: {exc!r}"
+        error = TransportClosed(f"the link to the MQTT broker {self.where} {reason}")
+        if self._probe is not None and not self._probe[1].done():
+            self._probe[1].set_exception(error)
+        if not self._closed and client is self._client:  # not an old link we replaced already
+            self._connection_lost(error)
+
+    def _on_message(self, payload: Any) -> None:
+        """Hand one message to the protocol, unless it is another client's."""
+        if not isinstance(payload, bytes | str):
+            return  # aiomqtt's payload type is wider; Janus sends text
+        try:
+            message = json.loads(payload)
+        except (ValueError, RecursionError):
+            message = None  # the protocol logs it
+        if isinstance(message, dict):
+            transaction = message.get("transaction")
+            probe = self._probe
+            if (
+                probe is not None
+                and isinstance(transaction, str)
+                and transaction.startswith(probe[0])
+            ):
+                if not probe[1].done():
+                    probe[1].set_result(None)
+                return
+            if not self._is_ours(message, transaction):
+                self.foreign_messages += 1
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "ignored another client's %r on %s", message.get("janus"), self.where
+                    )
+                return
+        self._receive(payload)
+
+    def _is_ours(self, message: dict[str, Any], transaction: object) -> bool:
+        if isinstance(transaction, str):
+            if transaction in self._waiting:
+                return True
+            if message.get("janus") in _REPLY_KINDS:
+                return False  # a reply to a request not ours (or given up on: dropped anyway)
+        session_id = message.get("session_id")
+        if isinstance(session_id, int) and not isinstance(session_id, bool):
+            return session_id in self._routed
+        return True  # neither ours nor anyone's: the protocol judges (and logs) it
+
+    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+        client = self._client
+        if client is None:
+            raise TransportClosed(f"the link to the MQTT broker {self.where} is not open")
+        transaction = outgoing.transaction
+        if transaction not in self._waiting:
+            self._waiting.add(transaction)
+            waiter.add_done_callback(lambda _: self._waiting.discard(transaction))
+        s = self.settings
+        try:
+            await client.publish(s.to_janus, outgoing.text, qos=s.qos, properties=self._properties)
+        except self._aiomqtt.MqttError as exc:
+            raise TransportClosed(
+                f"publishing to {s.to_janus!r} on {redact_url(self.base_url)} failed: {exc}"
+            ) from exc
+
+    async def _close(self) -> None:
+        client, self._client = self._client, None
+        reader, self._reader = self._reader, None
+        self._properties = None
+        if reader is not None and reader is not asyncio.current_task():
+            if not reader.done():
+                reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        if client is not None:
+            try:
+                async with asyncio.timeout(_CLOSE_TIMEOUT):
+                    await client.__aexit__(None, None, None)
+            except (self._aiomqtt.MqttError, TimeoutError) as exc:
+                logger.debug("closing the MQTT link to %s: %r", self.where, exc)
+            logger.debug("closed the MQTT link to %s", self.where)
