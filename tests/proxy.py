@@ -73,6 +73,8 @@ class _Link:
                 arrived = loop.time()
                 if not data:
                     break
+                if not self.proxy._flowing.is_set():
+                    self.proxy._holding.set()
                 await self.proxy._flowing.wait()
                 delay = self.proxy.delay
                 if delay > 0:
@@ -129,6 +131,7 @@ class FaultyProxy:
         self.bytes_forwarded: dict[Direction, int] = {"to_client": 0, "to_server": 0}
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self._holding = asyncio.Event()  # set once a stall holds back some bytes
         self._links: set[_Link] = set()
         self._all_links: list[_Link] = []
         self._server: asyncio.Server | None = None
@@ -205,7 +208,13 @@ class FaultyProxy:
 
     def stall(self) -> None:
         """Hold back every byte, both ways, until :meth:`resume` (connections stay open)."""
+        self._holding.clear()
         self._flowing.clear()
+
+    async def wait_held(self, timeout: float = 10.0) -> None:
+        """Wait until the stall holds back some bytes (e.g. a request sent under it)."""
+        async with asyncio.timeout(timeout):
+            await self._holding.wait()
 
     def resume(self) -> None:
         """Forward again what a :meth:`stall` held back, and what comes next."""

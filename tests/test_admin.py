@@ -44,6 +44,7 @@ from rxjanus.exceptions import (
     ServerUnreachable,
     SessionLost,
     SessionNotFound,
+    TransportClosed,
     Unauthorized,
     UnknownJanusError,
 )
@@ -60,6 +61,7 @@ from rxjanus.testing import (
 from rxjanus.transports import JanusTransportWebsocket
 
 from .helpers import Recorder
+from .proxy import FaultyProxy, port_of
 
 on_next, on_completed, on_error = (
     ReactiveTest.on_next,
@@ -843,6 +845,35 @@ async def test_a_closed_client_connects_again(janus: JanusServer, admin_kind: st
     assert client.transport is not first
     await client.disconnect()  # janus_client's name
     assert client.transport.closed
+
+
+async def test_reads_in_flight_at_a_drop_are_sent_again_once_reconnected(
+    janus: JanusServer,
+) -> None:
+    async with (
+        FaultyProxy(port_of(janus.admin_ws_url)) as proxy,
+        JanusSession(base_url=janus.ws_url) as session,
+        JanusAdminMonitorClient(
+            f"ws://127.0.0.1:{proxy.port}", janus.admin_secret, retry_delay=0.05
+        ) as client,
+    ):
+        await client.ping()
+        proxy.stall()  # the next request is sent but never reaches Janus
+        listing = asyncio.ensure_future(client.list_sessions())
+        await proxy.wait_held()
+        assert proxy.cut() == 1
+        proxy.resume()
+        async with asyncio.timeout(10):
+            assert session.session_id in await listing
+        assert proxy.connections_accepted == 2
+        # A request that is not a read is not sent twice: it fails.
+        proxy.stall()
+        destroying = asyncio.ensure_future(client.destroy_session(1))
+        await proxy.wait_held()
+        proxy.cut()
+        proxy.resume()
+        with pytest.raises(TransportClosed, match="in flight"):
+            await destroying
 
 
 async def test_the_admin_api_over_the_pfunix_admin_socket(janus: JanusServer) -> None:

@@ -102,6 +102,11 @@ def test_only_idempotent_requests_are_sent_again() -> None:
     assert not is_retryable(messages.create())
     assert not is_retryable(messages.destroy(1))
     assert not is_retryable(messages.trickle(1, 2))
+    # The Admin API's reads are sent again, its writes are not.
+    for read in ("list_sessions", "list_handles", "handle_info", "get_status", "list_tokens"):
+        assert is_retryable(messages.Request({"janus": read}, messages.Expect.SUCCESS))
+    for write in ("destroy_session", "detach_handle", "set_log_level", "message_plugin"):
+        assert not is_retryable(messages.Request({"janus": write}, messages.Expect.SUCCESS))
 
 
 # -- (a) cut mid-EchoTest: reconnect, claim, media carries on --------------------------

@@ -119,7 +119,21 @@ class ConnectionEvent:
 ConnectionListener = Callable[[ConnectionEvent], None]
 """Called synchronously with each :class:`ConnectionEvent`; must not raise."""
 
-RETRYABLE_REQUESTS = frozenset({"keepalive", "claim", "info", "ping"})
+RETRYABLE_REQUESTS = frozenset(
+    {
+        "keepalive",
+        "claim",
+        "info",
+        "ping",
+        # The Admin API's reads:
+        "get_status",
+        "loops_info",
+        "list_sessions",
+        "list_handles",
+        "handle_info",
+        "list_tokens",
+    }
+)
 """Requests that may be sent twice without effect, so a reconnect re-sends them."""
 
 
