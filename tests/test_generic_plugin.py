@@ -52,12 +52,12 @@ async def test_a_script_plugin_echoes_media_and_takes_messages(
         events = Recorder(plugin.events)
         echoed_video = Recorder(plugin.frames("video"))
         echoed_audio = Recorder(plugin.frames("audio"))
-        # send_offer takes one source: the audio track goes on the peer first.
-        plugin.peer.add_track(audio)
         plugin.peer.create_data_channel("rxjanus")
         texts = Recorder(plugin.peer.data_messages)
 
-        reply = await plugin.send_offer({"audio": True, "video": True}, source=video, timeout=WAIT)
+        reply = await plugin.send_offer(
+            {"audio": True, "video": True}, source=[audio, video], timeout=WAIT
+        )
         assert reply["janus"] == "event"
         assert reply["plugindata"] == {
             "plugin": plugin_id,

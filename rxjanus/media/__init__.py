@@ -1,13 +1,14 @@
 """WebRTC media through aiortc: one PeerConnection per handle, frames as observables."""
 
 from .frame_track import ObservableTrack
-from .peer import MediaKind, MediaSource, WebRTCPeer
+from .peer import MediaKind, MediaSource, SingleMediaSource, WebRTCPeer
 from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
 
 __all__ = [
     "MediaKind",
     "MediaSource",
     "ObservableTrack",
+    "SingleMediaSource",
     "WebRTCPeer",
     "candidate_from_janus",
     "candidates_in_sdp",

@@ -24,16 +24,20 @@ from ..protocol import JSON
 from .frame_track import ObservableTrack
 from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
 
-__all__ = ["MediaKind", "MediaSource", "WebRTCPeer"]
+__all__ = ["MediaKind", "MediaSource", "SingleMediaSource", "WebRTCPeer"]
 
 logger = logging.getLogger(__name__)
 
 MediaKind = Literal["audio", "video"]
 
-MediaSource = str | Path | MediaPlayer | MediaStreamTrack | Observable[Any]
-"""What can be sent: a file path or URL (opened with aiortc's ``MediaPlayer``),
+SingleMediaSource = str | Path | MediaPlayer | MediaStreamTrack | Observable[Any]
+"""One thing to send: a file path or URL (opened with aiortc's ``MediaPlayer``),
 a ``MediaPlayer``, any aiortc ``MediaStreamTrack``, or an observable of video
 frames (published through :class:`ObservableTrack`)."""
+
+MediaSource = SingleMediaSource | list[SingleMediaSource] | tuple[SingleMediaSource, ...]
+"""What can be sent: one source, or a list or tuple of them (e.g. a microphone
+track and a camera track)."""
 
 
 class WebRTCPeer:
@@ -95,13 +99,20 @@ class WebRTCPeer:
         """Send ``source``'s audio and/or video.
 
         Args:
-            source: A file path or URL, a ``MediaPlayer`` or a track.
-            audio: Take the player's audio track.
-            video: Take the player's video track.
+            source: A file path or URL, a ``MediaPlayer``, a track, an
+                observable of video frames, or a list or tuple of these.
+            audio: Take the players' audio tracks.
+            video: Take the players' video tracks.
 
         Returns:
             The tracks added.
         """
+        if isinstance(source, (list, tuple)):
+            return [
+                track
+                for one in source
+                for track in self.add_source(one, audio=audio, video=video)
+            ]
         if isinstance(source, MediaStreamTrack):
             self.add_track(source)
             return [source]

@@ -18,7 +18,7 @@ import builtins
 import contextlib
 import enum
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -282,7 +282,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     async def record(
         self,
-        source: MediaSource | Sequence[MediaSource],
+        source: MediaSource,
         name: str,
         *,
         recording_id: int | None = None,
@@ -335,13 +335,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             }
         )
         await self._wait_idle()
-        sources = (
-            list(source)
-            if isinstance(source, Sequence) and not isinstance(source, str)
-            else [source]
-        )
-        for one in sources:
-            self.peer.add_source(one, audio=audio, video=video)
+        self.peer.add_source(source, audio=audio, video=video)
         self._begin()
         try:
             with _recordplay_errors():
