@@ -55,8 +55,7 @@ async def publish(url: str, room: int, source: str | None, seconds: float, displ
             await asyncio.sleep(seconds)
         else:
             video = SyntheticVideoTrack(640, 480, fps=30)
-            publisher.peer.add_track(SyntheticAudioTrack())  # sent along with the video
-            await publisher.publish(video)
+            await publisher.publish([SyntheticAudioTrack(), video])
             print("publishing a synthetic 640x480 30 fps picture and a 440 Hz tone", flush=True)
             await video.wait_sent(int(seconds * video.rate))
             print(f"sent {video.frames_sent} video frames", flush=True)
