@@ -242,7 +242,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
         >>> created = await streaming.create_mountpoint(
         ...     media=[rtp_media("video", "v", pt=96, codec="vp8")]
         ... )  # doctest: +SKIP
-        >>> await streaming.watch(created["stream"]["id"])  # doctest: +SKIP
+        >>> mountpoint = created["stream"]  # doctest: +SKIP
+        >>> await streaming.watch(mountpoint["id"])  # doctest: +SKIP
         >>> streaming.frames("video").subscribe(print)  # doctest: +SKIP
     """
 
