@@ -40,6 +40,7 @@ import itertools
 import json
 import logging
 import secrets
+import socket
 import ssl as ssl_module
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -167,8 +168,8 @@ def mqtt_settings(base_url: str, *, admin: bool = False) -> MqttSettings:
         )
     try:
         port = parts.port or _PORTS[scheme]
-    except ValueError as exc:  # a port out of range or not a number
-        raise ValueError(f"bad port in {redact_url(base_url)!r}") from exc
+    except ValueError as exc:  # out of range or not a number (redact_url would raise too)
+        raise ValueError(f"bad port in the MQTT URL of {parts.hostname!r}: {exc}") from None
     query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
     unknown = set(query) - _QUERY_KEYS
     if unknown:
@@ -324,6 +325,7 @@ class JanusTransportMQTT(JanusTransport):
             timeout=self.timeout,
             tls_context=tls_context,
             logger=_CLIENT_LOG,
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         client.pending_calls_threshold = 1 << 30  # many requests in flight are normal here
         try:
