@@ -35,6 +35,7 @@ from rxjanus.transports.base import ConnectionEvent, ConnectionState
 from rxjanus.transports.mqtt import JanusTransportMQTT, mqtt_settings
 
 from .helpers import Recorder
+from .tls_ca import make_test_ca
 
 pytestmark = pytest.mark.skipif(
     not mosquitto_available(), reason="Mosquitto is not installed (apt-get install mosquitto)"
@@ -45,7 +46,10 @@ VERSIONS = ("3.1.1", "5")
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[MosquittoBroker]:
-    with MosquittoBroker() as running:
+    # Mosquitto's default of 20 QoS 1 messages in flight per client is also the "receive
+    # maximum" it grants MQTT 5 clients: Janus 1.1.2 on MQTT 5 then holds its replies to
+    # a burst of requests back in steps of about 1 s (measured: 50 requests, 3 s).
+    with MosquittoBroker(extra_config="max_inflight_messages 1000") as running:
         yield running
 
 
@@ -319,10 +323,12 @@ async def test_broker_restart_reconnects_and_claims_the_session(
             await asyncio.to_thread(own_broker.restart)
             first = await asyncio.wait_for(events.get(), 20)
             assert first.state is ConnectionState.RECONNECTING
+            pending_keepalive = asyncio.create_task(session.keepalive())
             second = await asyncio.wait_for(events.get(), 20)
             assert second.state is ConnectionState.RECONNECTED
             assert second.sessions == {session.session_id}
             took = loop.time() - began
+            await pending_keepalive  # made while reconnecting: waited, then sent
             # The same session and handle carry on, through Janus' own reconnected client.
             await session.keepalive()
             reply = await plugin.send({"audio": True})
@@ -387,3 +393,36 @@ async def test_raw_requests_use_the_response_topic_with_mqtt_5(
         payload = message.payload
         assert isinstance(payload, bytes)
         assert b'"pong"' in payload  # the 3.1.1 ping's reply, not our earlier info reply
+
+
+async def test_credentials_and_tls_to_the_broker(tmp_path: Path) -> None:
+    """Janus logs in on the plain listener; rxjanus over mqtts:// with user:password@."""
+    ca = make_test_ca(tmp_path)
+    users = {"janus": "j-pass", "ann": "p@ss:w0rd"}
+    with (
+        MosquittoBroker(users=users, tls_cert=ca.cert, tls_key=ca.key) as secured,
+        JanusServer(
+            mqtt_url=secured.url.replace("//", "//janus:j-pass@"), loopback_ice=False
+        ) as janus,
+    ):
+        tls_url = secured.tls_url.replace("//", "//ann:p%40ss%3Aw0rd@")
+        async with JanusSession(
+            base_url=tls_url, ssl=ca.client_context(), keepalive_interval=None
+        ) as session:
+            assert isinstance(session.transport, JanusTransportMQTT)
+            assert session.transport.settings.tls
+            assert (await session.transport.info())["server-name"] == janus.server_name
+            assert janus.list_sessions() == [session.session_id]
+        assert janus.list_sessions() == []
+        # Not trusting the broker's certificate: refused, like a wrong password.
+        for url, options in (
+            (tls_url, {}),
+            (secured.url.replace("//", "//ann:wrong-pw@"), {}),
+        ):
+            refused = JanusSession(base_url=url, max_retries=0, keepalive_interval=None, **options)
+            with pytest.raises(ServerUnreachable) as caught:
+                await refused.create()
+            assert "p@ss" not in str(caught.value)
+            assert "wrong-pw" not in str(caught.value)
+            await refused.transport.close()
+        assert "Not authorized" in str(caught.value)

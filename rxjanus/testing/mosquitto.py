@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Final
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 MOSQUITTO: Final = "/usr/sbin/mosquitto"
 """Where Debian's ``mosquitto`` package puts the broker."""
+
+MOSQUITTO_PASSWD: Final = "/usr/bin/mosquitto_passwd"
+"""The password file tool of the same package."""
 
 _HOST: Final = "127.0.0.1"
 _POLL_INTERVAL: Final = 0.01
@@ -50,11 +55,15 @@ class MosquittoStartError(RuntimeError):
     """Mosquitto exited during start or did not accept connections in time."""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_ports(count: int) -> list[int]:
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind((_HOST, 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 class MosquittoBroker:
@@ -66,8 +75,13 @@ class MosquittoBroker:
     Args:
         binary: The ``mosquitto`` executable.
         start_timeout: Seconds to wait for the broker to accept TCP connections.
-        extra_config: Lines appended to the generated config (another
-            ``listener``, ``password_file`` ...).
+        extra_config: Lines added to the generated config, before the
+            listeners (global options such as ``max_inflight_messages``).
+        users: If given, only these clients may connect (name -> password, in a
+            ``password_file`` made with ``mosquitto_passwd``); else anyone may.
+        tls_cert: A PEM certificate (chain) for 127.0.0.1: with ``tls_key``, a
+            second listener speaks MQTT over TLS (:attr:`tls_url`).
+        tls_key: The unencrypted PEM private key of ``tls_cert``.
     """
 
     def __init__(
@@ -76,11 +90,19 @@ class MosquittoBroker:
         binary: str = MOSQUITTO,
         start_timeout: float = 10.0,
         extra_config: str = "",
+        users: Mapping[str, str] | None = None,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
         self._binary = binary
         self._start_timeout = start_timeout
         self._extra_config = extra_config
+        self._users = None if users is None else dict(users)
+        self._tls = None if tls_cert is None or tls_key is None else (tls_cert, tls_key)
         self._port: int | None = None
+        self._tls_port: int | None = None
         self._tmpdir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._output: IO[bytes] | None = None
@@ -108,6 +130,13 @@ class MosquittoBroker:
         if self._port is None:
             raise RuntimeError("MosquittoBroker was never started")
         return self._port
+
+    @property
+    def tls_url(self) -> str:
+        """``mqtts://127.0.0.1:<port>`` of the TLS listener (needs ``tls_cert``)."""
+        if self._tls_port is None:
+            raise RuntimeError("MosquittoBroker has no TLS listener (tls_cert, tls_key)")
+        return f"mqtts://{_HOST}:{self._tls_port}"
 
     @property
     def host(self) -> str:
@@ -174,7 +203,9 @@ class MosquittoBroker:
         fixed_port = self._port is not None
         for attempt in range(1, _START_ATTEMPTS + 1):
             if not fixed_port:
-                self._port = _free_port()
+                self._port, self._tls_port = _free_ports(2)
+                if self._tls is None:
+                    self._tls_port = None
             try:
                 self._start_once()
                 return self
@@ -186,19 +217,63 @@ class MosquittoBroker:
                 self._terminate()
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _security(self, workdir: Path) -> str:
+        """The config lines for users and TLS; writes the password file and copies the keys.
+
+        As root, Mosquitto drops to the ``mosquitto`` user after reading its
+        config and before loading the password file: the files it reads are
+        made readable to it (only in this private temp dir).
+        """
+        lines = ""
+        if self._users is None:
+            lines += "allow_anonymous true\n"
+        else:
+            passwords = workdir / "passwords"
+            passwords.unlink(missing_ok=True)
+            passwords.touch(mode=0o600)
+            for name, password in self._users.items():
+                subprocess.run(
+                    [MOSQUITTO_PASSWD, "-b", str(passwords), name, password],
+                    check=True,
+                    capture_output=True,
+                    timeout=30,
+                )
+            self._hand_over(passwords)
+            lines += f"allow_anonymous false\npassword_file {passwords}\n"
+        return lines
+
+    def _hand_over(self, path: Path) -> None:
+        """Let the user Mosquitto runs as (``mosquitto`` when started as root) read ``path``."""
+        with contextlib.suppress(KeyError, PermissionError, OSError):
+            import pwd
+
+            user = pwd.getpwnam("mosquitto")
+            if os.geteuid() == 0:
+                os.chown(path, user.pw_uid, user.pw_gid)
+                os.chmod(self.workdir, 0o711)
+
     def _start_once(self) -> None:
         workdir, port = self.workdir, self.port
         config = workdir / "mosquitto.conf"
+        listeners = f"listener {port} {_HOST}\n"
+        if self._tls is not None and self._tls_port is not None:
+            cert, key = (workdir / "cert.pem", workdir / "key.pem")
+            shutil.copyfile(self._tls[0], cert)
+            shutil.copyfile(self._tls[1], key)
+            for path in (cert, key):
+                self._hand_over(path)
+            listeners += f"listener {self._tls_port} {_HOST}\ncertfile {cert}\nkeyfile {key}\n"
         config.write_text(
-            f"listener {port} {_HOST}\n"
-            "allow_anonymous true\n"
+            "per_listener_settings false\n"
+            f"{self._security(workdir)}"
             "persistence false\n"
             "log_dest stderr\n"
             "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
             "connection_messages true\n"
             # Mosquitto's default (false) delays each small reply by ~40 ms on loopback.
             "set_tcp_nodelay true\n"
-            f"{self._extra_config}\n",
+            f"{self._extra_config}\n"
+            f"{listeners}",
             encoding="utf-8",
         )
         self._output = self.log_path.open("ab")

@@ -224,6 +224,37 @@ def mqtt_settings(base_url: str, *, admin: bool = False) -> MqttSettings:
     )
 
 
+class _ClosingTLS:
+    """An SSL context for paho-mqtt that closes the socket of a failed TLS handshake.
+
+    paho-mqtt (2.2) leaves the socket open when ``do_handshake`` fails (an
+    untrusted certificate ...), so it is only closed by the garbage collector,
+    with a ``ResourceWarning``. paho calls ``wrap_socket`` and reads
+    ``check_hostname`` only; the given context itself is not changed.
+    """
+
+    def __init__(self, context: ssl_module.SSLContext) -> None:
+        self._context = context
+
+    @property
+    def check_hostname(self) -> bool:
+        return self._context.check_hostname
+
+    def wrap_socket(self, sock: socket.socket, **options: Any) -> ssl_module.SSLSocket:
+        wrapped = self._context.wrap_socket(sock, **options)
+        handshake = wrapped.do_handshake
+
+        def do_handshake(*args: Any) -> None:
+            try:
+                handshake(*args)
+            except BaseException:
+                wrapped.close()
+                raise
+
+        wrapped.do_handshake = do_handshake  # type: ignore[method-assign,assignment]
+        return wrapped
+
+
 def _import_aiomqtt() -> Any:
     """Import aiomqtt, or say how to install it."""
     try:
@@ -323,7 +354,7 @@ class JanusTransportMQTT(JanusTransport):
             clean_session=None if v5 else True,
             keepalive=s.keepalive,
             timeout=self.timeout,
-            tls_context=tls_context,
+            tls_context=None if tls_context is None else _ClosingTLS(tls_context),
             logger=_CLIENT_LOG,
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
