@@ -9,6 +9,7 @@ their own broker and Janus, since they disturb them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import subprocess
@@ -180,6 +181,39 @@ def test_missing_aiomqtt_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "aiomqtt", None)  # import aiomqtt raises ImportError
     with pytest.raises(ImportError, match=r"pip install rxjanus\[mqtt\]"):
         JanusTransportMQTT("mqtt://127.0.0.1")
+
+
+async def test_other_clients_messages_are_dropped_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What another client's traffic on the shared topic looks like to this transport."""
+    caplog.set_level(logging.INFO)
+    transport = JanusTransportMQTT("mqtt://127.0.0.1")
+    ours: list[dict[str, object]] = []
+    transport.add_session(1, ours.append)
+    foreign = [
+        {"janus": "success", "transaction": "theirs", "data": {"id": 5}},
+        {"janus": "ack", "transaction": "theirs", "session_id": 1},  # even on our session
+        {"janus": "error", "transaction": "theirs", "error": {"code": 458, "reason": "x"}},
+        {"janus": "pong", "transaction": "theirs"},
+        {"janus": "server_info", "transaction": "theirs", "name": "Janus"},
+        {"janus": "event", "session_id": 2, "sender": 3, "plugindata": {}},
+        {"janus": "webrtcup", "session_id": 2, "sender": 3},
+        {"janus": "detached", "session_id": 2, "sender": 3, "transaction": "theirs"},
+    ]
+    for message in foreign:
+        transport._on_message(json.dumps(message).encode())
+    assert transport.foreign_messages == len(foreign)
+    event = {"janus": "hangup", "session_id": 1, "sender": 7, "reason": "x"}
+    transport._on_message(json.dumps(event).encode())
+    assert ours == [event]
+    assert rxjanus_warnings(caplog) == []
+    transport.remove_session(1)
+    transport._on_message(json.dumps(event).encode())
+    assert transport.foreign_messages == len(foreign) + 1
+    # Neither ours nor anyone's: the protocol judges it (and says so).
+    transport._on_message(b"not json")
+    assert any("malformed" in w for w in rxjanus_warnings(caplog))
 
 
 # -- against the real Janus and broker ------------------------------------------------
@@ -395,8 +429,11 @@ async def test_raw_requests_use_the_response_topic_with_mqtt_5(
         assert b'"pong"' in payload  # the 3.1.1 ping's reply, not our earlier info reply
 
 
-async def test_credentials_and_tls_to_the_broker(tmp_path: Path) -> None:
+async def test_credentials_and_tls_to_the_broker(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Janus logs in on the plain listener; rxjanus over mqtts:// with user:password@."""
+    caplog.set_level(logging.DEBUG)
     ca = make_test_ca(tmp_path)
     users = {"janus": "j-pass", "ann": "p@ss:w0rd"}
     with (
@@ -426,3 +463,8 @@ async def test_credentials_and_tls_to_the_broker(tmp_path: Path) -> None:
             assert "wrong-pw" not in str(caught.value)
             await refused.transport.close()
         assert "Not authorized" in str(caught.value)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "connected to the MQTT broker" in logged  # DEBUG lines were captured
+    assert "p@ss" not in logged
+    assert "w0rd" not in logged
+    assert "wrong-pw" not in logged

@@ -313,7 +313,8 @@ class JanusTransportMQTT(JanusTransport):
         self._routed: set[int] = set()  # our sessions
         self._probe: tuple[str, asyncio.Future[None]] | None = None
         self.foreign_messages = 0
-        """How many messages of other clients (replies, events) were dropped."""
+        """How many messages were not for this transport and were dropped: other clients'
+        replies and events on the shared topic, and late replies to requests given up on."""
 
     @property
     def where(self) -> str:
