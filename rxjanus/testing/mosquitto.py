@@ -25,6 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -49,6 +50,16 @@ _START_ATTEMPTS: Final = 3
 def mosquitto_available(binary: str = MOSQUITTO) -> bool:
     """Whether the Mosquitto broker is installed (``binary`` exists and runs)."""
     return shutil.which(binary) is not None
+
+
+def _kill(proc: subprocess.Popen[bytes], tmpdir: Path | None) -> None:
+    """The finalizer of a broker never stopped: no process or temp dir outlives it."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait()
+    if tmpdir is not None:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 class MosquittoStartError(RuntimeError):
@@ -106,6 +117,9 @@ class MosquittoBroker:
         self._tmpdir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._output: IO[bytes] | None = None
+        self._finalizer: (
+            weakref.finalize[[subprocess.Popen[bytes], Path | None], MosquittoBroker] | None
+        ) = None
 
     def __enter__(self) -> MosquittoBroker:
         return self.start()
@@ -286,6 +300,7 @@ class MosquittoBroker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self._finalizer = weakref.finalize(self, _kill, self._proc, self._tmpdir)
         deadline = time.monotonic() + self._start_timeout
         while True:
             code = self._proc.poll()
@@ -330,6 +345,9 @@ class MosquittoBroker:
             self._tmpdir = None
 
     def _terminate(self) -> int | None:
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
         proc, self._proc = self._proc, None
         code = None
         if proc is not None:
