@@ -11,6 +11,10 @@ run, measures ``keepalive`` requests on one session:
 3. HTTP, sequential round trip: rxjanus vs a minimal aiohttp client (a POST per
    request).
 
+When janus_client 0.9 (PyPI ``janus-client``, the Python client whose API the
+awaitable face copies; ``pip install -e '.[bench]'``) is installed, it runs in
+the same rounds as a third client, and its ratios are printed too.
+
 Each measurement runs ``--rounds`` times with the two clients interleaved so
 that drift hits both alike (sequential: alternating blocks of ``--block``
 requests; pipelined: one burst each, the order alternating between rounds).
@@ -57,6 +61,41 @@ THROUGHPUT_TARGET = 0.85
 """Throughput: rxjanus must reach at least this fraction of the floor's rate."""
 
 Call = Callable[[], Awaitable[Any]]
+
+
+# ------------------------------------------------------------- other clients
+
+
+class JanusClientAdapter:
+    """janus_client 0.9 doing what ``session.keepalive()`` does: send, await the ack."""
+
+    def __init__(self, url: str) -> None:
+        from janus_client import JanusSession as JanusClientSession
+
+        self.session = JanusClientSession(base_url=url)
+
+    async def open(self) -> None:
+        await self.session.create()
+
+    async def keepalive(self) -> None:
+        transaction = await self.session.send({"janus": "keepalive"})
+        try:
+            await transaction.get({"janus": "ack"}, timeout=30)
+        finally:
+            await transaction.done()
+
+    async def close(self) -> None:
+        await self.session.destroy()
+        await self.session.transport.disconnect()
+
+
+def janus_client_installed() -> bool:
+    """Whether janus_client can be compared (it is an optional extra)."""
+    try:
+        import janus_client  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------- floors
@@ -271,13 +310,13 @@ def report_latency(title: str, results: dict[str, Latency]) -> float:
     rx, floor = results["rxjanus"], results["floor"]
     print(f"\n{title}")
     print(
-        f"  {'client':<10}{'median':>9}{'p90':>9}{'p99':>9}{'min':>9}{'cpu':>9}"
+        f"  {'client':<13}{'median':>9}{'p90':>9}{'p99':>9}{'min':>9}{'cpu':>9}"
         "   us/request (cpu: client process)"
     )
     for name, latency in results.items():
         s = latency.samples
         print(
-            f"  {name:<10}{statistics.median(s):>9.1f}{percentile(s, 0.90):>9.1f}"
+            f"  {name:<13}{statistics.median(s):>9.1f}{percentile(s, 0.90):>9.1f}"
             f"{percentile(s, 0.99):>9.1f}{min(s):>9.1f}{latency.cpu_us:>9.1f}"
         )
     ratios = [a / b for a, b in zip(rx.round_medians, floor.round_medians, strict=True)]
@@ -288,6 +327,13 @@ def report_latency(title: str, results: dict[str, Latency]) -> float:
         f"  ratio rxjanus/floor: median {ratio:.3f}, p90 {p90_ratio:.3f}, "
         f"cpu {rx.cpu_us / floor.cpu_us:.3f}   {verdict(ratio, RT_TARGET, higher_is_better=False)}"
     )
+    other = results.get("janus_client")
+    if other is not None:
+        versus = [a / b for a, b in zip(rx.round_medians, other.round_medians, strict=True)]
+        print(
+            f"  ratio rxjanus/janus_client: median {statistics.median(versus):.3f}, "
+            f"cpu {rx.cpu_us / other.cpu_us:.3f}"
+        )
     return ratio
 
 
@@ -295,13 +341,13 @@ def report_throughput(title: str, results: dict[str, Throughput]) -> float:
     rx, floor = results["rxjanus"], results["floor"]
     print(f"\n{title}")
     print(
-        f"  {'client':<10}{'median':>9}{'min':>9}{'max':>9}{'cpu':>9}"
+        f"  {'client':<13}{'median':>9}{'min':>9}{'max':>9}{'cpu':>9}"
         "   requests/s (cpu: client process us/request)"
     )
     for name, result in results.items():
         rates = result.rates
         print(
-            f"  {name:<10}{statistics.median(rates):>9.0f}{min(rates):>9.0f}"
+            f"  {name:<13}{statistics.median(rates):>9.0f}{min(rates):>9.0f}"
             f"{max(rates):>9.0f}{result.cpu_us:>9.1f}"
         )
     ratios = [a / b for a, b in zip(rx.rates, floor.rates, strict=True)]
@@ -311,6 +357,13 @@ def report_throughput(title: str, results: dict[str, Throughput]) -> float:
         f"  ratio rxjanus/floor: median {ratio:.3f}, cpu {rx.cpu_us / floor.cpu_us:.3f}   "
         f"{verdict(ratio, THROUGHPUT_TARGET, higher_is_better=True)}"
     )
+    other = results.get("janus_client")
+    if other is not None:
+        versus = [a / b for a, b in zip(rx.rates, other.rates, strict=True)]
+        print(
+            f"  ratio rxjanus/janus_client: median {statistics.median(versus):.3f}, "
+            f"cpu {rx.cpu_us / other.cpu_us:.3f}"
+        )
     return ratio
 
 
@@ -320,12 +373,19 @@ def report_throughput(title: str, results: dict[str, Throughput]) -> float:
 async def bench_websocket(url: str, args: argparse.Namespace) -> tuple[float, float]:
     floor = RawWebSocketClient(url)
     await floor.open()
+    other = JanusClientAdapter(url) if args.janus_client else None
+    if other is not None:
+        await other.open()
     async with JanusSession(url, keepalive_interval=None) as session:
         clients: dict[str, Call] = {"rxjanus": session.keepalive, "floor": floor.keepalive}
+        if other is not None:
+            clients["janus_client"] = other.keepalive
         await warm_up(clients, args.warmup, pipeline=True)
         latency = await compare_sequential(clients, args.n, args.rounds, args.block)
         throughput = await compare_pipelined(clients, args.inflight, args.rounds)
     await floor.close()
+    if other is not None:
+        await other.close()
     rt = report_latency(
         f"WebSocket: sequential keepalive round trip (N={args.n} x {args.rounds} rounds)",
         latency,
@@ -341,13 +401,20 @@ async def bench_websocket(url: str, args: argparse.Namespace) -> tuple[float, fl
 async def bench_http(url: str, args: argparse.Namespace) -> float:
     floor = RawHttpClient(url)
     await floor.open()
+    other = JanusClientAdapter(url) if args.janus_client else None
     try:
+        if other is not None:
+            await other.open()
         async with JanusSession(url, keepalive_interval=None) as session:
             clients: dict[str, Call] = {"rxjanus": session.keepalive, "floor": floor.keepalive}
+            if other is not None:
+                clients["janus_client"] = other.keepalive
             await warm_up(clients, args.warmup, pipeline=False)
             latency = await compare_sequential(clients, args.http_n, args.rounds, args.block)
     finally:
         await floor.close()
+        if other is not None:
+            await other.close()
     return report_latency(
         f"HTTP: sequential keepalive round trip (N={args.http_n} x {args.rounds} rounds; "
         "rxjanus also holds its session's long poll open)",
@@ -371,7 +438,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--http-n", type=int, default=None, help="sequential HTTP requests per round (default: N)"
     )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP table")
+    parser.add_argument(
+        "--no-janus-client", action="store_true", help="leave janus_client out even if installed"
+    )
     args = parser.parse_args(argv)
+    args.janus_client = not args.no_janus_client and janus_client_installed()
     if args.http_n is None:
         args.http_n = args.n
     if min(args.n, args.inflight, args.rounds, args.http_n, args.block) < 1 or args.warmup < 0:
@@ -386,7 +457,8 @@ async def run(args: argparse.Namespace) -> None:
             f"rxjanus {rxjanus.__version__}, Janus {info.get('version_string', '?')} on loopback; "
             f"Python {platform.python_version()}, websockets {version('websockets')}, "
             f"aiohttp {version('aiohttp')}, {os.cpu_count()} CPUs, "
-            f"loop {type(asyncio.get_running_loop()).__name__}"
+            f"loop {type(asyncio.get_running_loop()).__name__}, janus_client "
+            f"{version('janus-client') if args.janus_client else 'not compared'}"
         )
         rt, tp = await bench_websocket(server.ws_url, args)
         http_rt = None if args.no_http else await bench_http(server.http_url, args)
