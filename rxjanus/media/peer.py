@@ -109,9 +109,7 @@ class WebRTCPeer:
         """
         if isinstance(source, (list, tuple)):
             return [
-                track
-                for one in source
-                for track in self.add_source(one, audio=audio, video=video)
+                track for one in source for track in self.add_source(one, audio=audio, video=video)
             ]
         if isinstance(source, MediaStreamTrack):
             self.add_track(source)
