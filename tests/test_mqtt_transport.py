@@ -468,3 +468,31 @@ async def test_credentials_and_tls_to_the_broker(
     assert "p@ss" not in logged
     assert "w0rd" not in logged
     assert "wrong-pw" not in logged
+
+
+async def test_a_broker_that_never_answers_connect_times_out_cleanly() -> None:
+    """TCP accepted, no CONNACK: each attempt ends at the timeout and its socket is closed."""
+    accepted: list[asyncio.StreamReader] = []
+    writers: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(reader)
+        writers.append(writer)
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    transport = JanusTransportMQTT(
+        f"mqtt://127.0.0.1:{port}", timeout=0.5, max_retries=1, retry_delay=0.01
+    )
+    with pytest.raises(ServerUnreachable, match="after 2 attempts"):
+        await transport.connect()
+    await transport.close()
+    assert len(accepted) == 2
+    for reader in accepted:  # each attempt's socket is closed: the broker reads to the end
+        connect = await asyncio.wait_for(reader.read(), 20)
+        assert connect[:1] == b"\x10"  # the CONNECT that was never answered
+        assert reader.at_eof()
+    for writer in writers:
+        writer.close()
+    listener.close()
+    await listener.wait_closed()

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -255,6 +256,28 @@ class _ClosingTLS:
         return wrapped
 
 
+_CLOSING: set[asyncio.Task[Any]] = set()
+"""Disconnects of abandoned connect attempts, kept referenced until done."""
+
+
+def _discard(client: aiomqtt.Client, entering: asyncio.Future[Any]) -> None:
+    """Close what an abandoned or failed connect attempt of ``client`` left open.
+
+    aiomqtt (2.5) leaves paho's socket and its housekeeping task behind when
+    the CONNACK does not come in time; a connect that succeeded after we gave
+    up on it is disconnected properly.
+    """
+    if not entering.cancelled() and entering.exception() is None:
+        task = asyncio.get_running_loop().create_task(client.__aexit__(None, None, None))
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return
+    with contextlib.suppress(Exception):
+        # paho's own close: aiomqtt's socket callback then drops its reader and task.
+        client._client._sock_close()
+
+
 def _import_aiomqtt() -> Any:
     """Import aiomqtt, or say how to install it."""
     try:
@@ -308,6 +331,7 @@ class JanusTransportMQTT(JanusTransport):
         self._aiomqtt = _import_aiomqtt()
         self._client: aiomqtt.Client | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._entering: asyncio.Future[Any] | None = None  # the last connect attempt
         self._properties: Properties | None = None
         self._waiting: set[str] = set()  # transactions of our requests awaiting a reply
         self._routed: set[int] = set()  # our sessions
@@ -360,10 +384,19 @@ class JanusTransportMQTT(JanusTransport):
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         client.pending_calls_threshold = 1 << 30  # many requests in flight are normal here
+        # Never cancelled half way (aiomqtt then leaves its socket open): on a
+        # timeout or a failure the attempt is discarded when it ends.
+        entering = asyncio.ensure_future(client.__aenter__())
+        self._entering = entering
         try:
-            await client.__aenter__()
-        except aiomqtt.MqttError as exc:
-            raise TransportClosed(f"cannot connect to the MQTT broker {self.where}: {exc}") from exc
+            await asyncio.shield(entering)
+        except BaseException as exc:
+            entering.add_done_callback(functools.partial(_discard, client))
+            if isinstance(exc, aiomqtt.MqttError):
+                raise TransportClosed(
+                    f"cannot connect to the MQTT broker {self.where}: {exc}"
+                ) from exc
+            raise
         self._client = client
         try:
             topics = [(s.from_janus, s.qos)]
@@ -502,6 +535,9 @@ class JanusTransportMQTT(JanusTransport):
             ) from exc
 
     async def _close(self) -> None:
+        entering, self._entering = self._entering, None
+        if entering is not None and not entering.done():
+            entering.cancel()  # an abandoned connect attempt: _discard closes its socket
         client, self._client = self._client, None
         reader, self._reader = self._reader, None
         self._properties = None
