@@ -10,7 +10,10 @@ replies and events**. This transport acts only on its own: a reply is taken if
 its ``transaction`` is one of this transport's requests still waiting, an event
 if its ``session_id`` is one of the sessions routed on it; anything else is
 counted in :attr:`JanusTransportMQTT.foreign_messages` and dropped without a log
-line above DEBUG (transaction ids carry a random prefix per connection).
+line above DEBUG (transaction ids carry a random prefix per connection). The
+broker isolates nothing: a client that may subscribe to ``from_janus`` reads
+every session's events, SDPs included; clients that do not trust each other
+need broker ACLs or Janus instances of their own.
 
 MQTT 5: with ``mqtt_version = "5"`` in Janus' config, Janus publishes the reply
 to a request (and a plugin's events carrying that request's transaction, for
@@ -24,10 +27,21 @@ used: Janus' JSON ``transaction`` already correlates.
 
 A dropped broker link is reconnected and the sessions claimed, as for the
 WebSocket (see :mod:`rxjanus.transports.base`). Janus' own MQTT client
-reconnects on its own schedule (Paho's automatic reconnect: 1 s, then doubling),
-so after reconnecting this transport pings Janus until it answers before the
-claims go out; Janus' MQTT transport never ends a session because a client's
-link dropped, so the claim succeeds while ``session_timeout`` allows.
+reconnects on its own schedule (Paho C's automatic reconnect, at growing
+intervals: about 4 s after a quick broker restart, measured), so after
+reconnecting this transport pings Janus until it answers (within the attempt's
+timeout) before the claims go out. Janus' MQTT transport never ends a session
+because a client's link dropped, so the claim succeeds while Janus'
+``session_timeout`` allows.
+
+Janus 1.1.2 and Mosquitto 2.0, measured on loopback: a request at QoS 1 (the
+default, as Janus') takes about 44 ms, at ``qos=0`` 0.5 ms (Janus' Paho C
+client sends its PUBACK and its reply in separate small writes); Mosquitto's
+default ``set_tcp_nodelay false`` adds another 44 ms. Janus' defaults
+``max_inflight = 10`` and ``max_buffered = 100`` hold back replies to bursts in
+steps of about 1 s and drop those past 100 (``Can't publish ... return code:
+-12`` in Janus' log); on MQTT 5 the broker's receive maximum (Mosquitto's
+``max_inflight_messages``, 20) does the same.
 
 aiomqtt (on paho-mqtt) is an optional dependency: ``pip install rxjanus[mqtt]``.
 """
