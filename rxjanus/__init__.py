@@ -55,6 +55,7 @@ from .sources import async_resource, session
 from .transports import (
     JanusTransport,
     JanusTransportHTTP,
+    JanusTransportMQTT,
     JanusTransportUnix,
     JanusTransportWebsocket,
     create_transport,
@@ -82,6 +83,7 @@ __all__ = [
     "JanusTimeoutError",
     "JanusTransport",
     "JanusTransportHTTP",
+    "JanusTransportMQTT",
     "JanusTransportUnix",
     "JanusTransportWebsocket",
     "JanusVideoCallPlugin",

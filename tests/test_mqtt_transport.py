@@ -167,6 +167,10 @@ def test_scheme_is_registered_and_credentials_stay_out_of_repr() -> None:
     admin = JanusAdminMonitorClient("mqtt://127.0.0.1", "secret").transport
     assert isinstance(admin, JanusTransportMQTT)
     assert admin.settings.to_janus == "to-janus-admin"
+    # Also without a secret (a Janus whose Admin API has none): still the admin topics.
+    no_secret = JanusAdminMonitorClient("mqtt://127.0.0.1", None).transport
+    assert isinstance(no_secret, JanusTransportMQTT)
+    assert no_secret.settings.from_janus == "from-janus-admin"
 
 
 def test_importing_rxjanus_does_not_import_aiomqtt() -> None:

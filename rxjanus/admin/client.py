@@ -161,8 +161,11 @@ class JanusAdminMonitorClient:
             "admin_secret": admin_secret,
             "ssl": ssl,
         }
-        if urlsplit(base_url).scheme.lower() in ("ws", "wss"):
+        scheme = urlsplit(base_url).scheme.lower()
+        if scheme in ("ws", "wss"):
             self._options["subprotocol"] = ADMIN_SUBPROTOCOL
+        elif scheme in ("mqtt", "mqtts"):
+            self._options["admin"] = True  # the Admin API's own topics
         if transport is None:
             if not base_url:
                 raise ValueError("JanusAdminMonitorClient needs a base_url or a transport")

@@ -150,7 +150,7 @@ class JanusProtocol(Generic[W, T]):
         self._api_secret = api_secret
         self._token = token
         self._admin_secret = admin_secret
-        self._prefix = secrets.token_hex(4)
+        self._prefix = secrets.token_hex(8)  # clients may share one transaction space (MQTT)
         self._counter = 0
         self._pending: dict[str, _Pending[W]] = {}
         self._awaiting_ack: set[str] = set()

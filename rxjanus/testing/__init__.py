@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         loopback_rtc_configuration,
     )
     from .media import SyntheticAudioTrack, SyntheticVideoTrack, make_test_video
+    from .mosquitto import MosquittoBroker, MosquittoStartError, mosquitto_available
     from .rtp import MjrRecording, RtpSource, audio_level, make_opus_file, read_mjr
     from .server import JanusAdminError, JanusServer, JanusStartError
     from .shim import ShimBuildError, build_loopback_shim
@@ -31,6 +32,8 @@ __all__ = [
     "JanusServer",
     "JanusStartError",
     "MjrRecording",
+    "MosquittoBroker",
+    "MosquittoStartError",
     "RtpSource",
     "ShimBuildError",
     "SyntheticAudioTrack",
@@ -43,6 +46,7 @@ __all__ = [
     "loopback_rtc_configuration",
     "make_opus_file",
     "make_test_video",
+    "mosquitto_available",
     "read_mjr",
 ]
 
@@ -64,6 +68,9 @@ _LOCATIONS = {
     "audio_level": ".rtp",
     "make_opus_file": ".rtp",
     "read_mjr": ".rtp",
+    "MosquittoBroker": ".mosquitto",
+    "MosquittoStartError": ".mosquitto",
+    "mosquitto_available": ".mosquitto",
 }
 
 

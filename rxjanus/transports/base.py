@@ -179,12 +179,19 @@ _reconnector: contextvars.ContextVar[JanusTransport | None] = contextvars.Contex
 """The transport whose reconnect task runs in this context: its claims skip the wait."""
 
 
+def _why(error: BaseException | None) -> str:
+    """What went wrong, for a message: the error's text, or its type if it has none."""
+    if error is None:
+        return "no attempt was made"
+    if isinstance(error, TimeoutError) and not str(error):
+        return "timed out"
+    return str(error) or type(error).__name__
+
+
 def redact_url(url: str) -> str:
     """Return ``url`` without credentials or query string, fit for logs and errors."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]  # as written: a bad port must not raise here
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
@@ -357,7 +364,7 @@ class JanusTransport(abc.ABC):
                 return
             raise ServerUnreachable(
                 f"cannot reach Janus at {redact_url(self.base_url)} after "
-                f"{self.max_retries + 1} attempts: {last}"
+                f"{self.max_retries + 1} attempts: {_why(last)}"
             ) from last
 
     async def close(self) -> None:
@@ -771,7 +778,7 @@ class JanusTransport(abc.ABC):
             return
         await self._abort()
         error = ServerUnreachable(
-            f"cannot reconnect to Janus at {where} after {attempt} attempts: {last}"
+            f"cannot reconnect to Janus at {where} after {attempt} attempts: {_why(last)}"
         )
         error.__cause__ = last
         self._reconnect_task = None
