@@ -22,7 +22,6 @@ prints the URLs as one JSON line and runs until SIGINT or SIGTERM.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import glob
 import json
@@ -33,7 +32,6 @@ import signal
 import socket
 import ssl
 import string
-import struct
 import subprocess
 import sys
 import tempfile
@@ -50,6 +48,13 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
+
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 from .shim import build_loopback_shim
 
@@ -69,6 +74,7 @@ _PROBE_TIMEOUT: Final = 0.5
 _STOP_GRACE: Final = 5.0
 _UNIX_PATH_MAX: Final = 107  # sun_path is 108 bytes including the NUL
 _LOG_TAIL_LINES: Final = 40
+_WS_DATA: Final = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
 
 # Modules rxjanus tests use. Everything else found in the module folders (and
 # the known extras below, in case the folders cannot be listed) is disabled.
@@ -313,83 +319,55 @@ def _http_json(
     return reply
 
 
-def _recv_exact(sock: socket.socket, buf: bytearray, n: int) -> bytes:
-    while len(buf) < n:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("connection closed mid-frame")
-        buf.extend(chunk)
-    out = bytes(buf[:n])
-    del buf[:n]
-    return out
-
-
 def _ws_info(
     port: int, subprotocol: str, timeout: float, context: ssl.SSLContext | None = None
 ) -> dict[str, Any]:
-    """Send ``info`` over a minimal WebSocket client (over TLS with ``context``)."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    handshake = (
-        f"GET / HTTP/1.1\r\nHost: {_HOST}:{port}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
-    ).encode()
+    """Send ``info`` over a WebSocket (over TLS with ``context``) and return the reply.
+
+    websockets' Sans-I/O client does the handshake and the framing; this thread
+    alone reads and writes the socket. (websockets' sync client reads in a thread
+    of its own while the caller writes: one TLS socket used from two threads at
+    once, which OpenSSL does not allow and which crashed CPython's ssl module in CI.)
+    """
+    protocol = ClientProtocol(
+        parse_uri(f"{'ws' if context is None else 'wss'}://{_HOST}:{port}"),
+        subprotocols=[Subprotocol(subprotocol)],
+    )
+    protocol.send_request(protocol.connect())
+    message = bytearray()
+    reply: bytes | None = None
     with contextlib.ExitStack() as stack:
         sock = stack.enter_context(socket.create_connection((_HOST, port), timeout=timeout))
         if context is not None:
             sock = stack.enter_context(context.wrap_socket(sock, server_hostname=_HOST))
-        sock.sendall(handshake)
-        buf = bytearray()
-        while b"\r\n\r\n" not in buf:
+        while reply is None:
+            for data in protocol.data_to_send():
+                sock.sendall(data)
             chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("connection closed during the WebSocket handshake")
-            buf.extend(chunk)
-        end = buf.index(b"\r\n\r\n") + 4
-        status = bytes(buf[:end]).split(b"\r\n", 1)[0]
-        del buf[:end]
-        if b" 101 " not in status + b" ":
-            raise ConnectionError(f"WebSocket handshake refused: {status!r}")
-        payload = json.dumps({"janus": "info", "transaction": "rxjanus-probe"}).encode()
-        sock.sendall(_ws_frame(0x1, payload))
-        message = bytearray()
-        while True:
-            b0, b1 = _recv_exact(sock, buf, 2)
-            length = b1 & 0x7F
-            if length == 126:
-                (length,) = struct.unpack("!H", _recv_exact(sock, buf, 2))
-            elif length == 127:
-                (length,) = struct.unpack("!Q", _recv_exact(sock, buf, 8))
-            mask = _recv_exact(sock, buf, 4) if b1 & 0x80 else b""
-            data = _recv_exact(sock, buf, length)
-            if mask:
-                data = bytes(c ^ mask[i % 4] for i, c in enumerate(data))
-            opcode = b0 & 0x0F
-            if opcode == 0x8:
+            if chunk:
+                protocol.receive_data(chunk)
+            else:
+                protocol.receive_eof()
+            for event in protocol.events_received():
+                if isinstance(event, Response) and protocol.state is State.OPEN:
+                    request = {"janus": "info", "transaction": "rxjanus-probe"}
+                    protocol.send_text(json.dumps(request).encode())
+                elif isinstance(event, Frame) and event.opcode in _WS_DATA and reply is None:
+                    message.extend(event.data)
+                    if event.fin:
+                        reply = bytes(message)
+            if reply is None and protocol.handshake_exc is not None:
+                raise ConnectionError(f"WebSocket handshake refused: {protocol.handshake_exc}")
+            if reply is None and (protocol.state is not State.OPEN or not chunk):
                 raise ConnectionError("WebSocket closed before the info reply")
-            if opcode in (0x9, 0xA):
-                continue
-            message.extend(data)
-            if b0 & 0x80:
-                break
+        protocol.send_close(1000)
         with contextlib.suppress(OSError):
-            sock.sendall(_ws_frame(0x8, struct.pack("!H", 1000)))
-    reply = json.loads(bytes(message))
-    if not isinstance(reply, dict):
+            for data in protocol.data_to_send():
+                sock.sendall(data)
+    decoded = json.loads(reply)
+    if not isinstance(decoded, dict):
         raise ValueError("expected a JSON object")
-    return reply
-
-
-def _ws_frame(opcode: int, payload: bytes) -> bytes:
-    mask = os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 1 << 16:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    return header + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+    return decoded
 
 
 def _unix_info(path: str, timeout: float) -> dict[str, Any]:
@@ -402,35 +380,6 @@ def _unix_info(path: str, timeout: float) -> dict[str, Any]:
     if not isinstance(reply, dict):
         raise ValueError("expected a JSON object")
     return reply
-
-
-def _mqtt_packet(first: int, body: bytes) -> bytes:
-    """One MQTT control packet: the first byte, the remaining length (varint), the body."""
-    header = bytearray([first])
-    length = len(body)
-    while True:
-        byte, length = length % 128, length // 128
-        header.append(byte | (0x80 if length else 0))
-        if not length:
-            return bytes(header) + body
-
-
-def _mqtt_string(value: str) -> bytes:
-    data = value.encode()
-    return struct.pack("!H", len(data)) + data
-
-
-def _mqtt_read(sock: socket.socket, buf: bytearray) -> tuple[int, bytes]:
-    """Read one MQTT control packet: its first byte and its body."""
-    (first,) = _recv_exact(sock, buf, 1)
-    length = shift = 0
-    while True:
-        (byte,) = _recv_exact(sock, buf, 1)
-        length |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            break
-    return first, _recv_exact(sock, buf, length)
 
 
 @dataclass(frozen=True)
@@ -465,62 +414,105 @@ class _MqttBroker:
         return f"{'ssl' if self.tls else 'tcp'}://{host}:{self.port}"
 
 
-def _mqtt_info(
-    broker: _MqttBroker,
-    to_janus: str,
-    from_janus: str,
-    timeout: float,
-    context: ssl.SSLContext | None = None,
-) -> dict[str, Any]:
-    """Send ``info`` to Janus over MQTT 3.1.1 with a minimal client and return the reply.
+class _ClosingSSLSocket(ssl.SSLSocket):
+    """An SSL socket that closes itself when its TLS handshake fails.
 
-    Subscribes to ``from_janus``, publishes to ``to_janus`` and waits for the
-    reply carrying its own transaction (Janus publishes every reply on one topic).
+    paho-mqtt 2.x runs the handshake itself and drops the socket unclosed when it fails.
     """
-    flags = 0x02  # clean session
-    payload = _mqtt_string(f"rxjanus-probe-{uuid.uuid4().hex[:12]}")
-    if broker.username is not None:
-        flags |= 0x80
-        payload += _mqtt_string(broker.username)
-        if broker.password is not None:
-            flags |= 0x40
-            payload += _mqtt_string(broker.password)
-    connect = _mqtt_string("MQTT") + bytes([4, flags]) + struct.pack("!H", 10) + payload
+
+    def do_handshake(self, block: bool = False) -> None:
+        try:
+            super().do_handshake(block)
+        except BaseException:
+            self.close()
+            raise
+
+
+def _mqtt_info(
+    broker: _MqttBroker, to_janus: str, from_janus: str, timeout: float
+) -> dict[str, Any]:
+    """Send ``info`` to Janus over MQTT 3.1.1 (paho-mqtt) and return the reply.
+
+    Subscribes to ``from_janus``, publishes to ``to_janus`` once subscribed and waits
+    for the reply carrying its own transaction (Janus publishes every reply on one
+    topic). paho's ``loop()`` runs in this thread; its sockets are closed on every
+    way out.
+
+    Raises:
+        ImportError: paho-mqtt is not installed.
+        ConnectionError: The broker refused the login or the subscription, or
+            dropped the connection.
+        TimeoutError: No reply before ``timeout``.
+    """
+    try:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+    except ImportError as exc:
+        raise ImportError(
+            "JanusServer(mqtt_url=...) checks Janus' MQTT transport with paho-mqtt: "
+            "pip install rxjanus[mqtt]"
+        ) from exc
     transaction = f"rxjanus-probe-{uuid.uuid4().hex}"
-    request = json.dumps({"janus": "info", "transaction": transaction}).encode()
-    deadline = time.monotonic() + timeout
-    with contextlib.ExitStack() as stack:
-        sock = stack.enter_context(
-            socket.create_connection((broker.host, broker.port), timeout=timeout)
-        )
-        if broker.tls:
-            sock = stack.enter_context(
-                (context or _probe_ssl_context()).wrap_socket(sock, server_hostname=broker.host)
-            )
-        buf = bytearray()
-        sock.sendall(_mqtt_packet(0x10, connect))
-        first, body = _mqtt_read(sock, buf)
-        if first != 0x20 or len(body) < 2 or body[1] != 0:
-            raise ConnectionError(f"the MQTT broker refused the probe (CONNACK {body!r})")
-        sock.sendall(_mqtt_packet(0x82, struct.pack("!H", 1) + _mqtt_string(from_janus) + b"\0"))
-        while _mqtt_read(sock, buf)[0] != 0x90:  # SUBACK
-            pass
-        sock.sendall(_mqtt_packet(0x30, _mqtt_string(to_janus) + request))
-        while time.monotonic() < deadline:
-            first, body = _mqtt_read(sock, buf)
-            if first >> 4 != 3:  # not a PUBLISH
-                continue
-            (topic_length,) = struct.unpack("!H", body[:2])
-            offset = 2 + topic_length + (2 if (first >> 1) & 3 else 0)
-            try:
-                reply = json.loads(body[offset:])
-            except ValueError:
-                continue
+    request = json.dumps({"janus": "info", "transaction": transaction})
+    replies: list[dict[str, Any]] = []
+    refused: list[str] = []
+
+    def on_connect(
+        client: mqtt.Client, userdata: Any, flags: Any, code: Any, properties: Any
+    ) -> None:
+        if code.is_failure:
+            refused.append(f"CONNACK {code}")
+        else:
+            client.subscribe(from_janus)
+
+    def on_subscribe(
+        client: mqtt.Client, userdata: Any, mid: int, codes: list[Any], properties: Any
+    ) -> None:
+        if any(code.is_failure for code in codes):
+            refused.append(f"SUBACK {', '.join(map(str, codes))}")
+        else:
+            client.publish(to_janus, request)
+
+    def on_message(client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with contextlib.suppress(ValueError):
+            reply = json.loads(message.payload)
             if isinstance(reply, dict) and reply.get("transaction") == transaction:
-                with contextlib.suppress(OSError):
-                    sock.sendall(b"\xe0\x00")  # DISCONNECT
-                return reply
-    raise TimeoutError(f"no reply on MQTT topic {from_janus!r} within {timeout} s")
+                replies.append(reply)
+
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"rxjanus-probe-{uuid.uuid4().hex[:12]}",
+        protocol=mqtt.MQTTv311,
+    )
+    client.on_connect = on_connect
+    client.on_subscribe = on_subscribe
+    client.on_message = on_message
+    client.connect_timeout = timeout
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls:
+        context = _probe_ssl_context()
+        context.sslsocket_class = _ClosingSSLSocket
+        client.tls_set_context(context)
+    deadline = time.monotonic() + timeout
+    try:
+        client.connect(broker.host, broker.port, keepalive=10)
+        while not replies:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no reply on MQTT topic {from_janus!r} within {timeout} s")
+            code = client.loop(remaining)
+            if refused:
+                raise ConnectionError(f"the MQTT broker refused the probe ({refused[0]})")
+            if code != mqtt.MQTT_ERR_SUCCESS:
+                raise ConnectionError(f"MQTT broker connection lost: {mqtt.error_string(code)}")
+        return replies[0]
+    finally:
+        if client.socket() is not None:
+            client.disconnect()
+        # paho closes the socket pair loop() made only in Client.__del__.
+        with contextlib.suppress(AttributeError):
+            client._reset_sockets()
 
 
 class JanusServer:
