@@ -413,13 +413,18 @@ async def test_watch_leaves_and_detaches_without_a_failed_release(
     await publisher.wait_for(lambda r: bool(r.values) or r.ended)
     feed = publisher.values[0].publisher_id
     watching = Recorder(viewer(janus.ws_url, room_a, feed, 1_000_000))
-    await watching.wait_for(lambda r: len(r.values) >= 5 or r.ended)
-    with caplog.at_level(logging.WARNING, logger="rxjanus"):
-        watching.subscription.dispose()
-        assert await settled(janus) == [session_of(publisher.values[0])]
-    assert [r.getMessage() for r in caplog.records] == []
-    publisher.subscription.dispose()
-    assert await settled(janus) == []
+    try:
+        await watching.wait_for(lambda r: len(r.values) >= 5 or r.ended)
+        with caplog.at_level(logging.WARNING, logger="rxjanus"):
+            watching.subscription.dispose()
+            assert await settled(janus) == [session_of(publisher.values[0])]
+        # Ours only: aiortc may log a VP8 frame it could not decode as the feed stops.
+        ours = [r.getMessage() for r in caplog.records if r.name.startswith("rxjanus")]
+        assert ours == []
+    finally:
+        watching.subscription.dispose()  # disposing twice is a no-op
+        publisher.subscription.dispose()
+        assert await settled(janus) == []
 
 
 async def test_an_error_in_the_transform_errors_the_relay(
