@@ -25,8 +25,10 @@ from rxjanus.plugins.voicemail import (
 from rxjanus.testing import (
     JanusServer,
     SyntheticAudioTrack,
+    SyntheticVideoTrack,
     enable_loopback_ice,
     loopback_rtc_configuration,
+    make_opus_file,
 )
 
 from .helpers import Recorder
@@ -170,6 +172,37 @@ async def test_record_a_tone_stop_and_decode_the_file(janus: JanusServer) -> Non
     assert decoded.samples == decoded.frames * RATE // 50
     assert abs(decoded.rms - CHANNEL_RMS) < 0.1 * CHANNEL_RMS
     assert abs(decoded.frequency - TONE) < 0.05 * TONE
+    assert janus.list_sessions() == []
+
+
+async def test_record_a_file_and_a_video_track_audio_only(
+    janus: JanusServer, tmp_path: Path
+) -> None:
+    greeting = make_opus_file(tmp_path / "greeting.opus", seconds=2.0, tone_hz=400.0)
+    camera = SyntheticVideoTrack(160, 120)
+    async with JanusSession(base_url=janus.ws_url) as session:
+        mail = new_plugin()
+        await mail.attach(session)
+        events = Recorder(mail.events)
+        # The video track is left out (Janus records audio only); the file's audio goes.
+        await mail.record([camera, greeting], timeout=WAIT)
+        sending = [sender.track.kind for sender in mail.pc.getSenders() if sender.track]
+        assert sending == ["audio"]
+        # The file ends: Janus reports no more audio, and we stop.
+        await events.wait_value(lambda m: m.get("janus") == "media" and not m["receiving"], WAIT)
+        message = await mail.stop(WAIT)
+        assert camera.frames_sent == 0
+        with pytest.raises(ValueError, match="no audio"):
+            await new_plugin().record(camera)  # nothing it could record
+
+    decoded = decode(check_file(janus, message, mail.recording_id))
+    print(
+        f"\na 2 s file recorded: {decoded.frames} frames, {decoded.seconds:.2f} s, "
+        f"RMS {decoded.rms:.0f}, {decoded.frequency:.0f} Hz"
+    )
+    assert 1.5 <= decoded.seconds <= 2.1
+    assert decoded.rms > 1000
+    assert abs(decoded.frequency - 400.0) < 0.05 * 400.0
     assert janus.list_sessions() == []
 
 

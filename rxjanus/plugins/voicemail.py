@@ -20,6 +20,8 @@ code is what counts here:
   handle.
 * A second ``record`` while one is under way fails with 465; the handle's
   recording id is picked when the handle is attached.
+* The answer rejects a video m-line without ICE credentials, which aiortc
+  refuses to apply, so rxjanus offers audio only.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aiortc import RTCConfiguration
+from aiortc import MediaStreamTrack, RTCConfiguration
+from reactivex import Observable
 
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
-from ..media import MediaSource
+from ..media import MediaSource, SingleMediaSource
 from ..protocol import JSON, plugin_data
 from .webrtc import WebRTCPlugin
 
@@ -169,6 +172,20 @@ def _settle(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+def _audio_sources(source: MediaSource) -> list[SingleMediaSource]:
+    """``source`` without its video tracks and frame observables (Janus records audio only)."""
+    items = list(source) if isinstance(source, (list, tuple)) else [source]
+    kept: list[SingleMediaSource] = []
+    for item in items:
+        if isinstance(item, Observable) or (
+            isinstance(item, MediaStreamTrack) and item.kind != "audio"
+        ):
+            logger.debug("not sending %r to the VoiceMail plugin: it records audio only", item)
+        else:
+            kept.append(item)
+    return kept
+
+
 def _is(kind: VoiceMailEventType) -> Callable[[JSON], bool]:
     """A predicate for ``_next_event``: a VoiceMail event of ``kind``."""
     return lambda message: message.get("janus") == "event" and voicemail_event_type(message) is kind
@@ -182,8 +199,8 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
     :data:`MAX_SECONDS`; either way the ``done`` event names the ``.opus``
     file (:meth:`stop` and :meth:`wait_done` return it as a
     :class:`VoiceMailRecording`) and Janus then ends the handle: attach again
-    to record another message. Only audio is recorded (Opus; Janus rejects
-    video). Unsolicited messages (``started``, an automatic ``done``, the
+    to record another message. Only audio is sent and recorded (Opus).
+    Unsolicited messages (``started``, an automatic ``done``, the
     core's ``webrtcup``/``media``/``detached``...) reach :attr:`events`.
 
     Plugin errors raise :class:`VoiceMailError`.
@@ -247,30 +264,26 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
 
     # -- requests -------------------------------------------------------------------
 
-    async def record(
-        self,
-        source: MediaSource,
-        *,
-        audio: bool = True,
-        video: bool = False,
-        timeout: float | None = None,
-    ) -> None:
+    async def record(self, source: MediaSource, *, timeout: float | None = None) -> None:
         """Offer our audio with ``record``; return once Janus records it (``started``).
 
         Args:
             source: What to record: a file path or URL, a ``MediaPlayer``, a
-                track, or several of them. Only audio is recorded.
-            audio: Send the players' audio.
-            video: Send the players' video too (Janus rejects the m-line).
+                track, or several of them. Only audio is sent: video tracks
+                and the players' video are left out.
             timeout: Seconds to wait for the answer, and then for ``started``.
 
         Raises:
             VoiceMailError: E.g. 465 when Janus records on this handle already.
             InvalidStateError: This handle recorded already (attach anew).
+            ValueError: ``source`` has no audio.
         """
         if self._recording or self._result is not None:
             raise InvalidStateError(f"{self!r} records one message; attach a new handle")
-        self.peer.add_source(source, audio=audio, video=video)
+        peer = self.peer
+        if not peer.add_source(_audio_sources(source), audio=True, video=False):
+            await self.reset_connection()
+            raise ValueError(f"nothing to record: {source!r} has no audio")
         started = self._next_event(_is(VoiceMailEventType.STARTED))
         self._recording = True
         try:
