@@ -315,6 +315,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         Janus answers even with nothing recorded: a ``done`` naming a file that
         was never written. If the 10 s limit ends the message first, that
         ``done`` is returned (Janus drops a ``stop`` for a handle it is ending).
+        Janus ends the handle on a timer of whole seconds: this takes up to ~1 s.
 
         Returns:
             The finished message (where Janus says its file is).
