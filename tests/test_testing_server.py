@@ -86,7 +86,7 @@ def test_info_over_http_has_unique_server_name(server: JanusServer) -> None:
     assert info["reclaim-session-timeout"] == 0
     assert info["api_secret"] is False
     assert "janus.plugin.echotest" in info["plugins"]
-    assert "janus.plugin.voicemail" not in info["plugins"]
+    assert "janus.plugin.voicemail" in info["plugins"]
     assert set(info["transports"]) == {
         "janus.transport.http",
         "janus.transport.websockets",
@@ -197,13 +197,15 @@ def test_rendered_configs(server: JanusServer) -> None:
     assert "api_secret" not in core
     assert "token_auth" not in core
     assert "stun_server" not in core
-    assert "libjanus_voicemail.so" in core
+    assert "libjanus_voicemail.so" not in core
     assert "libjanus_nanomsg.so" in core
     assert "libjanus_jsonlog.so" in core
     assert "mountpoint" not in texts["janus.plugin.streaming.jcfg"].replace("mountpoints", "")
     assert "type =" not in texts["janus.plugin.streaming.jcfg"]
     assert str(server.recordings_dir) in texts["janus.plugin.recordplay.jcfg"]
     assert server.recordings_dir.is_dir()
+    assert f'path = "{server.voicemail_dir}"' in texts["janus.plugin.voicemail.jcfg"]
+    assert server.voicemail_dir.is_dir()
     assert server.log_path.is_file()
     assert "[FATAL]" not in server.log_text()
 

@@ -91,6 +91,7 @@ _WANTED_PLUGINS: Final = frozenset(
         "libjanus_nosip.so",
         "libjanus_lua.so",
         "libjanus_duktape.so",
+        "libjanus_voicemail.so",
     }
 )
 _WANTED_TRANSPORTS: Final = frozenset(
@@ -99,11 +100,7 @@ _WANTED_TRANSPORTS: Final = frozenset(
 _MQTT_MODULE: Final = "libjanus_mqtt.so"
 _MQTT_VERSIONS: Final = ("3.1", "3.1.1", "5")
 _KNOWN_UNWANTED: Final[Mapping[str, frozenset[str]]] = {
-    "plugins": frozenset(
-        {
-            "libjanus_voicemail.so",
-        }
-    ),
+    "plugins": frozenset(),
     "transports": frozenset({"libjanus_mqtt.so", "libjanus_rabbitmq.so", "libjanus_nanomsg.so"}),
     "loggers": frozenset({"libjanus_jsonlog.so"}),
     "events": frozenset(
@@ -139,6 +136,7 @@ _TEMPLATES: Final = (
     "janus.plugin.nosip.jcfg",
     "janus.plugin.lua.jcfg",
     "janus.plugin.duktape.jcfg",
+    "janus.plugin.voicemail.jcfg",
 )
 
 # Never send loopback requests through an HTTP proxy from the environment.
@@ -724,6 +722,7 @@ class JanusServer:
         conf_dir.mkdir(parents=True)
         recordings = workdir / "recordings"
         recordings.mkdir(exist_ok=True)
+        self.voicemail_dir.mkdir(exist_ok=True)
         log_path = workdir / "janus.log"
         log_path.unlink(missing_ok=True)
         unix_path = workdir / "janus.sock"
@@ -852,6 +851,7 @@ class JanusServer:
             "unix_path": _jcfg_string(str(unix_path)),
             "unix_admin_path": _jcfg_string(str(unix_admin_path)),
             "recordings_dir": _jcfg_string(str(recordings)),
+            "voicemail_dir": _jcfg_string(str(self.voicemail_dir)),
         }
         names: tuple[str, ...] = _TEMPLATES
         if self._mqtt is not None:
@@ -1095,6 +1095,15 @@ class JanusServer:
     def recordings_dir(self) -> Path:
         """Where the Record&Play plugin keeps its recordings."""
         return self.workdir / "recordings"
+
+    @property
+    def voicemail_dir(self) -> Path:
+        """Where the VoiceMail plugin writes its ``.opus`` files.
+
+        Its ``base`` is this folder too, so the ``recording`` of a ``done``
+        event is the file's path.
+        """
+        return self.workdir / "voicemail"
 
     @property
     def log_path(self) -> Path:
