@@ -34,6 +34,7 @@ from .plugins import (
     JanusTextRoomPlugin,
     JanusVideoCallPlugin,
     JanusVideoRoomPlugin,
+    JanusVoiceMailPlugin,
     NoSipError,
     ParticipantType,
     RecordPlayError,
@@ -49,6 +50,7 @@ from .plugins import (
     VideoCallEventType,
     VideoRoomError,
     VideoRoomEventType,
+    VoiceMailError,
     WebRTCPlugin,
 )
 from .sources import async_resource, session
@@ -88,6 +90,7 @@ __all__ = [
     "JanusTransportWebsocket",
     "JanusVideoCallPlugin",
     "JanusVideoRoomPlugin",
+    "JanusVoiceMailPlugin",
     "NoSipError",
     "ParticipantType",
     "PluginAttachFail",
@@ -112,6 +115,7 @@ __all__ = [
     "VideoCallEventType",
     "VideoRoomError",
     "VideoRoomEventType",
+    "VoiceMailError",
     "WebRTCPlugin",
     "aio",
     "async_resource",

@@ -49,6 +49,13 @@ from .videoroom import (
     VideoRoomEventType,
     videoroom_event_type,
 )
+from .voicemail import (
+    JanusVoiceMailPlugin,
+    VoiceMailError,
+    VoiceMailEventType,
+    VoiceMailRecording,
+    voicemail_event_type,
+)
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -66,6 +73,7 @@ __all__ = [
     "JanusTextRoomPlugin",
     "JanusVideoCallPlugin",
     "JanusVideoRoomPlugin",
+    "JanusVoiceMailPlugin",
     "NoSipError",
     "NoSipEventType",
     "ParticipantType",
@@ -85,6 +93,9 @@ __all__ = [
     "VideoCallEventType",
     "VideoRoomError",
     "VideoRoomEventType",
+    "VoiceMailError",
+    "VoiceMailEventType",
+    "VoiceMailRecording",
     "WebRTCPlugin",
     "audiobridge_event_type",
     "bridge_nosip",
@@ -95,4 +106,5 @@ __all__ = [
     "sip_result",
     "streaming_event_type",
     "videoroom_event_type",
+    "voicemail_event_type",
 ]
