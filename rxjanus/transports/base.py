@@ -645,8 +645,11 @@ class JanusTransport(abc.ABC):
 
     def _receive(self, text: str | bytes) -> None:
         """Handle one frame from the server; never raises."""
+        self._receive_decoded(self._protocol.decode(text))
+
+    def _receive_decoded(self, decoded: Any) -> None:
+        """Handle one frame already decoded with the protocol's ``decode``; never raises."""
         protocol = self._protocol
-        decoded = protocol.decode(text)
         if type(decoded) is dict:
             # The common case: a plain reply completing a request, without outcome objects.
             waiter = protocol.complete_reply(decoded)

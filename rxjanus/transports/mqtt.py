@@ -497,10 +497,7 @@ class JanusTransportMQTT(JanusTransport):
         """Hand one message to the protocol, unless it is another client's."""
         if not isinstance(payload, bytes | str):
             return  # aiomqtt's payload type is wider; Janus sends text
-        try:
-            message = json.loads(payload)
-        except (ValueError, RecursionError):
-            message = None  # the protocol logs it
+        message = self._protocol.decode(payload)  # malformed JSON: logged and dropped there
         if isinstance(message, dict):
             transaction = message.get("transaction")
             probe = self._probe
@@ -519,7 +516,7 @@ class JanusTransportMQTT(JanusTransport):
                         "ignored another client's %r on %s", message.get("janus"), self.where
                     )
                 return
-        self._receive(payload)
+        self._receive_decoded(message)
 
     def _is_ours(self, message: dict[str, Any], transaction: object) -> bool:
         if isinstance(transaction, str):
