@@ -24,6 +24,7 @@ from rxjanus import JanusEchoTestPlugin, JanusPlugin, JanusSession
 from rxjanus.admin import JanusAdminMonitorClient
 from rxjanus.exceptions import JanusTimeoutError, ServerUnreachable
 from rxjanus.protocol import messages as msg
+from rxjanus.protocol import plugin_data
 from rxjanus.testing import (
     JanusServer,
     SyntheticVideoTrack,
@@ -286,10 +287,12 @@ async def test_two_clients_on_one_broker_see_only_their_own(
     async with alice, bob:
         alice_events, bob_events = Recorder(alice.events), Recorder(bob.events)
         plugins = {}
+        handle_ids: dict[str, int | None] = {}
         for name, session in (("alice", alice), ("bob", bob)):
             plugin = JanusPlugin(plugin_id="janus.plugin.echotest")
             await plugin.attach(session)
             plugins[name] = (plugin, Recorder(plugin.events))
+            handle_ids[name] = plugin.id
         # Interleaved requests of both, on the same topics, at the same time.
         await asyncio.gather(
             *(plugins[n][0].send({"audio": i % 2 == 0}) for i in range(10) for n in plugins),
@@ -302,10 +305,20 @@ async def test_two_clients_on_one_broker_see_only_their_own(
         assert all(isinstance(t, JanusTransportMQTT) for t in transports)
         foreign = [t.foreign_messages for t in transports if isinstance(t, JanusTransportMQTT)]
     assert alice_events.values == bob_events.values == []
-    assert [e["janus"] for e in plugins["bob"][1].values] in ([], ["detached"])
-    assert [e["janus"] for e in plugins["alice"][1].values] in ([], ["detached"])
-    # Each saw the other's traffic (with 3.1.1 every reply; with 5 at least the events).
-    assert all(n > 0 for n in foreign), foreign
+    for name, (_, recorder) in plugins.items():
+        # Only its own handle's end: 'detached', and EchoTest's "done" event that Janus may
+        # publish before the reply to detach (both seen, depending on timing).
+        for event in recorder.values:
+            assert event["sender"] == handle_ids[name], event
+            done = plugin_data(event) == {"echotest": "event", "result": "done"}
+            assert event["janus"] == "detached" or done, event
+    # They saw each other's traffic: with 3.1.1 each gets every reply; with 5 only events
+    # are shared, and the last one ('detached' of the second handle) may come after the
+    # first client has stopped looking.
+    if server.mqtt_topics["to-janus"].startswith("v311/"):
+        assert all(n > 0 for n in foreign), foreign
+    else:
+        assert any(n > 0 for n in foreign), foreign
     assert rxjanus_warnings(caplog) == []
 
 
