@@ -308,8 +308,9 @@ def test_port_clash_is_retried_with_fresh_ports(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(server_module, "_pick_ports", pick_with_a_taken_ws_port)
     try:
         with JanusServer(loopback_ice=False) as s:
-            assert len(picks) == 2
-            assert s.ws_url.endswith(f":{picks[1].ws}")
+            # At least one retry (another process may take a fresh pick too, rarely).
+            assert len(picks) >= 2
+            assert s.ws_url.endswith(f":{picks[-1].ws}")
             assert (s.workdir / "janus.attempt1.log").is_file()
             assert "[FATAL]" in (s.workdir / "janus.attempt1.log").read_text()
             assert _get(s.http_url + "/info")["server-name"] == s.server_name
