@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from aiortc import RTCConfiguration
@@ -28,6 +28,7 @@ from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
 from ._handlers import EventHandler, EventHandlers
+from .base import plugin_errors
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -143,15 +144,9 @@ def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
     return None
 
 
-@contextlib.contextmanager
-def _audiobridge_errors() -> Iterator[None]:
+def _audiobridge_errors() -> contextlib.AbstractContextManager[None]:
     """Raise the core's PluginError as an AudioBridgeError (a subclass of it)."""
-    try:
-        yield
-    except AudioBridgeError:
-        raise
-    except PluginError as exc:
-        raise AudioBridgeError(exc.code, exc.reason) from exc
+    return plugin_errors(AudioBridgeError)
 
 
 def _without_none(fields: Mapping[str, Any]) -> JSON:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from reactivex import Observable
 from reactivex.subject import Subject
 
-from ..exceptions import InvalidStateError, JanusError, SessionLost
+from ..exceptions import InvalidStateError, JanusError, PluginError, SessionLost
 from ..protocol import JSON, Expect, plugin_data
 from ..protocol import messages as msg
 
@@ -23,6 +24,17 @@ logger = logging.getLogger(__name__)
 
 _TEARDOWNS: set[asyncio.Task[None]] = set()
 """Teardowns scheduled from callbacks, kept referenced until they finish."""
+
+
+@contextlib.contextmanager
+def plugin_errors(error_class: type[PluginError]) -> Iterator[None]:
+    """Raise the core's :class:`PluginError` as ``error_class`` (a plugin's subclass of it)."""
+    try:
+        yield
+    except error_class:
+        raise
+    except PluginError as exc:
+        raise error_class(exc.code, exc.reason) from exc
 
 
 class JanusPlugin:

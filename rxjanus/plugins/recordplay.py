@@ -18,7 +18,7 @@ import builtins
 import contextlib
 import enum
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
+from .base import plugin_errors
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -147,15 +148,9 @@ class Recording:
         )
 
 
-@contextlib.contextmanager
-def _recordplay_errors() -> Iterator[None]:
+def _recordplay_errors() -> contextlib.AbstractContextManager[None]:
     """Raise the core's PluginError as a RecordPlayError (a subclass of it)."""
-    try:
-        yield
-    except RecordPlayError:
-        raise
-    except PluginError as exc:
-        raise RecordPlayError(exc.code, exc.reason) from exc
+    return plugin_errors(RecordPlayError)
 
 
 def _without_none(fields: Mapping[str, Any]) -> JSON:

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -33,6 +33,7 @@ from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolErr
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
 from ._handlers import EventHandler, EventHandlers
+from .base import plugin_errors
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -207,15 +208,9 @@ def rtp_media(
     return entry
 
 
-@contextlib.contextmanager
-def _streaming_errors() -> Iterator[None]:
+def _streaming_errors() -> contextlib.AbstractContextManager[None]:
     """Raise the core's PluginError as a StreamingError (a subclass of it)."""
-    try:
-        yield
-    except StreamingError:
-        raise
-    except PluginError as exc:
-        raise StreamingError(exc.code, exc.reason) from exc
+    return plugin_errors(StreamingError)
 
 
 def _without_none(fields: Mapping[str, Any]) -> JSON:

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -29,6 +29,7 @@ from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
 from ._handlers import EventHandler, EventHandlers
+from .base import plugin_errors
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -124,15 +125,9 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
     return None
 
 
-@contextlib.contextmanager
-def _videoroom_errors() -> Iterator[None]:
+def _videoroom_errors() -> contextlib.AbstractContextManager[None]:
     """Raise the core's PluginError as a VideoRoomError (a subclass of it)."""
-    try:
-        yield
-    except VideoRoomError:
-        raise
-    except PluginError as exc:
-        raise VideoRoomError(exc.code, exc.reason) from exc
+    return plugin_errors(VideoRoomError)
 
 
 def _without_none(fields: dict[str, Any]) -> JSON:

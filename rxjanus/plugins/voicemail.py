@@ -31,7 +31,7 @@ import contextlib
 import enum
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -42,6 +42,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource, SingleMediaSource
 from ..protocol import JSON, plugin_data
+from .base import plugin_errors
 from .webrtc import WebRTCPlugin
 
 if TYPE_CHECKING:
@@ -153,15 +154,9 @@ class VoiceMailRecording:
         )
 
 
-@contextlib.contextmanager
-def _voicemail_errors() -> Iterator[None]:
+def _voicemail_errors() -> contextlib.AbstractContextManager[None]:
     """Raise the core's PluginError as a VoiceMailError (a subclass of it)."""
-    try:
-        yield
-    except VoiceMailError:
-        raise
-    except PluginError as exc:
-        raise VoiceMailError(exc.code, exc.reason) from exc
+    return plugin_errors(VoiceMailError)
 
 
 def _settle(future: asyncio.Future[Any]) -> None:
