@@ -322,10 +322,12 @@ class JanusSession:
             raise PluginAttachFail(code, f"cannot attach {plugin.name}: {reason}") from exc
         handle_id = _reply_id(reply)
         self.plugin_handles[handle_id] = plugin
+        self.transport.add_handle(handle_id, plugin.receive)
         return handle_id
 
     def detach_handle(self, handle_id: int) -> None:
         """Forget a plugin handle locally (after it was detached)."""
+        self.transport.remove_handle(handle_id)
         self.plugin_handles.pop(handle_id, None)
 
     # -- internals ----------------------------------------------------------------
@@ -388,8 +390,6 @@ class JanusSession:
             return
         logger.warning("%s", error)
         self._lost = error
-        for plugin in list(self.plugin_handles.values()):
-            plugin._session_lost(error)
         task = self._keepalive_task
         self._keepalive_task = None
         if task is not None and task is not asyncio.current_task():

@@ -15,8 +15,6 @@ unsolicited (another participant's ``joined``, ``leaving``, updated
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Mapping
@@ -25,11 +23,10 @@ from typing import Any, ClassVar, Literal
 from aiortc import RTCConfiguration
 
 from ..exceptions import InvalidStateError, PluginError
-from ..media import MediaSource, WebRTCPeer
+from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
-from ._handlers import EventHandler, EventHandlers
-from .base import plugin_errors
-from .webrtc import WebRTCPlugin
+from .base import event_data, request_body
+from .rooms import RoomPlugin
 
 __all__ = [
     "AudioBridgeError",
@@ -40,10 +37,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = "janus.plugin.audiobridge"
 NOT_JOINED = 487
-
-"""A janus_client-style event handler: takes the plugin data; may be async."""
 
 
 class AudioBridgeError(PluginError):
@@ -56,7 +50,6 @@ class AudioBridgeError(PluginError):
     491 already joined, 492 no such user, 493 invalid SDP, 494 no such group.
     """
 
-    plugin_name = PLUGIN_NAME
     label = "AudioBridge"
 
 
@@ -128,9 +121,7 @@ def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
     Returns:
         The message's kind, or None for replies such as ``success`` or ``created``.
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None:
-        return None
+    data = event_data(message)
     kind = data.get("audiobridge")
     if kind == "event":
         if "error_code" in data:
@@ -144,16 +135,7 @@ def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
     return None
 
 
-def _audiobridge_errors() -> contextlib.AbstractContextManager[None]:
-    """Raise the core's PluginError as an AudioBridgeError (a subclass of it)."""
-    return plugin_errors(AudioBridgeError)
-
-
-def _without_none(fields: Mapping[str, Any]) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
-
-
-class JanusAudioBridgePlugin(WebRTCPlugin):
+class JanusAudioBridgePlugin(RoomPlugin):
     """A handle on ``janus.plugin.audiobridge``: room admin and one participant.
 
     A participant joins a room, then sends its audio and hears the room's mix
@@ -182,7 +164,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         >>> bridge.frames("audio").subscribe(print)  # doctest: +SKIP
     """
 
-    name = PLUGIN_NAME
+    name = "janus.plugin.audiobridge"
+    error_class = AudioBridgeError
+    classify_event = staticmethod(audiobridge_event_type)
+    answer_request = "configure"
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "create": "create_room",
@@ -244,8 +229,6 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         self._participant_id: int | None = None
         self._display_name: str | None = None
         self._muted: bool | None = None
-        self._handlers = EventHandlers(audiobridge_event_type, "AudioBridge", self._spawn)
-        self._negotiation = asyncio.Lock()
 
     # -- state ----------------------------------------------------------------------
 
@@ -273,20 +256,6 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
     def joined(self) -> bool:
         """Whether we are in a room."""
         return self._room_id is not None
-
-    @property
-    def webrtcup_event(self) -> asyncio.Event:
-        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
-        return self._webrtcup
-
-    def on_event(self, event_type: AudioBridgeEventType, handler: EventHandler) -> None:
-        """Call ``handler(plugin_data)`` on each message of ``event_type``.
-
-        Handlers see the replies to our own join/configure/changeroom/leave as
-        well as unsolicited events. A handler may be a coroutine function; its
-        errors are logged. ``events`` is the reactive alternative.
-        """
-        self._handlers.add(event_type, handler)
 
     # -- room administration --------------------------------------------------------
 
@@ -317,7 +286,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
             description: Its pretty name.
             secret: Needed to edit or destroy it, and to play files in it.
             pin: Needed to join it.
-            is_private: Leave it out of :meth:`list_rooms`.
+            is_private: Leave it out of `list_rooms`.
             sampling_rate: The mixer's rate (16000 by default).
             allowed: Tokens that may join (an ACL).
             audiolevel_event: Send ``talking``/``stopped-talking`` events.
@@ -336,157 +305,20 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Returns:
             The room's id.
         """
-        body: JSON = {
-            "request": "create",
-            "is_private": is_private,
-            "record": record,
-            "permanent": permanent,
-        }
-        body.update(
-            _without_none(
-                {
-                    "room": room_id,
-                    "description": description,
-                    "secret": secret,
-                    "pin": pin,
-                    "sampling_rate": sampling_rate,
-                    "allowed": allowed,
-                    "audiolevel_event": audiolevel_event,
-                    "audio_active_packets": audio_active_packets,
-                    "audio_level_average": audio_level_average,
-                    "record_file": record_file,
-                    "record_dir": record_dir,
-                    "admin_key": admin_key,
-                }
-            )
-        )
-        body.update(options)
-        data = await self._data(body, timeout=timeout)
+        data = await self._call(
+            "create", options, is_private=is_private, record=record, permanent=permanent,
+            room=room_id, description=description, secret=secret, pin=pin,
+            sampling_rate=sampling_rate, allowed=allowed, audiolevel_event=audiolevel_event,
+            audio_active_packets=audio_active_packets, audio_level_average=audio_level_average,
+            record_file=record_file, record_dir=record_dir, admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
         return int(data["room"])
-
-    async def edit(
-        self,
-        room_id: int,
-        *,
-        secret: str | None = None,
-        permanent: bool = False,
-        timeout: float | None = None,
-        **changes: Any,
-    ) -> JSON:
-        """Change a room's properties: ``edit(room, description="new", pin="1")``.
-
-        Args:
-            room_id: The room.
-            secret: The room's secret, if it has one.
-            permanent: Change the plugin's config file too.
-            timeout: Seconds to wait.
-            **changes: New values (``description``, ``secret``, ``pin``,
-                ``is_private``, ``record_dir``, ``mjrs_dir``), sent with Janus's
-                ``new_`` prefix (which may also be written out).
-
-        Returns:
-            The plugin's data (``{"audiobridge": "edited", "room": ...}``).
-        """
-        body: JSON = {"request": "edit", "room": room_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret}))
-        for key, value in changes.items():
-            body[key if key.startswith("new_") else f"new_{key}"] = value
-        return await self._data(body, timeout=timeout)
-
-    async def edit_room(self, room_id: int, **changes: Any) -> JSON:
-        """Another name for :meth:`edit`."""
-        return await self.edit(room_id, **changes)
-
-    async def destroy_room(
-        self,
-        room_id: int,
-        secret: str | None = None,
-        permanent: bool = False,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Destroy a room; its participants get a ``destroyed`` event.
-
-        Returns:
-            The plugin's data (``{"audiobridge": "destroyed", "room": ...}``).
-        """
-        body: JSON = {"request": "destroy", "room": room_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret}))
-        return await self._data(body, timeout=timeout)
-
-    async def exists(self, room_id: int, timeout: float | None = None) -> bool:
-        """Return whether the room exists."""
-        data = await self._data({"request": "exists", "room": room_id}, timeout=timeout)
-        return bool(data.get("exists", False))
-
-    async def allowed(
-        self,
-        room_id: int,
-        action: Literal["enable", "disable", "add", "remove"],
-        allowed: list[str] | None = None,
-        *,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Manage the tokens a room accepts in ``join`` (its ACL).
-
-        Returns:
-            The plugin's data; its ``allowed`` is the whole list now.
-        """
-        body = _without_none(
-            {
-                "request": "allowed",
-                "room": room_id,
-                "action": action,
-                "allowed": allowed,
-                "secret": secret,
-            }
-        )
-        return await self._data(body, timeout=timeout)
-
-    async def list_rooms(
-        self, admin_key: str | None = None, timeout: float | None = None
-    ) -> list[JSON]:
-        """List the public rooms (the private ones too with the ``admin_key``)."""
-        body = _without_none({"request": "list", "admin_key": admin_key})
-        data = await self._data(body, timeout=timeout)
-        # Janus 1.1 sends "list" (its documentation says "rooms").
-        rooms = data.get("list") or data.get("rooms") or []
-        return list(rooms)
-
-    async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
-        """List a room's participants (``id``, ``display``, ``setup``, ``muted``...)."""
-        data = await self._data({"request": "listparticipants", "room": room_id}, timeout=timeout)
-        return list(data.get("participants", []))
-
-    async def kick_participant(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Kick a participant out of a room (Janus also closes its PeerConnection)."""
-        body = _without_none(
-            {"request": "kick", "room": room_id, "id": participant_id, "secret": secret}
-        )
-        return await self._data(body, timeout=timeout)
-
-    async def kick(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Another name for :meth:`kick_participant`."""
-        return await self.kick_participant(room_id, participant_id, secret, timeout)
 
     async def kick_all(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
         """Kick everyone out of a room."""
-        body = _without_none({"request": "kick_all", "room": room_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("kick_all", room=room_id, secret=secret, timeout=timeout)
 
     async def mute_participant(
         self,
@@ -496,7 +328,9 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Mute a participant (the room sees it in a ``participants`` event)."""
-        return await self._moderate("mute", room_id, participant_id, secret, timeout)
+        return await self._call(
+            "mute", room=room_id, id=participant_id, secret=secret, timeout=timeout
+        )
 
     async def unmute_participant(
         self,
@@ -506,21 +340,21 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Unmute a participant."""
-        return await self._moderate("unmute", room_id, participant_id, secret, timeout)
+        return await self._call(
+            "unmute", room=room_id, id=participant_id, secret=secret, timeout=timeout
+        )
 
     async def mute_room(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
         """Mute everyone but the room's admins (a ``muted: true`` event)."""
-        body = _without_none({"request": "mute_room", "room": room_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("mute_room", room=room_id, secret=secret, timeout=timeout)
 
     async def unmute_room(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
         """Unmute the room (a ``muted: false`` event)."""
-        body = _without_none({"request": "unmute_room", "room": room_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("unmute_room", room=room_id, secret=secret, timeout=timeout)
 
     async def suspend_participant(
         self,
@@ -532,17 +366,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Take a participant out of the mix without kicking it (Janus 1.2 and later)."""
-        body = _without_none(
-            {
-                "request": "suspend",
-                "room": room_id,
-                "id": participant_id,
-                "secret": secret,
-                "pause_events": pause_events,
-                "stop_record": stop_record,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "suspend", room=room_id, id=participant_id, secret=secret,
+            pause_events=pause_events, stop_record=stop_record, timeout=timeout,
+        )  # fmt: skip
 
     async def resume_participant(
         self,
@@ -554,17 +381,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Bring a suspended participant back into the mix (Janus 1.2 and later)."""
-        body = _without_none(
-            {
-                "request": "resume",
-                "room": room_id,
-                "id": participant_id,
-                "secret": secret,
-                "record": record,
-                "filename": filename,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "resume", room=room_id, id=participant_id, secret=secret, record=record,
+            filename=filename, timeout=timeout,
+        )  # fmt: skip
 
     async def enable_recording(
         self,
@@ -576,17 +396,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Start or stop recording the room's mix to a .wav on the server."""
-        body = _without_none(
-            {
-                "request": "enable_recording",
-                "room": room_id,
-                "record": record,
-                "record_file": record_file,
-                "record_dir": record_dir,
-                "secret": secret,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "enable_recording", room=room_id, record=record, record_file=record_file,
+            record_dir=record_dir, secret=secret, timeout=timeout,
+        )  # fmt: skip
 
     async def enable_mjrs(
         self,
@@ -597,16 +410,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Start or stop recording each participant to its own .mjr file."""
-        body = _without_none(
-            {
-                "request": "enable_mjrs",
-                "room": room_id,
-                "mjrs": mjrs,
-                "mjrs_dir": mjrs_dir,
-                "secret": secret,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "enable_mjrs", room=room_id, mjrs=mjrs, mjrs_dir=mjrs_dir, secret=secret,
+            timeout=timeout,
+        )  # fmt: skip
 
     # -- forwarders -----------------------------------------------------------------
 
@@ -633,25 +440,12 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Returns:
             The plugin's data; ``stream_id`` names the forwarder.
         """
-        body = _without_none(
-            {
-                "request": "rtp_forward",
-                "room": room_id,
-                "host": host,
-                "port": port,
-                "group": group,
-                "ssrc": ssrc,
-                "codec": codec,
-                "ptype": ptype,
-                "host_family": host_family,
-                "srtp_suite": srtp_suite,
-                "srtp_crypto": srtp_crypto,
-                "always_on": always_on,
-                "secret": secret,
-                "admin_key": admin_key,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "rtp_forward", room=room_id, host=host, port=port, group=group, ssrc=ssrc,
+            codec=codec, ptype=ptype, host_family=host_family, srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto, always_on=always_on, secret=secret, admin_key=admin_key,
+            timeout=timeout,
+        )  # fmt: skip
 
     async def stop_rtp_forward(
         self,
@@ -662,23 +456,17 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Stop an RTP forwarder."""
-        body = _without_none(
-            {
-                "request": "stop_rtp_forward",
-                "room": room_id,
-                "stream_id": stream_id,
-                "secret": secret,
-                "admin_key": admin_key,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "stop_rtp_forward", room=room_id, stream_id=stream_id, secret=secret,
+            admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
 
     async def list_forwarders(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
         """List a room's RTP forwarders (``stream_id``, ``ip``, ``port``, ``codec``...)."""
-        body = _without_none({"request": "listforwarders", "room": room_id, "secret": secret})
-        return list((await self._data(body, timeout=timeout)).get("rtp_forwarders", []))
+        data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
+        return list(data.get("rtp_forwarders", []))
 
     # -- announcements --------------------------------------------------------------
 
@@ -697,24 +485,16 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         """Play an Ogg Opus file (a path Janus can read) into the room's mix.
 
         The room gets ``announcement-started`` now and ``announcement-stopped``
-        when it ends (or on :meth:`stop_file`).
+        when it ends (or on `stop_file`).
 
         Returns:
             The announcement's ``file_id`` (ours, or one Janus picked).
         """
-        body = _without_none(
-            {
-                "request": "play_file",
-                "room": room_id,
-                "filename": filename,
-                "file_id": file_id,
-                "loop": loop,
-                "group": group,
-                "secret": secret,
-                "admin_key": admin_key,
-            }
-        )
-        return str((await self._data(body, timeout=timeout))["file_id"])
+        data = await self._call(
+            "play_file", room=room_id, filename=filename, file_id=file_id, loop=loop,
+            group=group, secret=secret, admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
+        return str(data["file_id"])
 
     async def is_playing(
         self,
@@ -724,10 +504,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> bool:
         """Return whether an announcement still plays."""
-        body = _without_none(
-            {"request": "is_playing", "room": room_id, "file_id": file_id, "secret": secret}
+        data = await self._call(
+            "is_playing", room=room_id, file_id=file_id, secret=secret, timeout=timeout
         )
-        return bool((await self._data(body, timeout=timeout)).get("playing", False))
+        return bool(data.get("playing", False))
 
     async def stop_file(
         self,
@@ -737,24 +517,22 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Stop an announcement."""
-        body = _without_none(
-            {"request": "stop_file", "room": room_id, "file_id": file_id, "secret": secret}
+        return await self._call(
+            "stop_file", room=room_id, file_id=file_id, secret=secret, timeout=timeout
         )
-        return await self._data(body, timeout=timeout)
 
     async def stop_all_files(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
         """Stop every announcement in a room (Janus 1.2 and later)."""
-        body = _without_none({"request": "stop_all_files", "room": room_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("stop_all_files", room=room_id, secret=secret, timeout=timeout)
 
     async def list_announcements(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
         """List the announcements playing in a room (Janus 1.2 and later)."""
-        body = _without_none({"request": "listannouncements", "room": room_id, "secret": secret})
-        return list((await self._data(body, timeout=timeout)).get("announcements", []))
+        data = await self._call("listannouncements", room=room_id, secret=secret, timeout=timeout)
+        return list(data.get("announcements", []))
 
     # -- participant ----------------------------------------------------------------
 
@@ -785,7 +563,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
             source: What to send (a file path, ``MediaPlayer`` or audio track);
                 implies ``media``.
             media: Set up the PeerConnection now (we hear the mix). Default:
-                only when ``source`` is given; else call :meth:`publish_stream`.
+                only when ``source`` is given; else call `publish_stream`.
             participant_id: The id to take; Janus picks one if None.
             pin: The room's PIN, if it has one.
             muted: Start muted.
@@ -804,28 +582,13 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Raises:
             AudioBridgeError: E.g. 485 when the room does not exist.
         """
-        body = _without_none(
-            {
-                "request": "join",
-                "room": room_id,
-                "id": participant_id,
-                "display": username,
-                "token": token,
-                "pin": pin,
-                "muted": muted,
-                "codec": codec,
-                "bitrate": bitrate,
-                "quality": quality,
-                "volume": volume,
-            }
-        )
-        body.update(options)
+        body = request_body(
+            "join", options, room=room_id, id=participant_id, display=username, token=token,
+            pin=pin, muted=muted, codec=codec, bitrate=bitrate, quality=quality, volume=volume,
+        )  # fmt: skip
         if media is None:
             media = source is not None
-        if media:
-            data = await self._negotiate(body, source, timeout)
-        else:
-            data = await self._data(body, timeout=timeout)
+        data = await self._send_audio(body, source, timeout, media=media)
         self._room_id = int(data.get("room", room_id))
         self._participant_id = data.get("id")
         self._display_name = username
@@ -849,7 +612,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         """Change our participation: mute, display name, gain, Opus settings, recording.
 
         Fields left None are not sent. With ``source``, our offer goes along
-        (sending it; see :meth:`publish_stream`).
+        (sending it; see `publish_stream`).
 
         Args:
             muted: Mute (True) or unmute (False) ourselves.
@@ -867,25 +630,11 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"audiobridge": "event", "result": "ok"}``).
         """
-        body: JSON = {"request": "configure"}
-        body.update(
-            _without_none(
-                {
-                    "muted": muted,
-                    "display": display,
-                    "volume": volume,
-                    "quality": quality,
-                    "bitrate": bitrate,
-                    "record": record,
-                    "filename": filename,
-                }
-            )
-        )
-        body.update(options)
-        if source is not None:
-            data = await self._negotiate(body, source, timeout)
-        else:
-            data = await self._data(body, timeout=timeout)
+        body = request_body(
+            "configure", options, muted=muted, display=display, volume=volume, quality=quality,
+            bitrate=bitrate, record=record, filename=filename,
+        )  # fmt: skip
+        data = await self._send_audio(body, source, timeout, media=source is not None)
         if muted is not None:
             self._muted = muted
         if display is not None:
@@ -919,10 +668,9 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         """
         if self._room_id is None:
             raise InvalidStateError("join a room before sending media")
-        body: JSON = {"request": "configure"}
-        body.update(_without_none({"muted": muted}))
-        body.update(options)
-        data = await self._negotiate(body, source, timeout)
+        data = await self._send_audio(
+            request_body("configure", options, muted=muted), source, timeout
+        )
         if muted is not None:
             self._muted = muted
         return data
@@ -953,19 +701,10 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         Returns:
             The ``roomchanged`` data: our new ``id`` and the room's ``participants``.
         """
-        body = _without_none(
-            {
-                "request": "changeroom",
-                "room": room_id,
-                "id": participant_id,
-                "display": username,
-                "token": token,
-                "pin": pin,
-                "muted": muted,
-            }
-        )
-        body.update(options)
-        data = await self._data(body, timeout=timeout)
+        data = await self._call(
+            "changeroom", options, room=room_id, id=participant_id, display=username,
+            token=token, pin=pin, muted=muted, timeout=timeout,
+        )  # fmt: skip
         self._room_id = int(data.get("room", room_id))
         self._participant_id = data.get("id")
         if username is not None:
@@ -990,7 +729,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         """
         del room_id
         try:
-            data = await self._data({"request": "leave"}, timeout=timeout)
+            data = await self._call("leave", timeout=timeout)
         except AudioBridgeError as exc:
             if exc.code != NOT_JOINED:
                 raise
@@ -999,18 +738,22 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
         await self.hangup_media(timeout=timeout)
         return data
 
-    async def hangup(self, timeout: float | None = None) -> None:
+    async def hangup(self, timeout: float | None = None) -> JSON:
         """Ask the plugin to close our PeerConnection (its ``hangup`` request).
 
         With a PeerConnection, Janus takes us out of the room too (the others
         see ``leaving``).
+
+        Returns:
+            The plugin's data (``hangingup``).
         """
         had_media = self._peer is not None and not self._peer.closed
         self._up_peer = None
-        await self._data({"request": "hangup"}, timeout=timeout)
+        data = await self._call("hangup", timeout=timeout)
         if had_media:
             self._reset_state()
         await self._close_peer()
+        return data
 
     async def hangup_media(self, timeout: float | None = None) -> None:
         """Close our PeerConnection on both sides, if we have one."""
@@ -1018,69 +761,25 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
             return
         self._up_peer = None
         if self.attached:
-            await self._data({"request": "hangup"}, timeout=timeout)
+            await self._call("hangup", timeout=timeout)
         await self._close_peer()
 
     async def reset_decoder(self, timeout: float | None = None) -> JSON:
         """Have Janus recreate the Opus decoder of our audio (if it sounds garbled)."""
-        return await self._data({"request": "resetdecoder"}, timeout=timeout)
+        return await self._call("resetdecoder", timeout=timeout)
 
     # -- internals ------------------------------------------------------------------
 
-    async def _moderate(
-        self,
-        request: str,
-        room_id: int,
-        participant_id: int,
-        secret: str | None,
-        timeout: float | None,
+    async def _send_audio(
+        self, body: JSON, source: MediaSource | None, timeout: float | None, *, media: bool = True
     ) -> JSON:
-        body = _without_none(
-            {"request": request, "room": room_id, "id": participant_id, "secret": secret}
+        """Send ``body``; with ``media``, our audio offer goes with it."""
+        if not media:
+            return plugin_data(await self._reply(body, timeout=timeout)) or {}
+        receive: tuple[MediaKind, ...] = () if source is not None else ("audio",)
+        return await self._negotiate(
+            body, source=source, video=False, receive=receive, timeout=timeout
         )
-        return await self._data(body, timeout=timeout)
-
-    async def _negotiate(
-        self, body: JSON, source: MediaSource | None, timeout: float | None
-    ) -> JSON:
-        """Send ``body`` with our audio offer; wait for ``webrtcup``; return the data."""
-        try:
-            async with self._negotiation:
-                with _audiobridge_errors():
-                    reply = await self.send_offer(
-                        body,
-                        source=source,
-                        video=False,
-                        receive=() if source is not None else ("audio",),
-                        timeout=timeout,
-                    )
-            self._handlers.trigger(reply)
-            await self.wait_webrtcup(timeout)
-        except BaseException:
-            await self.reset_connection()
-            raise
-        return plugin_data(reply) or {}
-
-    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        return plugin_data(await self._call(body, timeout=timeout)) or {}
-
-    async def _call(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        """Send a request; answer the offer its reply may carry; return the reply."""
-        with _audiobridge_errors():
-            reply = await self.send(body, timeout=timeout)
-        self._handlers.trigger(reply)
-        offer = reply.get("jsep")
-        if isinstance(offer, dict) and offer.get("type") == "offer":
-            await self._answer(offer, timeout=timeout)
-        return reply
-
-    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> None:
-        """Answer an offer Janus made (``generate_offer``) with ``configure``."""
-        async with self._negotiation:
-            with _audiobridge_errors():
-                reply = await self.send_answer({"request": "configure"}, offer, timeout=timeout)
-        self._handlers.trigger(reply)
-        await self.wait_webrtcup(timeout)
 
     def _reset_state(self) -> None:
         self._room_id = None
@@ -1091,8 +790,7 @@ class JanusAudioBridgePlugin(WebRTCPlugin):
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
         if message.get("janus") == "event":
-            self._on_room_event(plugin_data(message) or {})
-            self._handlers.trigger(message)
+            self._on_room_event(event_data(message))
 
     def _on_janus_hangup(self, peer: WebRTCPeer) -> None:
         if peer is self._peer:

@@ -1,14 +1,22 @@
-"""The plugin handle base class: attach, send, events, detach."""
+"""The plugin handle base class: attach, requests, events, detach.
+
+Every plugin module builds on [JanusPlugin][rxjanus.plugins.base.JanusPlugin]:
+it declares its plugin ``name``, its ``error_class`` and its ``classify_event``
+once, and sends each of its requests with one call of `_call`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from reactivex import Observable
+from reactivex.abc import DisposableBase
+from reactivex.disposable import Disposable
 from reactivex.subject import Subject
 
 from ..exceptions import InvalidStateError, JanusError, PluginError, SessionLost
@@ -18,9 +26,12 @@ from ..protocol import messages as msg
 if TYPE_CHECKING:
     from ..janus_session import JanusSession
 
-__all__ = ["JanusPlugin"]
+__all__ = ["EventHandler", "JanusPlugin", "event_data", "plugin_errors", "request_body"]
 
 logger = logging.getLogger(__name__)
+
+EventHandler = Callable[[JSON], Any]
+"""An ``on_event`` handler: called with the event's data; may return an awaitable."""
 
 _TEARDOWNS: set[asyncio.Task[None]] = set()
 """Teardowns scheduled from callbacks, kept referenced until they finish."""
@@ -28,7 +39,7 @@ _TEARDOWNS: set[asyncio.Task[None]] = set()
 
 @contextlib.contextmanager
 def plugin_errors(error_class: type[PluginError]) -> Iterator[None]:
-    """Raise the core's :class:`PluginError` as ``error_class`` (a plugin's subclass of it)."""
+    """Raise the core's `PluginError` as ``error_class`` (a plugin's subclass of it)."""
     try:
         yield
     except error_class:
@@ -37,28 +48,61 @@ def plugin_errors(error_class: type[PluginError]) -> Iterator[None]:
         raise error_class(exc.code, exc.reason) from exc
 
 
+def event_data(message: JSON) -> JSON:
+    """The plugin's data of a whole Janus message; a message without ``plugindata`` as is."""
+    if "plugindata" in message:
+        return plugin_data(message) or {}
+    return message
+
+
+def request_body(request: str, options: Mapping[str, Any] | None = None, **fields: Any) -> JSON:
+    """A plugin request: ``fields`` left None are not sent; ``options`` go as they are."""
+    body: JSON = {"request": request}
+    body.update((key, value) for key, value in fields.items() if value is not None)
+    body.update(options or {})
+    return body
+
+
 class JanusPlugin:
     """A handle on one Janus plugin, attached to a session.
 
-    Subclasses set ``name`` to the plugin's package name. Any plugin can be
-    driven without a subclass: ``JanusPlugin(plugin_id="janus.plugin.echojs")``.
+    Subclasses set ``name`` to the plugin's package name, ``error_class`` to
+    their [PluginError][rxjanus.exceptions.PluginError] subclass and
+    ``classify_event`` to their event classifier. Any plugin can be driven
+    without a subclass: ``JanusPlugin(plugin_id="janus.plugin.echojs")``.
 
     A reply to our own request resolves that request and is not emitted on
     ``events``; everything unsolicited for this handle (plugin events,
     ``webrtcup``, ``media``, ``slowlink``, ``hangup``, ``detached``,
-    ``ice-failed``, ``trickle``) is.
+    ``ice-failed``, ``trickle``) is, and is passed to `on_receive`.
 
     Args:
         plugin_id: The plugin's package name, if the class does not set one.
     """
 
     name: ClassVar[str] = ""
+    """The plugin's package name, e.g. ``janus.plugin.videoroom`` (its one id)."""
+
+    error_class: ClassVar[type[PluginError]] = PluginError
+    """What the plugin's errors are raised as."""
+
+    @staticmethod
+    def classify_event(message: JSON) -> Any:
+        """The plugin's event type of ``message`` (for `on_event`), or None."""
+        del message
+        return None
 
     janus_requests: ClassVar[Mapping[str, str]] = {}
     """Each request the plugin's Janus documentation lists, and the method that sends it."""
 
     janus_events: ClassVar[Mapping[str, str]] = {}
     """Each event the plugin's Janus documentation lists, and where it reaches the user."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        error_class = cls.__dict__.get("error_class")
+        if error_class is not None and not error_class.plugin_name:
+            error_class.plugin_name = cls.name
 
     def __init__(self, *, plugin_id: str | None = None) -> None:
         if plugin_id is not None:
@@ -71,6 +115,9 @@ class JanusPlugin:
         self._ended = False
         self._detaching: asyncio.Future[None] | None = None
         self._lost: SessionLost | None = None
+        self._session_watch: DisposableBase | None = None
+        self._handlers: dict[Any, list[EventHandler]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         state = f"id={self._handle_id}" if self._handle_id is not None else "detached"
@@ -96,7 +143,7 @@ class JanusPlugin:
         """Unsolicited messages for this handle, as Janus sent them.
 
         Completes when the handle is detached; errors with
-        :class:`~rxjanus.exceptions.SessionLost` if its session ends otherwise.
+        [SessionLost][rxjanus.exceptions.SessionLost] if its session ends otherwise.
         """
         return self._events
 
@@ -116,8 +163,51 @@ class JanusPlugin:
             self._ended = False
         self._session = session
         self._handle_id = handle_id
-        session.transport.add_handle(handle_id, self._on_message)
+        self._session_watch = session.events.subscribe(
+            on_error=lambda error: self._session_lost(error)
+        )
         logger.debug("attached %s as handle %d", self.name, handle_id)
+
+    def receive(self, message: JSON) -> None:
+        """Take a message Janus sent for this handle (its session calls this)."""
+        try:
+            self._on_event(message)
+        except Exception:
+            logger.exception("%r failed on an event", self)
+        self._trigger(message)
+        if type(self).on_receive is not JanusPlugin.on_receive:
+            self._spawn(self.on_receive(message))
+        self._events.on_next(message)
+        if message.get("janus") == "detached" and self._detaching is None:
+            self._forget()
+            self._teardown_later()
+            self._end()
+
+    async def on_receive(self, response: JSON) -> None:
+        """Look at each unsolicited message (janus_client's extension point).
+
+        Override it in a subclass; it runs as a task for each message that
+        also goes to ``events``. Its errors are logged.
+        """
+
+    def on_event(self, event_type: Any, handler: EventHandler) -> DisposableBase:
+        """Call ``handler(data)`` for each message of ``event_type`` (janus_client's API).
+
+        Handlers see the plugin's unsolicited events and the replies to our
+        own requests alike (the types ``classify_event`` gives), with the
+        plugin's data. A handler may be a coroutine function; its errors are
+        logged. ``events`` is the reactive alternative.
+
+        Returns:
+            A disposable that stops the calls.
+        """
+        self._handlers.setdefault(event_type, []).append(handler)
+
+        def remove() -> None:
+            with contextlib.suppress(ValueError):
+                self._handlers.get(event_type, []).remove(handler)
+
+        return Disposable(remove)
 
     async def send(
         self,
@@ -128,6 +218,10 @@ class JanusPlugin:
         expect: Expect = Expect.EVENT,
     ) -> JSON:
         """Send a request to the plugin and return its reply.
+
+        A ``body`` with a ``janus`` kind is a whole Janus message (janus_client's
+        form); it goes out as the session's ``send`` sends it, and what that
+        returns is returned.
 
         Args:
             body: The plugin request, e.g. ``{"request": "list"}``.
@@ -145,6 +239,10 @@ class JanusPlugin:
             TimeoutError: No answer in time.
         """
         session, handle_id = self._require_attached()
+        if "janus" in body:
+            message = {k: v for k, v in body.items() if k != "handle_id"}
+            # What the session's send returns (a janus_client user awaits a transaction).
+            return await session.send(message, handle_id, timeout=timeout)
         assert session.session_id is not None
         request = msg.message(session.session_id, handle_id, body, jsep, expect=expect)
         return await session.request(request, timeout=timeout)
@@ -155,20 +253,38 @@ class JanusPlugin:
         return plugin_data(reply) or {}
 
     async def trickle(
-        self, candidate: JSON | None = None, *, candidates: list[JSON] | None = None
+        self,
+        sdpMLineIndex: int | JSON | None = None,  # noqa: N803 - janus_client's name
+        candidate: str | None = None,
+        *,
+        candidates: list[JSON] | None = None,
     ) -> None:
-        """Send ICE candidates to Janus; with none, signal end-of-candidates."""
+        """Send ICE candidates to Janus; with none, signal end-of-candidates.
+
+        ``trickle({"candidate": ..., "sdpMid": ...})`` or ``candidates=[...]``
+        (rxjanus), or ``trickle(sdpMLineIndex, candidate)`` (janus_client).
+        """
+        one: JSON | None
+        if isinstance(sdpMLineIndex, dict) or sdpMLineIndex is None:
+            one = sdpMLineIndex
+        else:
+            one = {"sdpMLineIndex": sdpMLineIndex, "candidate": candidate} if candidate else None
         session, handle_id = self._require_attached()
         assert session.session_id is not None
         await session.request(
-            msg.trickle(session.session_id, handle_id, candidate, candidates=candidates)
+            msg.trickle(session.session_id, handle_id, one, candidates=candidates)
         )
 
-    async def hangup(self) -> None:
-        """Ask Janus to hang up this handle's PeerConnection."""
+    async def hangup(self, timeout: float | None = None) -> object:
+        """Hang up the handle's media: the Janus core ``hangup`` of its PeerConnection.
+
+        Plugins with a ``hangup`` request of their own send that instead and
+        return its data.
+        """
         session, handle_id = self._require_attached()
         assert session.session_id is not None
-        await session.request(msg.hangup(session.session_id, handle_id))
+        await session.request(msg.hangup(session.session_id, handle_id), timeout=timeout)
+        return None
 
     async def detach(self) -> None:
         """Detach the handle and release its media; safe to call twice, or at once.
@@ -185,7 +301,7 @@ class JanusPlugin:
 
     async def _detach(self, session: JanusSession, handle_id: int) -> None:
         try:
-            if session.session_id is not None and session.transport.connected:
+            if session.session_id is not None:
                 await session.request(msg.detach(session.session_id, handle_id))
         except (JanusError, TimeoutError) as exc:
             logger.debug("detaching handle %d: %s", handle_id, exc)
@@ -197,10 +313,72 @@ class JanusPlugin:
         logger.debug("detached handle %d", handle_id)
 
     async def destroy(self) -> None:
-        """Detach the handle (the janus_client name of :meth:`detach`)."""
+        """Detach the handle (the janus_client name of `detach`)."""
         await self.detach()
 
     # -- for subclasses -----------------------------------------------------------
+
+    async def _call(
+        self,
+        request: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        jsep: JSON | None = None,
+        **fields: Any,
+    ) -> JSON:
+        """Send the plugin request ``request`` and return the plugin's data.
+
+        ``fields`` left None are not sent; ``options`` (a caller's ``**options``)
+        are sent as they are, after them.
+        """
+        body = request_body(request, options, **fields)
+        return plugin_data(await self._reply(body, jsep, timeout=timeout)) or {}
+
+    async def _reply(
+        self, body: JSON, jsep: JSON | None = None, *, timeout: float | None = None
+    ) -> JSON:
+        """Send ``body``; raise the plugin's error class; call the handlers; return the reply."""
+        with plugin_errors(self.error_class):
+            reply = await self.send(body, jsep, timeout=timeout)
+        self._trigger(reply)
+        await self._on_reply(reply, timeout)
+        return reply
+
+    async def _on_reply(self, reply: JSON, timeout: float | None) -> None:
+        """Act on a reply to our request (answer its offer); for subclasses."""
+
+    def _event_data(self, message: JSON) -> JSON:
+        """What ``on_event`` handlers are given for ``message``."""
+        return event_data(message)
+
+    def _trigger(self, message: JSON) -> None:
+        """Call the ``on_event`` handlers of the message's type, if any."""
+        handlers = self._handlers.get(self.classify_event(message)) if self._handlers else None
+        if not handlers:
+            return
+        data = self._event_data(message)
+        for handler in list(handlers):
+            try:
+                result = handler(data)
+                if inspect.isawaitable(result):
+                    self._spawn(result)
+            except Exception:
+                logger.exception("a %s event handler failed", self.name)
+
+    def _spawn(self, work: Any) -> None:
+        """Run ``work`` (an awaitable) as a task of the handle; its errors are logged."""
+        task = asyncio.get_running_loop().create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%r: a background task failed", self)
 
     def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
         """A future for the next event that satisfies ``predicate``; cancel it when done."""
@@ -223,7 +401,9 @@ class JanusPlugin:
         return future
 
     async def _teardown(self) -> None:
-        """Release local resources (peer connection, media); for subclasses."""
+        """Release local resources (peer connection, media); subclasses extend it."""
+        for task in list(self._tasks):
+            task.cancel()
 
     def _on_event(self, message: JSON) -> None:
         """Look at an unsolicited message before it is emitted; for subclasses."""
@@ -237,19 +417,8 @@ class JanusPlugin:
             raise InvalidStateError(f"{self!r} is not attached")
         return self._session, self._handle_id
 
-    def _on_message(self, message: JSON) -> None:
-        try:
-            self._on_event(message)
-        except Exception:
-            logger.exception("%r failed on an event", self)
-        self._events.on_next(message)
-        if message.get("janus") == "detached" and self._detaching is None:
-            self._forget()
-            self._teardown_later()
-            self._end()
-
     def _teardown_later(self) -> None:
-        """Run :meth:`_teardown` in a task, for ends that come from the server."""
+        """Run `_teardown` in a task, for ends that come from the server."""
         task = asyncio.get_running_loop().create_task(self._teardown())
         _TEARDOWNS.add(task)
         task.add_done_callback(_TEARDOWNS.discard)
@@ -257,8 +426,10 @@ class JanusPlugin:
     def _forget(self) -> None:
         session, handle_id = self._session, self._handle_id
         if session is not None and handle_id is not None:
-            session.transport.remove_handle(handle_id)
             session.detach_handle(handle_id)
+        if self._session_watch is not None:
+            self._session_watch.dispose()
+            self._session_watch = None
         self._session = None
         self._handle_id = None
 
@@ -271,9 +442,12 @@ class JanusPlugin:
         else:
             self._events.on_error(error)
 
-    def _session_lost(self, error: SessionLost) -> None:
-        """The session ended without us: forget the handle and end its events."""
-        self._lost = error
+    def _session_lost(self, error: Exception) -> None:
+        """The session's events ended in error: forget the handle and end its events."""
+        if self._handle_id is None:
+            return
+        lost = error if isinstance(error, SessionLost) else SessionLost(str(error))
+        self._lost = lost
         self._forget()
         self._teardown_later()
-        self._end(error)
+        self._end(lost)

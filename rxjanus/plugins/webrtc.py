@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
 
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from reactivex import Observable
 
-from ..exceptions import InvalidStateError, ProtocolError
+from ..exceptions import InvalidStateError, JanusApiError, ProtocolError
 from ..media import MediaKind, MediaSource, WebRTCPeer
-from ..protocol import JSON
-from .base import JanusPlugin
+from ..protocol import JSON, plugin_data
+from .base import JanusPlugin, plugin_errors
 
 __all__ = ["WebRTCPlugin"]
 
 logger = logging.getLogger(__name__)
+
+JANUS_HANGUP_WAIT = 5.0
+"""Seconds to wait for Janus to close the last PeerConnection before making a new one."""
 
 
 class WebRTCPlugin(JanusPlugin):
@@ -35,6 +40,9 @@ class WebRTCPlugin(JanusPlugin):
         plugin_id: The plugin's package name, if the class does not set one.
     """
 
+    answer_request: ClassVar[str | None] = None
+    """The request that carries our answer to an offer Janus makes (None: it makes none)."""
+
     def __init__(
         self,
         pc_config: RTCConfiguration | None = None,
@@ -51,7 +59,10 @@ class WebRTCPlugin(JanusPlugin):
         self._up_peer: WebRTCPeer | None = None
         self._closing: dict[WebRTCPeer, asyncio.Future[None]] = {}
         self._webrtcup = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._negotiation = asyncio.Lock()
+        # Clear from the SDP we send until Janus's core hangup of that PeerConnection.
+        self._janus_idle = asyncio.Event()
+        self._janus_idle.set()
 
     @property
     def peer(self) -> WebRTCPeer:
@@ -65,6 +76,28 @@ class WebRTCPlugin(JanusPlugin):
     def pc(self) -> RTCPeerConnection:
         """The aiortc PeerConnection (janus_client's name)."""
         return self.peer.pc
+
+    @property
+    def webrtcup_event(self) -> asyncio.Event:
+        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
+        return self._webrtcup
+
+    async def create_jsep(self, pc: RTCPeerConnection, trickle: bool = False) -> JSON:
+        """A JSEP of ``pc``'s local description (janus_client's helper)."""
+        description = pc.localDescription
+        return {"sdp": description.sdp, "trickle": trickle, "type": description.type}
+
+    async def on_receive_jsep(self, jsep: JSON) -> None:
+        """Apply a JSEP from Janus to `pc` (janus_client's helper).
+
+        Raises:
+            Exception: The PeerConnection is closed (janus_client's wording).
+        """
+        if self.pc.signalingState == "closed":
+            raise Exception("Received JSEP when PeerConnection is closed")
+        await self.pc.setRemoteDescription(
+            RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"])
+        )
 
     def frames(self, kind: MediaKind) -> Observable[Any]:
         """The remote ``kind`` frames as an observable (see :meth:`WebRTCPeer.frames`)."""
@@ -112,6 +145,7 @@ class WebRTCPlugin(JanusPlugin):
         for kind in receive:
             peer.receive(kind)
         offer = await peer.create_offer()
+        self._janus_idle.clear()
         reply = await self.send(body, offer, timeout=timeout)
         answer = reply.get("jsep")
         if not isinstance(answer, dict):
@@ -139,9 +173,99 @@ class WebRTCPlugin(JanusPlugin):
         if source is not None:
             peer.add_source(source, audio=audio, video=video)
         answer = await peer.create_answer(offer)
+        self._janus_idle.clear()
         reply = await self.send(body, answer, timeout=timeout)
         await self._trickle_candidates()
         return reply
+
+    async def _negotiate(
+        self,
+        body: JSON,
+        *,
+        offer: JSON | None = None,
+        source: MediaSource | None = None,
+        audio: bool = True,
+        video: bool = True,
+        receive: tuple[MediaKind, ...] = (),
+        timeout: float | None = None,
+    ) -> JSON:
+        """Send ``body`` with our offer (or our answer to ``offer``) and wait for ``webrtcup``.
+
+        One negotiation at a time; the plugin's errors are raised as its
+        ``error_class``; the ``on_event`` handlers see the reply; on any
+        failure (cancellation included) the PeerConnection is reset.
+
+        Returns:
+            The plugin's data of the reply.
+        """
+        async with self._connecting(timeout):
+            async with self._negotiation:
+                with plugin_errors(self.error_class):
+                    if offer is None:
+                        reply = await self.send_offer(
+                            body,
+                            source=source,
+                            audio=audio,
+                            video=video,
+                            receive=receive,
+                            timeout=timeout,
+                        )
+                    else:
+                        reply = await self.send_answer(
+                            body, offer, source=source, audio=audio, video=video, timeout=timeout
+                        )
+            self._trigger(reply)
+        return plugin_data(reply) or {}
+
+    @contextlib.asynccontextmanager
+    async def _connecting(self, timeout: float | None) -> AsyncIterator[None]:
+        """Set up a PeerConnection in the block; then wait for ``webrtcup``; reset on failure."""
+        try:
+            yield
+            await self.wait_webrtcup(timeout)
+        except BaseException:
+            await self.reset_connection()
+            raise
+
+    async def _on_reply(self, reply: JSON, timeout: float | None) -> None:
+        """Answer the offer a reply carries, with ``answer_request``; wait for ``webrtcup``."""
+        offer = reply.get("jsep")
+        if self.answer_request and isinstance(offer, dict) and offer.get("type") == "offer":
+            await self._answer(offer, timeout=timeout)
+            await self.wait_webrtcup(timeout)
+
+    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
+        """Answer Janus's ``offer`` with ``answer_request``; return the reply."""
+        assert self.answer_request is not None
+        self._prepare_answer(offer)
+        async with self._negotiation:
+            with plugin_errors(self.error_class):
+                reply = await self.send_answer(
+                    {"request": self.answer_request}, offer, timeout=timeout
+                )
+        self._trigger(reply)
+        return reply
+
+    def _prepare_answer(self, offer: JSON) -> None:
+        """Ready the peer for Janus's ``offer`` before answering it; for subclasses."""
+
+    async def _wait_janus_idle(self) -> None:
+        """Wait (a little) for Janus to close the last PeerConnection before a new one."""
+        if self._janus_idle.is_set():
+            return
+        try:
+            async with asyncio.timeout(JANUS_HANGUP_WAIT):
+                await self._janus_idle.wait()
+        except TimeoutError:
+            logger.debug("%r: no core hangup from Janus; negotiating anyway", self)
+        self._janus_idle.set()
+
+    async def _trickle_quietly(self) -> None:
+        """Trickle our candidates; the call may be gone already, so failures are logged."""
+        try:
+            await self._trickle_candidates()
+        except JanusApiError as exc:  # e.g. 471 once the other side hung up
+            logger.debug("%r: trickling after the media ended: %s", self, exc)
 
     async def _trickle_candidates(self) -> None:
         if not self.trickle_ice or self._peer is None:
@@ -197,6 +321,7 @@ class WebRTCPlugin(JanusPlugin):
             self._webrtcup.set()
             self._up_peer = self._peer
         elif kind == "hangup":
+            self._janus_idle.set()
             peer, self._up_peer = self._up_peer, None
             if peer is not None:
                 self._on_janus_hangup(peer)
@@ -204,15 +329,14 @@ class WebRTCPlugin(JanusPlugin):
             candidate = message.get("candidate")
             if isinstance(candidate, dict):
                 self._spawn(self._peer.add_remote_candidate(candidate))
-
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        offer = message.get("jsep")
+        if self.answer_request and isinstance(offer, dict) and offer.get("type") == "offer":
+            # Janus renegotiates on its own (e.g. a subscribed publisher went away).
+            self._spawn(self._answer(offer))
 
     async def _teardown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        await super()._teardown()
+        self._janus_idle.set()
         self._up_peer = None
         await self._close_peer()
         await asyncio.gather(*self._closing.values(), return_exceptions=True)

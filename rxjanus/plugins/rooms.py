@@ -1,0 +1,121 @@
+"""The room administration the room plugins share (AudioBridge, VideoRoom)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ..protocol import JSON
+from .webrtc import WebRTCPlugin
+
+__all__ = ["RoomPlugin"]
+
+
+class RoomPlugin(WebRTCPlugin):
+    """A plugin handle with rooms: the requests that manage them, the same in each plugin.
+
+    ``create_room`` and the plugin's own requests stay in the plugin's class.
+    """
+
+    async def destroy_room(
+        self,
+        room_id: int,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Destroy a room; its participants get a ``destroyed`` event.
+
+        Returns:
+            The plugin's data (``destroyed``, with the ``room``).
+        """
+        return await self._call(
+            "destroy", room=room_id, permanent=permanent, secret=secret, timeout=timeout
+        )
+
+    async def exists(self, room_id: int, timeout: float | None = None) -> bool:
+        """Return whether the room exists."""
+        return bool((await self._call("exists", room=room_id, timeout=timeout)).get("exists"))
+
+    async def list_rooms(
+        self, admin_key: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List the public rooms (the private ones too with the ``admin_key``)."""
+        data = await self._call("list", admin_key=admin_key, timeout=timeout)
+        # Janus 1.1's AudioBridge sends "list" (its documentation says "rooms").
+        return list(data.get("list") or data.get("rooms") or [])
+
+    async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
+        """List a room's participants (``id``, ``display``...)."""
+        data = await self._call("listparticipants", room=room_id, timeout=timeout)
+        return list(data.get("participants", []))
+
+    async def edit(
+        self,
+        room_id: int,
+        *,
+        secret: str | None = None,
+        permanent: bool = False,
+        timeout: float | None = None,
+        **changes: Any,
+    ) -> JSON:
+        """Change a room's properties: ``edit(room, description="new", pin="1")``.
+
+        Args:
+            room_id: The room.
+            secret: The room's secret, if it has one.
+            permanent: Change the plugin's config file too.
+            timeout: Seconds to wait.
+            **changes: New values; ``description`` is sent as ``new_description``
+                (a ``new_`` prefix may also be written out).
+
+        Returns:
+            The plugin's data (``edited``, with the ``room``).
+        """
+        new = {key if key.startswith("new_") else f"new_{key}": v for key, v in changes.items()}
+        return await self._call(
+            "edit", new, room=room_id, secret=secret, permanent=permanent, timeout=timeout
+        )
+
+    async def edit_room(self, room_id: int, **changes: Any) -> JSON:
+        """Another name for `edit`."""
+        return await self.edit(room_id, **changes)
+
+    async def allowed(
+        self,
+        room_id: int,
+        action: Literal["enable", "disable", "add", "remove"],
+        allowed: list[str] | None = None,
+        *,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Manage the tokens a room accepts in ``join`` (its ACL).
+
+        Returns:
+            The plugin's data; its ``allowed`` is the whole list now.
+        """
+        return await self._call(
+            "allowed", room=room_id, action=action, allowed=allowed, secret=secret, timeout=timeout
+        )
+
+    async def kick_participant(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Kick a participant out of a room (Janus also closes its PeerConnection)."""
+        return await self._call(
+            "kick", room=room_id, id=participant_id, secret=secret, timeout=timeout
+        )
+
+    async def kick(
+        self,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        """Another name for `kick_participant`."""
+        return await self.kick_participant(room_id, participant_id, secret, timeout)
