@@ -98,11 +98,28 @@ class JanusPlugin:
     janus_events: ClassVar[Mapping[str, str]] = {}
     """Each event the plugin's Janus documentation lists, and where it reaches the user."""
 
+    _misuse_class: ClassVar[type[PluginError]] = PluginError
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         error_class = cls.__dict__.get("error_class")
-        if error_class is not None and not error_class.plugin_name:
-            error_class.plugin_name = cls.name
+        if error_class is not None:
+            if not error_class.plugin_name:
+                error_class.plugin_name = cls.name
+            # Misuse is both the plugin's error (janus_client) and an InvalidStateError.
+            cls._misuse_class = type(
+                error_class.__name__,
+                (error_class, InvalidStateError),
+                {"__module__": error_class.__module__, "__qualname__": error_class.__qualname__},
+            )
+
+    def _misuse(self, reason: str, code: int = 0) -> PluginError:
+        """The error for a call the handle's state does not allow (sent nothing).
+
+        It is the plugin's ``error_class`` (with janus_client's code and wording)
+        and an [InvalidStateError][rxjanus.exceptions.InvalidStateError].
+        """
+        return self._misuse_class(code, reason)
 
     def __init__(self, *, plugin_id: str | None = None) -> None:
         if plugin_id is not None:

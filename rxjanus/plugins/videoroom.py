@@ -14,8 +14,6 @@ everything unsolicited (``publishers``, ``unpublished``, ``leaving``,
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Mapping
@@ -25,12 +23,11 @@ from typing import Any, ClassVar, Literal
 from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 
-from ..exceptions import InvalidStateError, PluginError
+from ..exceptions import PluginError
 from ..media import MediaSource
-from ..protocol import JSON, plugin_data
-from ._handlers import EventHandler, EventHandlers
-from .base import plugin_errors
-from .webrtc import WebRTCPlugin
+from ..protocol import JSON
+from .base import event_data, request_body
+from .rooms import RoomPlugin
 
 __all__ = [
     "JanusVideoRoomPlugin",
@@ -41,10 +38,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PLUGIN_NAME = "janus.plugin.videoroom"
-
-"""A janus_client-style event handler: takes the plugin data; may be async."""
 
 
 class VideoRoomError(PluginError):
@@ -58,7 +51,6 @@ class VideoRoomError(PluginError):
         error_message: The plugin's error text.
     """
 
-    plugin_name = PLUGIN_NAME
     label = "VideoRoom"
 
 
@@ -109,9 +101,7 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`VideoRoomEventType`.
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None:
-        return None
+    data = event_data(message)
     kind = data.get("videoroom")
     if kind == "event":
         if "error_code" in data:
@@ -125,16 +115,7 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
     return None
 
 
-def _videoroom_errors() -> contextlib.AbstractContextManager[None]:
-    """Raise the core's PluginError as a VideoRoomError (a subclass of it)."""
-    return plugin_errors(VideoRoomError)
-
-
-def _without_none(fields: dict[str, Any]) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
-
-
-class JanusVideoRoomPlugin(WebRTCPlugin):
+class JanusVideoRoomPlugin(RoomPlugin):
     """A handle on ``janus.plugin.videoroom``: room admin, publishing, subscribing.
 
     Use one handle to publish (and to receive the room's events) and another
@@ -158,7 +139,10 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         >>> await publisher.publish("input.mp4")  # doctest: +SKIP
     """
 
-    name = PLUGIN_NAME
+    name = "janus.plugin.videoroom"
+    error_class = VideoRoomError
+    classify_event = staticmethod(videoroom_event_type)
+    answer_request = "start"
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "create": "create_room",
@@ -237,8 +221,6 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         self._private_id: int | None = None
         self._display_name: str | None = None
         self._is_publishing = False
-        self._handlers = EventHandlers(videoroom_event_type, "VideoRoom", self._spawn)
-        self._negotiation = asyncio.Lock()
 
     # -- state ----------------------------------------------------------------------
 
@@ -271,21 +253,6 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
     def is_publishing(self) -> bool:
         """Whether we publish media now."""
         return self._is_publishing
-
-    @property
-    def webrtcup_event(self) -> asyncio.Event:
-        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
-        return self._webrtcup
-
-    def on_event(self, event_type: VideoRoomEventType, handler: EventHandler) -> None:
-        """Call ``handler(plugin_data)`` on each event of ``event_type`` (janus_client style).
-
-        Handlers see the replies to our own requests (``joined``, ``configured``,
-        ``attached``...) as well as unsolicited events. A handler may be a
-        coroutine function; its errors are logged. ``events`` is the reactive
-        alternative.
-        """
-        self._handlers.add(event_type, handler)
 
     # -- room administration --------------------------------------------------------
 
@@ -332,132 +299,13 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The room's id.
         """
-        body: JSON = {
-            "request": "create",
-            "is_private": is_private,
-            "publishers": publishers,
-            "fir_freq": fir_freq,
-            "record": record,
-            "permanent": permanent,
-        }
-        body.update(
-            _without_none(
-                {
-                    "room": room_id,
-                    "description": description,
-                    "secret": secret,
-                    "pin": pin,
-                    "bitrate": bitrate,
-                    "audiocodec": audiocodec,
-                    "videocodec": videocodec,
-                    "rec_dir": rec_dir,
-                    "admin_key": admin_key,
-                }
-            )
-        )
-        body.update(options)
-        data = await self._data(body, timeout=timeout)
+        data = await self._call(
+            "create", options, is_private=is_private, publishers=publishers, fir_freq=fir_freq,
+            record=record, permanent=permanent, room=room_id, description=description,
+            secret=secret, pin=pin, bitrate=bitrate, audiocodec=audiocodec,
+            videocodec=videocodec, rec_dir=rec_dir, admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
         return int(data["room"])
-
-    async def destroy_room(
-        self,
-        room_id: int,
-        secret: str | None = None,
-        permanent: bool = False,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Destroy a room; its participants get a ``destroyed`` event.
-
-        Returns:
-            The plugin's data (``{"videoroom": "destroyed", "room": ...}``).
-        """
-        body: JSON = {"request": "destroy", "room": room_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret}))
-        return await self._data(body, timeout=timeout)
-
-    async def exists(self, room_id: int, timeout: float | None = None) -> bool:
-        """Return whether the room exists."""
-        data = await self._data({"request": "exists", "room": room_id}, timeout=timeout)
-        return bool(data.get("exists", False))
-
-    async def list_rooms(
-        self, admin_key: str | None = None, timeout: float | None = None
-    ) -> list[JSON]:
-        """List the public rooms (the private ones too with the ``admin_key``)."""
-        body = _without_none({"request": "list", "admin_key": admin_key})
-        rooms = (await self._data(body, timeout=timeout)).get("list", [])
-        return list(rooms)
-
-    async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
-        """List a room's participants (``id``, ``display``, ``publisher``...)."""
-        data = await self._data({"request": "listparticipants", "room": room_id}, timeout=timeout)
-        return list(data.get("participants", []))
-
-    async def edit(
-        self,
-        room_id: int,
-        *,
-        secret: str | None = None,
-        permanent: bool = False,
-        timeout: float | None = None,
-        **changes: Any,
-    ) -> JSON:
-        """Change a room's properties: ``edit(room, description="new", pin="1")``.
-
-        Args:
-            room_id: The room.
-            secret: The room's secret, if it has one.
-            permanent: Change the plugin's config file too.
-            timeout: Seconds to wait.
-            **changes: New values; ``description`` is sent as ``new_description``
-                (a ``new_`` prefix may also be written out).
-
-        Returns:
-            The plugin's data (``{"videoroom": "edited", "room": ...}``).
-        """
-        body: JSON = {"request": "edit", "room": room_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret}))
-        for key, value in changes.items():
-            body[key if key.startswith("new_") else f"new_{key}"] = value
-        return await self._data(body, timeout=timeout)
-
-    async def allowed(
-        self,
-        room_id: int,
-        action: Literal["enable", "disable", "add", "remove"],
-        allowed: list[str] | None = None,
-        *,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Manage the tokens a room accepts in ``join`` (its ACL).
-
-        Returns:
-            The plugin's data; its ``allowed`` is the whole list now.
-        """
-        body = _without_none(
-            {
-                "request": "allowed",
-                "room": room_id,
-                "action": action,
-                "allowed": allowed,
-                "secret": secret,
-            }
-        )
-        return await self._data(body, timeout=timeout)
-
-    async def kick_participant(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Kick a participant out of a room."""
-        body = _without_none(
-            {"request": "kick", "room": room_id, "id": participant_id, "secret": secret}
-        )
-        return await self._data(body, timeout=timeout)
 
     async def moderate_participant(
         self,
@@ -469,17 +317,10 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Mute or unmute one of a participant's published streams (by ``mid``)."""
-        body = _without_none(
-            {
-                "request": "moderate",
-                "room": room_id,
-                "id": participant_id,
-                "mid": mid,
-                "mute": mute,
-                "secret": secret,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "moderate", room=room_id, id=participant_id, mid=mid, mute=mute, secret=secret,
+            timeout=timeout,
+        )  # fmt: skip
 
     async def enable_recording(
         self,
@@ -493,10 +334,9 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"videoroom": "success", "record": ...}``).
         """
-        body = _without_none(
-            {"request": "enable_recording", "room": room_id, "record": record, "secret": secret}
+        return await self._call(
+            "enable_recording", room=room_id, record=record, secret=secret, timeout=timeout
         )
-        return await self._data(body, timeout=timeout)
 
     async def rtp_forward(
         self,
@@ -530,21 +370,11 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The ``rtp_forward`` data: its ``forwarders``, each with a ``stream_id``.
         """
-        body = _without_none(
-            {
-                "request": "rtp_forward",
-                "room": room_id,
-                "publisher_id": publisher_id,
-                "streams": streams,
-                "host": host,
-                "host_family": host_family,
-                "secret": secret,
-                "admin_key": admin_key,
-                "srtp_suite": srtp_suite,
-                "srtp_crypto": srtp_crypto,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "rtp_forward", room=room_id, publisher_id=publisher_id, streams=streams, host=host,
+            host_family=host_family, secret=secret, admin_key=admin_key, srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto, timeout=timeout,
+        )  # fmt: skip
 
     async def stop_rtp_forward(
         self,
@@ -556,25 +386,17 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         admin_key: str | None = None,
         timeout: float | None = None,
     ) -> JSON:
-        """Stop one RTP forwarder (by the ``stream_id`` :meth:`rtp_forward` returned)."""
-        body = _without_none(
-            {
-                "request": "stop_rtp_forward",
-                "room": room_id,
-                "publisher_id": publisher_id,
-                "stream_id": stream_id,
-                "secret": secret,
-                "admin_key": admin_key,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        """Stop one RTP forwarder (by the ``stream_id`` `rtp_forward` returned)."""
+        return await self._call(
+            "stop_rtp_forward", room=room_id, publisher_id=publisher_id, stream_id=stream_id,
+            secret=secret, admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
 
     async def list_forwarders(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
         """List a room's RTP forwarders: ``[{"publisher_id": ..., "forwarders": [...]}]``."""
-        body = _without_none({"request": "listforwarders", "room": room_id, "secret": secret})
-        data = await self._data(body, timeout=timeout)
+        data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
         return list(data.get("publishers", []))
 
     # -- publisher ------------------------------------------------------------------
@@ -624,23 +446,11 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Raises:
             VideoRoomError: E.g. 426 when the room does not exist.
         """
-        body = _without_none(
-            {
-                "request": "join",
-                "ptype": "publisher",
-                "room": room_id,
-                "id": publisher_id,
-                "display": display,
-                "token": token,
-                "pin": pin,
-            }
-        )
-        data = await self._data(body, timeout=timeout)
-        self._participant_type = ParticipantType.PUBLISHER
-        self._room_id = room_id
-        self._publisher_id = data.get("id")
-        self._private_id = data.get("private_id")
-        self._display_name = display
+        data = await self._call(
+            "join", ptype="publisher", room=room_id, id=publisher_id, display=display,
+            token=token, pin=pin, timeout=timeout,
+        )  # fmt: skip
+        self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         return data
 
     async def join_and_configure(
@@ -681,41 +491,18 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
             The ``joined`` data: our ``id``, ``private_id`` and the active ``publishers``.
 
         Raises:
-            InvalidStateError: The handle already joined a room.
+            VideoRoomError: The handle already joined a room (an InvalidStateError too).
             VideoRoomError: E.g. 426 when the room does not exist.
         """
         if self._participant_type is not None:
-            raise InvalidStateError("the handle already joined a room")
-        body = _without_none(
-            {
-                "request": "joinandconfigure",
-                "ptype": "publisher",
-                "room": room_id,
-                "id": publisher_id,
-                "display": display,
-                "token": token,
-                "pin": pin,
-            }
-        )
-        body.update(options)
+            raise self._misuse("the handle already joined a room")
+        body = request_body(
+            "joinandconfigure", options, ptype="publisher", room=room_id, id=publisher_id,
+            display=display, token=token, pin=pin,
+        )  # fmt: skip
         self._use_trickle(trickle)
-        try:
-            async with self._negotiation:
-                with _videoroom_errors():
-                    reply = await self.send_offer(
-                        body, source=player, audio=audio, video=video, timeout=timeout
-                    )
-            data = plugin_data(reply) or {}
-            self._participant_type = ParticipantType.PUBLISHER
-            self._room_id = room_id
-            self._publisher_id = data.get("id")
-            self._private_id = data.get("private_id")
-            self._display_name = display
-            self._handlers.trigger(reply)
-            await self.wait_webrtcup(timeout)
-        except BaseException:
-            await self.reset_connection()
-            raise
+        data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
+        self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         self._is_publishing = True
         return data
 
@@ -759,41 +546,21 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
             The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
 
         Raises:
-            InvalidStateError: The handle has not joined a room as a publisher.
+            VideoRoomError: The handle has not joined a room as a publisher (janus_client's
+                code -1 and wording; an InvalidStateError too).
         """
         if self._participant_type is not ParticipantType.PUBLISHER:
-            raise InvalidStateError("join the room as a publisher before publishing")
-        body: JSON = {"request": "publish"}
-        body.update(
-            _without_none(
-                {
-                    "audiocodec": audiocodec,
-                    "videocodec": videocodec,
-                    "bitrate": bitrate,
-                    "record": record,
-                    "filename": filename,
-                    "descriptions": descriptions,
-                    "display": display,
-                }
-            )
-        )
-        body.update(options)
+            raise self._misuse("Must join as publisher before publishing", -1)
+        body = request_body(
+            "publish", options, audiocodec=audiocodec, videocodec=videocodec, bitrate=bitrate,
+            record=record, filename=filename, descriptions=descriptions, display=display,
+        )  # fmt: skip
         self._use_trickle(trickle)
-        try:
-            async with self._negotiation:
-                with _videoroom_errors():
-                    reply = await self.send_offer(
-                        body, source=player, audio=audio, video=video, timeout=timeout
-                    )
-            self._handlers.trigger(reply)
-            await self.wait_webrtcup(timeout)
-        except BaseException:
-            await self.reset_connection()
-            raise
+        data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
         self._is_publishing = True
         if display is not None:
             self._display_name = display
-        return plugin_data(reply) or {}
+        return data
 
     async def configure(
         self,
@@ -817,29 +584,18 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
         """
-        body: JSON = {"request": "configure"}
-        body.update(
-            _without_none(
-                {
-                    "bitrate": bitrate,
-                    "keyframe": keyframe or None,
-                    "record": record,
-                    "filename": filename,
-                    "display": display,
-                    "streams": streams,
-                    "descriptions": descriptions,
-                }
-            )
-        )
-        body.update(options)
-        data = await self._data(body, timeout=timeout)
+        data = await self._call(
+            "configure", options, bitrate=bitrate, keyframe=keyframe or None, record=record,
+            filename=filename, display=display, streams=streams, descriptions=descriptions,
+            timeout=timeout,
+        )  # fmt: skip
         if display is not None:
             self._display_name = display
         return data
 
     async def unpublish(self, timeout: float | None = None) -> JSON:
         """Stop publishing (and close our PeerConnection); stay in the room."""
-        data = await self._data({"request": "unpublish"}, timeout=timeout)
+        data = await self._call("unpublish", timeout=timeout)
         self._is_publishing = False
         await self._close_peer()
         return data
@@ -879,36 +635,23 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
             The ``attached`` data (the ``streams`` of the subscription).
 
         Raises:
-            InvalidStateError: The handle joined as a publisher.
+            VideoRoomError: The handle joined as a publisher (an InvalidStateError too).
             VideoRoomError: E.g. 426 (no such room) or 428 (no such feed).
         """
         if self._participant_type is ParticipantType.PUBLISHER:
-            raise InvalidStateError("a publisher handle cannot subscribe; use another handle")
-        body = _without_none(
-            {
-                "request": "join",
-                "ptype": "subscriber",
-                "room": room_id,
-                "streams": streams,
-                "use_msid": use_msid,
-                "autoupdate": autoupdate,
-                "private_id": private_id,
-            }
-        )
+            raise self._misuse(
+                f"Can only be either publisher or subscriber. Now {self._participant_type}", -1
+            )
         self._use_trickle(trickle)
         if recorder is not None and recorder != "":
             self.peer.record_to(recorder)
-        try:
-            reply = await self._call(body, timeout=timeout)
-            self._participant_type = ParticipantType.SUBSCRIBER
-            self._room_id = room_id
-            self._private_id = private_id
-            if isinstance(reply.get("jsep"), dict):
-                await self.wait_webrtcup(timeout)
-        except BaseException:
-            await self.reset_connection()
-            raise
-        return plugin_data(reply) or {}
+        async with self._connecting(timeout):
+            data = await self._call(
+                "join", ptype="subscriber", room=room_id, streams=streams, use_msid=use_msid,
+                autoupdate=autoupdate, private_id=private_id, timeout=timeout,
+            )  # fmt: skip
+            self._joined(ParticipantType.SUBSCRIBER, room_id, data, None, private_id)
+        return data
 
     async def start(self, trickle: bool | None = None, timeout: float | None = None) -> JSON:
         """Resume the media after :meth:`pause` (``start`` without an SDP).
@@ -923,11 +666,11 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
             The plugin's data (``{"videoroom": "event", "started": "ok"}``).
         """
         self._use_trickle(trickle)
-        return await self._data({"request": "start"}, timeout=timeout)
+        return await self._call("start", timeout=timeout)
 
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause the media of the subscription."""
-        return await self._data({"request": "pause"}, timeout=timeout)
+        return await self._call("pause", timeout=timeout)
 
     async def subscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Add streams to the subscription (Janus's new offer is answered).
@@ -935,7 +678,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The ``updated`` data (or ``updating``, when Janus postpones the offer).
         """
-        return await self._data({"request": "subscribe", "streams": streams}, timeout=timeout)
+        return await self._call("subscribe", streams=streams, timeout=timeout)
 
     async def unsubscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Remove streams from the subscription (by ``feed``, ``mid`` or ``sub_mid``).
@@ -943,7 +686,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The ``updated`` data (or ``updating``).
         """
-        return await self._data({"request": "unsubscribe", "streams": streams}, timeout=timeout)
+        return await self._call("unsubscribe", streams=streams, timeout=timeout)
 
     async def update(
         self,
@@ -952,10 +695,9 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> JSON:
         """Add and remove streams in one renegotiation (the ``update`` request)."""
-        body = _without_none(
-            {"request": "update", "subscribe": subscribe, "unsubscribe": unsubscribe}
+        return await self._call(
+            "update", subscribe=subscribe, unsubscribe=unsubscribe, timeout=timeout
         )
-        return await self._data(body, timeout=timeout)
 
     async def switch_publisher(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Feed subscription streams from other publishers without renegotiating.
@@ -967,7 +709,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The ``switched`` data (``changes`` and the ``streams`` now).
         """
-        return await self._data({"request": "switch", "streams": streams}, timeout=timeout)
+        return await self._call("switch", streams=streams, timeout=timeout)
 
     # -- both -----------------------------------------------------------------------
 
@@ -979,38 +721,28 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``leaving: ok`` or ``left: ok``).
         """
-        data = await self._data({"request": "leave"}, timeout=timeout)
+        data = await self._call("leave", timeout=timeout)
         self._reset_state()
         await self._close_peer()
         return data
 
     # -- internals ------------------------------------------------------------------
 
-    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        return plugin_data(await self._call(body, timeout=timeout)) or {}
-
-    async def _call(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        """Send a request; answer the offer its reply may carry; return the reply."""
-        with _videoroom_errors():
-            reply = await self.send(body, timeout=timeout)
-        self._handlers.trigger(reply)
-        offer = reply.get("jsep")
-        if isinstance(offer, dict) and offer.get("type") == "offer":
-            await self._answer(offer, timeout=timeout)
-        return reply
-
-    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
-        async with self._negotiation:
-            with _videoroom_errors():
-                reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
-        self._handlers.trigger(reply)
-        return reply
-
-    async def _answer_later(self, offer: JSON) -> None:
-        try:
-            await self._answer(offer)
-        except Exception:
-            logger.exception("%r could not answer Janus's new offer", self)
+    def _joined(
+        self,
+        participant_type: ParticipantType,
+        room_id: int,
+        data: JSON,
+        display: str | None,
+        private_id: int | None = None,
+    ) -> None:
+        self._participant_type = participant_type
+        self._room_id = room_id
+        if participant_type is ParticipantType.PUBLISHER:
+            self._publisher_id = data.get("id")
+            private_id = data.get("private_id")
+        self._private_id = private_id
+        self._display_name = display
 
     def _reset_state(self) -> None:
         self._participant_type = None
@@ -1023,12 +755,7 @@ class JanusVideoRoomPlugin(WebRTCPlugin):
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
         if message.get("janus") == "event":
-            data = plugin_data(message) or {}
-            self._on_room_event(data)
-            self._handlers.trigger(message)
-            offer = message.get("jsep")
-            if isinstance(offer, dict) and offer.get("type") == "offer":
-                self._spawn(self._answer_later(offer))
+            self._on_room_event(event_data(message))
 
     def _on_room_event(self, data: JSON) -> None:
         """Follow the room's unsolicited events that end our participation."""
