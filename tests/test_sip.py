@@ -492,10 +492,10 @@ async def test_an_event_in_the_reply_slot_reaches_events_and_the_reply_is_awaite
 
     async def send(body: Any, jsep: Any = None, **_: Any) -> dict[str, Any]:
         if body["request"] == "register":
-            loop.call_soon(phone._on_message, sip_event("registering"))
-            loop.call_soon(phone._on_message, sip_event("registered", username="zed"))
+            loop.call_soon(phone.receive, sip_event("registering"))
+            loop.call_soon(phone.receive, sip_event("registered", username="zed"))
         else:
-            loop.call_soon(phone._on_message, sip_event("dtmfsent"))
+            loop.call_soon(phone.receive, sip_event("dtmfsent"))
         return sip_event("message", content="hello", sender="sip:x@127.0.0.1")
 
     phone.send = send  # type: ignore[method-assign]

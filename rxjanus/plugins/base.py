@@ -56,9 +56,14 @@ def event_data(message: JSON) -> JSON:
 
 
 def request_body(request: str, options: Mapping[str, Any] | None = None, **fields: Any) -> JSON:
-    """A plugin request: ``fields`` left None are not sent; ``options`` go as they are."""
+    """A plugin request: ``fields`` left None are not sent; ``options`` go as they are.
+
+    A mapping among ``fields`` (e.g. SIP ``headers``) is sent as a dict.
+    """
     body: JSON = {"request": request}
-    body.update((key, value) for key, value in fields.items() if value is not None)
+    for key, value in fields.items():
+        if value is not None:
+            body[key] = dict(value) if isinstance(value, Mapping) else value
     body.update(options or {})
     return body
 

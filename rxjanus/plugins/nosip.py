@@ -24,7 +24,6 @@ Janus's ``janus_nosip.c`` (v1.1.x) describes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Mapping
@@ -33,9 +32,10 @@ from typing import ClassVar, Literal
 
 from aiortc import RTCConfiguration
 
-from ..exceptions import JanusApiError, PluginError, ProtocolError
+from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
+from .base import event_data, request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -49,11 +49,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLUGIN = "janus.plugin.nosip"
-
-JANUS_HANGUP_WAIT = 5.0
-"""Seconds ``hangup`` waits for Janus to report the PeerConnection closed."""
-
 SdpType = Literal["offer", "answer"]
 Srtp = Literal["sdes_optional", "sdes_mandatory"]
 
@@ -65,7 +60,6 @@ class NoSipError(PluginError):
     ``plugin``, and janus_client's ``error_code``/``error_message``.
     """
 
-    plugin_name = PLUGIN
     label = "NoSIP"
 
 
@@ -101,8 +95,8 @@ def nosip_event_type(message: JSON) -> NoSipEventType | None:
         >>> nosip_event_type({"nosip": "event", "result": {"event": "generated"}})
         <NoSipEventType.GENERATED: 'generated'>
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None or data.get("nosip") != "event":
+    data = event_data(message)
+    if data.get("nosip") != "event":
         return None
     if "error_code" in data:
         return NoSipEventType.ERROR
@@ -114,8 +108,9 @@ def nosip_event_type(message: JSON) -> NoSipEventType | None:
         return None
 
 
-def _fields(**fields: object) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
+def _result_of(reply: JSON) -> JSON:
+    result = (plugin_data(reply) or {}).get("result")
+    return dict(result) if isinstance(result, dict) else {}
 
 
 class JanusNoSipPlugin(WebRTCPlugin):
@@ -128,7 +123,9 @@ class JanusNoSipPlugin(WebRTCPlugin):
         trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
-    name = PLUGIN
+    name = "janus.plugin.nosip"
+    error_class = NoSipError
+    classify_event = staticmethod(nosip_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "generate": "generate",
@@ -193,8 +190,9 @@ class JanusNoSipPlugin(WebRTCPlugin):
                 if kind not in sent:
                     peer.receive(kind)
             local = await peer.create_offer()
-        body = _fields(request="generate", info=info, srtp=srtp, srtp_profile=srtp_profile)
-        result = await self._result(body, local, timeout=timeout)
+        body = request_body("generate", info=info, srtp=srtp, srtp_profile=srtp_profile)
+        self._janus_idle.clear()
+        result = _result_of(await self._reply(body, local, timeout=timeout))
         await self._trickle_quietly()
         sdp = result.get("sdp")
         sdp_type = result.get("type")
@@ -221,11 +219,11 @@ class JanusNoSipPlugin(WebRTCPlugin):
         Returns:
             The ``processed`` result (``srtp`` if the peer offered SDES-SRTP).
         """
-        body = _fields(
-            request="process", type=type, sdp=sdp, info=info, srtp=srtp, srtp_profile=srtp_profile
+        body = request_body(
+            "process", type=type, sdp=sdp, info=info, srtp=srtp, srtp_profile=srtp_profile
         )
-        reply = await self._send(body, timeout=timeout)
-        result = self._result_of(reply)
+        reply = await self._reply(body, timeout=timeout)
+        result = _result_of(reply)
         jsep = reply.get("jsep")
         if not isinstance(jsep, dict):
             raise ProtocolError("processed event without a JSEP")
@@ -235,7 +233,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             await self.peer.set_remote_description(jsep)
         return result
 
-    async def hangup(self, timeout: float | None = None) -> JSON:  # type: ignore[override]
+    async def hangup(self, timeout: float | None = None) -> JSON:
         """End the bridge: Janus closes the PeerConnection and stops relaying RTP.
 
         This is the NoSIP ``hangup`` request; :meth:`hangup_peer_connection`
@@ -250,24 +248,13 @@ class JanusNoSipPlugin(WebRTCPlugin):
             The ``hangingup`` result.
         """
         was_up = self._webrtcup.is_set()
-        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def on_next(message: JSON) -> None:
-            if message.get("janus") == "hangup" and not closed.done():
-                closed.set_result(None)
-
-        subscription = self.events.subscribe(on_next, lambda _: None)
         try:
-            result = await self._result({"request": "hangup"}, timeout=timeout)
+            result = _result_of(await self._reply(request_body("hangup"), timeout=timeout))
             if was_up:
-                # Wait for Janus's core hangup, so that it cannot come later and
-                # close the next PeerConnection of this handle.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(JANUS_HANGUP_WAIT):
-                        await closed
+                # Janus's core hangup must not come later and close our next PeerConnection.
+                await self._wait_janus_idle()
             return result
         finally:
-            subscription.dispose()
             self._remote_offer = None
             await self.reset_connection()
 
@@ -300,41 +287,13 @@ class JanusNoSipPlugin(WebRTCPlugin):
         Returns:
             The ``recordingupdated`` result.
         """
-        body = _fields(
-            request="recording",
-            action=action,
-            audio=audio,
-            video=video,
-            peer_audio=peer_audio,
-            peer_video=peer_video,
-            filename=filename,
-        )
-        return await self._result(body, timeout=timeout)
+        body = request_body(
+            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
+            peer_video=peer_video, filename=filename,
+        )  # fmt: skip
+        return _result_of(await self._reply(body, timeout=timeout))
 
     # -- internals ------------------------------------------------------------------
-
-    async def _send(self, body: JSON, jsep: JSON | None = None, *, timeout: float | None) -> JSON:
-        try:
-            return await self.send(body, jsep, timeout=timeout)
-        except NoSipError:
-            raise
-        except PluginError as exc:
-            raise NoSipError(exc.code, exc.reason) from exc
-
-    async def _result(self, body: JSON, jsep: JSON | None = None, *, timeout: float | None) -> JSON:
-        return self._result_of(await self._send(body, jsep, timeout=timeout))
-
-    @staticmethod
-    def _result_of(reply: JSON) -> JSON:
-        data = plugin_data(reply) or {}
-        result = data.get("result")
-        return dict(result) if isinstance(result, dict) else {}
-
-    async def _trickle_quietly(self) -> None:
-        try:
-            await self._trickle_candidates()
-        except JanusApiError as exc:
-            logger.debug("%r: trickling failed: %s", self, exc)
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

@@ -33,9 +33,10 @@ from typing import Any, ClassVar, Literal
 
 from aiortc import RTCConfiguration
 
-from ..exceptions import InvalidStateError, JanusApiError, PluginError
+from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
+from .base import event_data, plugin_errors, request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -50,9 +51,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLUGIN = "janus.plugin.sip"
 
-JANUS_HANGUP_WAIT = 5.0
 """Seconds a new negotiation waits for Janus to finish closing the last PeerConnection."""
 
 
@@ -63,7 +62,6 @@ class SipError(PluginError):
     ``plugin``, and janus_client's ``error_code``/``error_message``.
     """
 
-    plugin_name = PLUGIN
     label = "SIP"
 
 
@@ -152,8 +150,8 @@ class SipIncomingCall:
 
 def sip_result(message: JSON) -> JSON | None:
     """Return the ``result`` of a SIP plugin message (whole message or plugin data)."""
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None or data.get("sip") != "event":
+    data = event_data(message)
+    if data.get("sip") != "event":
         return None
     result = data.get("result")
     return result if isinstance(result, dict) else None
@@ -169,8 +167,8 @@ def sip_event_type(message: JSON) -> SipEventType | None:
     Returns:
         The event's kind, or None for anything else (core messages included).
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None or data.get("sip") != "event":
+    data = event_data(message)
+    if data.get("sip") != "event":
         return None
     if "error_code" in data:
         return SipEventType.ERROR
@@ -188,8 +186,8 @@ def _event_name(message: JSON) -> str | None:
 
 
 def _call_id(message: JSON) -> str | None:
-    data = plugin_data(message) if "plugindata" in message else message
-    value = data.get("call_id") if data is not None else None
+    data = event_data(message)
+    value = data.get("call_id")
     if isinstance(value, str):
         return value
     result = sip_result(message) or {}
@@ -200,10 +198,6 @@ def _call_id(message: JSON) -> str | None:
 def _new_call_id() -> str:
     """A random SIP Call-ID, as Janus makes them (24 letters and digits)."""
     return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
-
-
-def _fields(**fields: Any) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
 
 
 _CALL_OUTCOMES = frozenset({"accepted", "hangup"})
@@ -229,7 +223,9 @@ class JanusSipPlugin(WebRTCPlugin):
         trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
-    name = PLUGIN
+    name = "janus.plugin.sip"
+    error_class = SipError
+    classify_event = staticmethod(sip_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "register": "register",
@@ -315,10 +311,6 @@ class JanusSipPlugin(WebRTCPlugin):
         self._incoming: SipIncomingCall | None = None
         self._pending_answer = False
         self._negotiations: set[asyncio.Task[None]] = set()
-        # Clear while Janus holds a PeerConnection for this handle: after a
-        # hangup Janus needs its core ``hangup`` before the next negotiation.
-        self._janus_pc_closed = asyncio.Event()
-        self._janus_pc_closed.set()
 
     # -- state ----------------------------------------------------------------------
 
@@ -408,29 +400,15 @@ class JanusSipPlugin(WebRTCPlugin):
                 e.g. 403 for a wrong password).
             SipError: The plugin refused the request (e.g. 445, already registered).
         """
-        body = _fields(
-            request="register",
-            username=username,
-            secret=secret,
-            proxy=proxy,
-            type=type,
-            ha1_secret=ha1_secret,
-            authuser=authuser,
-            display_name=display_name,
-            user_agent=user_agent,
-            outbound_proxy=outbound_proxy,
-            headers=dict(headers) if headers is not None else None,
-            contact_params=dict(contact_params) if contact_params is not None else None,
-            incoming_header_prefixes=incoming_header_prefixes,
-            refresh=refresh,
-            master_id=master_id,
-            register_ttl=register_ttl,
-            send_register=send_register,
-            force_udp=force_udp,
-            force_tcp=force_tcp,
-            sips=sips,
+        body = request_body(
+            "register", username=username, secret=secret, proxy=proxy, type=type,
+            ha1_secret=ha1_secret, authuser=authuser, display_name=display_name,
+            user_agent=user_agent, outbound_proxy=outbound_proxy, headers=headers,
+            contact_params=contact_params, incoming_header_prefixes=incoming_header_prefixes,
+            refresh=refresh, master_id=master_id, register_ttl=register_ttl,
+            send_register=send_register, force_udp=force_udp, force_tcp=force_tcp, sips=sips,
             rfc2543_cancel=rfc2543_cancel,
-        )
+        )  # fmt: skip
         message = await self._exchange(
             body,
             acks={"registering"},
@@ -519,27 +497,19 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         if self._in_call:
             raise SipError(0, "Already in a call")
-        await self._wait_janus_pc_closed()
+        await self._wait_janus_idle()
         self._add_media(source, audio=audio, video=video, receive=receive)
         offer = await self.peer.create_offer()
         call_id = call_id or _new_call_id()
-        body = _fields(
-            request="call",
-            uri=uri,
-            call_id=call_id,
-            headers=dict(headers) if headers is not None else None,
-            srtp=srtp,
-            srtp_profile=srtp_profile,
-            secret=secret,
-            ha1_secret=ha1_secret,
-            authuser=authuser,
-            refer_id=refer_id,
+        body = request_body(
+            "call", uri=uri, call_id=call_id, headers=headers, srtp=srtp, srtp_profile=srtp_profile,
+            secret=secret, ha1_secret=ha1_secret, authuser=authuser, refer_id=refer_id,
             autoaccept_reinvites=autoaccept_reinvites,
-        )
+        )  # fmt: skip
         self._in_call = True
         self._call_id = call_id
         self._pending_answer = True
-        self._janus_pc_closed.clear()
+        self._janus_idle.clear()
         try:
             message = await self._exchange(
                 body,
@@ -620,22 +590,19 @@ class JanusSipPlugin(WebRTCPlugin):
         if incoming is None and jsep is None:
             raise SipError(0, "No incoming call to accept")
         offer = jsep if jsep is not None else (incoming.jsep if incoming else None)
-        await self._wait_janus_pc_closed()
+        await self._wait_janus_idle()
         peer = self.peer
         self._add_media(source, audio=audio, video=video, receive=receive if offer is None else ())
-        body = _fields(
-            request="accept",
-            srtp=srtp,
-            headers=dict(headers) if headers is not None else None,
-            autoaccept_reinvites=autoaccept_reinvites,
-        )
+        body = request_body(
+            "accept", srtp=srtp, headers=headers, autoaccept_reinvites=autoaccept_reinvites,
+        )  # fmt: skip
         try:
             if offer is not None:
                 local = await peer.create_answer(offer)
             else:
                 local = await peer.create_offer()
                 self._pending_answer = True
-            self._janus_pc_closed.clear()
+            self._janus_idle.clear()
             message = await self._exchange(
                 body,
                 local,
@@ -686,12 +653,7 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         if refer_id is None and self._incoming is None:
             raise SipError(0, "No incoming call to decline")
-        body = _fields(
-            request="decline",
-            code=code,
-            headers=dict(headers) if headers is not None else None,
-            refer_id=refer_id,
-        )
+        body = request_body("decline", code=code, headers=headers, refer_id=refer_id)
         message = await self._exchange(
             body,
             acks={"declining"},
@@ -703,8 +665,8 @@ class JanusSipPlugin(WebRTCPlugin):
             self._in_call = False
         return sip_result(message) or {}
 
-    async def hangup(  # type: ignore[override]
-        self, *, headers: Mapping[str, str] | None = None, timeout: float = 30.0
+    async def hangup(
+        self, timeout: float | None = 30.0, *, headers: Mapping[str, str] | None = None
     ) -> JSON:
         """End the call (BYE), or cancel our ringing attempt (CANCEL).
 
@@ -722,14 +684,14 @@ class JanusSipPlugin(WebRTCPlugin):
             raise SipError(0, "The call is ringing: decline it instead")
         if not self._in_call:
             raise SipError(0, "Not in a call")
-        body = _fields(request="hangup", headers=dict(headers) if headers is not None else None)
+        body = request_body("hangup", headers=headers)
         call_id = self._call_id
         try:
             message = await self._exchange(
                 body,
                 acks={"hangingup"},
                 done={"hangup"},
-                timeout=timeout,
+                timeout=30.0 if timeout is None else timeout,
                 match=lambda m: call_id is None or _call_id(m) in (None, call_id),
             )
         finally:
@@ -806,7 +768,7 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         if not self._in_call:
             raise SipError(0, "Not in a call")
-        body = _fields(request="hold", direction=direction)
+        body = request_body("hold", direction=direction)
         message = await self._exchange(body, acks={"holding"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -844,12 +806,7 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``dtmfsent`` result.
         """
-        body = _fields(
-            request="dtmf_info",
-            digit=digit,
-            duration=duration,
-            headers=dict(headers) if headers is not None else None,
-        )
+        body = request_body("dtmf_info", digit=digit, duration=duration, headers=headers)
         message = await self._exchange(body, acks={"dtmfsent"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -866,12 +823,7 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``infosent`` result.
         """
-        body = _fields(
-            request="info",
-            type=type,
-            content=content,
-            headers=dict(headers) if headers is not None else None,
-        )
+        body = request_body("info", type=type, content=content, headers=headers)
         message = await self._exchange(body, acks={"infosent"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -892,14 +844,10 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``messagesent`` result.
         """
-        body = _fields(
-            request="message",
-            content=content,
-            uri=uri,
-            content_type=content_type,
-            call_id=call_id,
-            headers=dict(headers) if headers is not None else None,
-        )
+        body = request_body(
+            "message", content=content, uri=uri, content_type=content_type, call_id=call_id,
+            headers=headers,
+        )  # fmt: skip
         message = await self._exchange(body, acks={"messagesent"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -925,15 +873,10 @@ class JanusSipPlugin(WebRTCPlugin):
         # Janus keeps one SIP dialog per event package: its Call-ID tells our
         # outcome from the late outcome of an earlier (un)subscription.
         call_id = self._subscriptions.setdefault(event, call_id or _new_call_id())
-        body = _fields(
-            request="subscribe",
-            event=event,
-            to=to,
-            accept=accept,
-            subscribe_ttl=subscribe_ttl,
-            call_id=call_id,
-            headers=dict(headers) if headers is not None else None,
-        )
+        body = request_body(
+            "subscribe", event=event, to=to, accept=accept, subscribe_ttl=subscribe_ttl,
+            call_id=call_id, headers=headers,
+        )  # fmt: skip
         message = await self._exchange(
             body,
             acks={"subscribing"},
@@ -957,7 +900,7 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: Not subscribed to ``event`` (447).
         """
         call_id = self._subscriptions.get(event)
-        body = _fields(request="unsubscribe", event=event, to=to)
+        body = request_body("unsubscribe", event=event, to=to)
         message = await self._exchange(
             body,
             acks={"unsubscribing"},
@@ -977,7 +920,7 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``transferring`` result; progress comes as ``notify`` events.
         """
-        body = _fields(request="transfer", uri=uri, replace=replace)
+        body = request_body("transfer", uri=uri, replace=replace)
         message = await self._exchange(body, acks={"transferring"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -1008,16 +951,10 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``recordingupdated`` result.
         """
-        body = _fields(
-            request="recording",
-            action=action,
-            audio=audio,
-            video=video,
-            peer_audio=peer_audio,
-            peer_video=peer_video,
-            send_peer_pli=send_peer_pli,
-            filename=filename,
-        )
+        body = request_body(
+            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
+            peer_video=peer_video, send_peer_pli=send_peer_pli, filename=filename,
+        )  # fmt: skip
         message = await self._exchange(body, acks={"recordingupdated"}, timeout=timeout, wait=False)
         return sip_result(message) or {}
 
@@ -1085,19 +1022,15 @@ class JanusSipPlugin(WebRTCPlugin):
         late_reply = self._next_event(lambda m: _event_name(m) in acks or is_outcome(m))
         try:
             async with asyncio.timeout(timeout):
-                try:
+                with plugin_errors(SipError):
                     reply = await self.send(body, jsep, timeout=timeout)
-                except SipError:
-                    raise
-                except PluginError as exc:
-                    raise SipError(exc.code, exc.reason) from exc
                 name = _event_name(reply)
                 if name not in acks and name not in outcomes:
-                    self._on_message(reply)  # an event that took our transaction
+                    self.receive(reply)  # an event that took our transaction
                     reply = await late_reply
                     name = _event_name(reply)
                 elif name in outcomes:
-                    self._on_message(reply)  # an outcome is an event, whenever it comes
+                    self.receive(reply)  # an outcome is an event, whenever it comes
                 if after_ack is not None:
                     await after_ack()
                 if waiter is None or name in outcomes:
@@ -1115,24 +1048,6 @@ class JanusSipPlugin(WebRTCPlugin):
                 int(result.get("code") or 0), str(result.get("reason") or ""), name or "", result
             )
         return outcome
-
-    async def _wait_janus_pc_closed(self) -> None:
-        """Wait (a little) for Janus to finish closing the last PeerConnection."""
-        if self._janus_pc_closed.is_set():
-            return
-        try:
-            async with asyncio.timeout(JANUS_HANGUP_WAIT):
-                await self._janus_pc_closed.wait()
-        except TimeoutError:
-            logger.debug("%r: no core hangup from Janus; negotiating anyway", self)
-        self._janus_pc_closed.set()
-
-    async def _trickle_quietly(self) -> None:
-        """Trickle our candidates; the call may already be gone, so failures are logged."""
-        try:
-            await self._trickle_candidates()
-        except JanusApiError as exc:
-            logger.debug("%r: trickling after the call ended: %s", self, exc)
 
     async def _settle_negotiations(self) -> None:
         """Wait for the answers being applied (from ``accepted``/``progress`` events)."""
@@ -1162,7 +1077,6 @@ class JanusSipPlugin(WebRTCPlugin):
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
         if message.get("janus") == "hangup":
-            self._janus_pc_closed.set()
             return
         name = _event_name(message)
         if name is None:

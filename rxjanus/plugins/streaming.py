@@ -18,7 +18,6 @@ once media flows, ``stopped`` when the mountpoint goes, ``kicked_all``,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Iterable, Mapping
@@ -32,8 +31,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
-from ._handlers import EventHandler, EventHandlers
-from .base import plugin_errors
+from .base import event_data, request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -47,7 +45,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = "janus.plugin.streaming"
 
 """A janus_client-style event handler: takes the plugin data; may be async."""
 
@@ -63,7 +60,6 @@ class StreamingError(PluginError):
     in :class:`StreamingErrorCode` (e.g. 455: no such mountpoint).
     """
 
-    plugin_name = PLUGIN_NAME
     label = "Streaming"
 
 
@@ -129,9 +125,7 @@ def streaming_event_type(message: JSON) -> StreamingEventType | None:
     Returns:
         The message's kind, or None if it is none of :class:`StreamingEventType`.
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None:
-        return None
+    data = event_data(message)
     kind = data.get("streaming")
     if kind == "event":
         if "error_code" in data:
@@ -191,34 +185,11 @@ def rtp_media(
         >>> rtp_media("video", "v", pt=96, codec="vp8", iface="127.0.0.1")
         {'type': 'video', 'mid': 'v', 'port': 0, 'pt': 96, 'codec': 'vp8', 'iface': '127.0.0.1'}
     """
+    fields = {"pt": pt, "codec": codec, "iface": iface, "label": label, "fmtp": fmtp}
+    fields["rtcpport"] = rtcpport
     entry: JSON = {"type": type, "mid": mid, "port": port}
-    entry.update(
-        _without_none(
-            {
-                "pt": pt,
-                "codec": codec,
-                "iface": iface,
-                "label": label,
-                "fmtp": fmtp,
-                "rtcpport": rtcpport,
-            }
-        )
-    )
-    entry.update(options)
-    return entry
-
-
-def _streaming_errors() -> contextlib.AbstractContextManager[None]:
-    """Raise the core's PluginError as a StreamingError (a subclass of it)."""
-    return plugin_errors(StreamingError)
-
-
-def _without_none(fields: Mapping[str, Any]) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
-
-
-def _offers_data(offer: JSON) -> bool:
-    return "m=application" in str(offer.get("sdp", ""))
+    entry.update((key, value) for key, value in fields.items() if value is not None)
+    return entry | options
 
 
 class JanusStreamingPlugin(WebRTCPlugin):
@@ -242,7 +213,10 @@ class JanusStreamingPlugin(WebRTCPlugin):
         >>> streaming.frames("video").subscribe(print)  # doctest: +SKIP
     """
 
-    name = PLUGIN_NAME
+    name = "janus.plugin.streaming"
+    error_class = StreamingError
+    classify_event = staticmethod(streaming_event_type)
+    answer_request = "start"
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "list": "list_mountpoints",
@@ -301,8 +275,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
         super().__init__(pc_config, trickle=trickle)
         self._mountpoint_id: int | str | None = None
         self._paused = False
-        self._handlers = EventHandlers(streaming_event_type, "Streaming", self._spawn)
-        self._negotiation = asyncio.Lock()
         self._hungup = asyncio.Event()
         self._channel_peer: WebRTCPeer | None = None
 
@@ -324,27 +296,12 @@ class JanusStreamingPlugin(WebRTCPlugin):
         return self._paused
 
     @property
-    def webrtcup_event(self) -> asyncio.Event:
-        """Set when Janus reports the current PeerConnection up (janus_client's name)."""
-        return self._webrtcup
-
-    @property
     def data_messages(self) -> Observable[str | bytes]:
         """Messages of the mountpoint's data stream (a data channel), as a hot observable.
 
         Completes when the PeerConnection closes; subscribe again after a new watch.
         """
         return self.peer.data_messages
-
-    def on_event(self, event_type: StreamingEventType, handler: EventHandler) -> None:
-        """Call ``handler(plugin_data)`` on each message of ``event_type`` (janus_client style).
-
-        Handlers see the replies to our own requests (``preparing``,
-        ``starting``, ``pausing``...) as well as unsolicited events. A handler
-        may be a coroutine function; its errors are logged. ``events`` is the
-        reactive alternative.
-        """
-        self._handlers.add(event_type, handler)
 
     # -- mountpoint administration --------------------------------------------------
 
@@ -358,8 +315,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
             ``metadata``, ``enabled`` and its ``media`` (``mid``, ``type``,
             ``label``, ``age_ms``).
         """
-        body = _without_none({"request": "list", "admin_key": admin_key})
-        return list((await self._data(body, timeout=timeout)).get("list", []))
+        data = await self._call("list", admin_key=admin_key, timeout=timeout)
+        return list(data.get("list", []))
 
     async def mountpoint_info(
         self,
@@ -374,8 +331,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
             ``viewers``, ``type``, ``media`` (``mid``, ``pt``, ``codec``,
             ``port`` with the secret...).
         """
-        body = _without_none({"request": "info", "id": mountpoint_id, "secret": secret})
-        return dict((await self._data(body, timeout=timeout)).get("info", {}))
+        data = await self._call("info", id=mountpoint_id, secret=secret, timeout=timeout)
+        return dict(data.get("info", {}))
 
     async def create_mountpoint(
         self,
@@ -425,30 +382,13 @@ class JanusStreamingPlugin(WebRTCPlugin):
             ``stream`` (``id``, ``type``, ``description``, ``is_private`` and,
             for RTP, ``host`` and the ``ports`` bound).
         """
-        body: JSON = {
-            "request": "create",
-            "type": type,
-            "is_private": is_private,
-            "permanent": permanent,
-        }
-        if filename is not None:
-            body.update({"filename": str(filename), "audio": True})
-        body.update(
-            _without_none(
-                {
-                    "id": mountpoint_id,
-                    "name": name,
-                    "description": description,
-                    "metadata": metadata,
-                    "secret": secret,
-                    "pin": pin,
-                    "media": media,
-                    "admin_key": admin_key,
-                }
-            )
-        )
-        body.update(options)
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "create", options, type=type, is_private=is_private, permanent=permanent,
+            filename=None if filename is None else str(filename),
+            audio=None if filename is None else True, id=mountpoint_id, name=name,
+            description=description, metadata=metadata, secret=secret, pin=pin, media=media,
+            admin_key=admin_key, timeout=timeout,
+        )  # fmt: skip
 
     async def destroy_mountpoint(
         self,
@@ -462,9 +402,9 @@ class JanusStreamingPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"streaming": "destroyed", "destroyed": id}``).
         """
-        body: JSON = {"request": "destroy", "id": mountpoint_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret}))
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "destroy", id=mountpoint_id, permanent=permanent, secret=secret, timeout=timeout
+        )
 
     async def edit_mountpoint(
         self,
@@ -491,11 +431,11 @@ class JanusStreamingPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"streaming": "edited", "id": ..., "permanent": ...}``).
         """
-        body: JSON = {"request": "edit", "id": mountpoint_id, "permanent": permanent}
-        body.update(_without_none({"secret": secret, "edited_event": edited_event}))
-        for key, value in changes.items():
-            body[key if key.startswith("new_") else f"new_{key}"] = value
-        return await self._data(body, timeout=timeout)
+        new = {key if key.startswith("new_") else f"new_{key}": v for key, v in changes.items()}
+        return await self._call(
+            "edit", new, id=mountpoint_id, permanent=permanent, secret=secret,
+            edited_event=edited_event, timeout=timeout,
+        )  # fmt: skip
 
     async def enable_mountpoint(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
@@ -505,8 +445,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"streaming": "ok"}``).
         """
-        body = _without_none({"request": "enable", "id": mountpoint_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("enable", id=mountpoint_id, secret=secret, timeout=timeout)
 
     async def disable_mountpoint(
         self,
@@ -536,27 +475,16 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if stop_recording:
             try:
                 await self.recording(
-                    mountpoint_id,
-                    "stop",
-                    secret=secret,
-                    timeout=timeout,
-                    audio=True,
-                    video=True,
+                    mountpoint_id, "stop", secret=secret, timeout=timeout, audio=True, video=True,
                     data=True,
-                )
+                )  # fmt: skip
             except StreamingError as exc:
                 if exc.code != StreamingErrorCode.INVALID_REQUEST:
                     raise
                 # Not an RTP mountpoint: it has no recordings to stop.
-        body = _without_none(
-            {
-                "request": "disable",
-                "id": mountpoint_id,
-                "secret": secret,
-                "stop_recording": False,
-            }
+        return await self._call(
+            "disable", id=mountpoint_id, secret=secret, stop_recording=False, timeout=timeout
         )
-        return await self._data(body, timeout=timeout)
 
     async def kick_all(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
@@ -566,8 +494,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"streaming": "kicked_all"}``).
         """
-        body = _without_none({"request": "kick_all", "id": mountpoint_id, "secret": secret})
-        return await self._data(body, timeout=timeout)
+        return await self._call("kick_all", id=mountpoint_id, secret=secret, timeout=timeout)
 
     async def recording(
         self,
@@ -593,17 +520,10 @@ class JanusStreamingPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"streaming": "ok"}``).
         """
-        body = _without_none(
-            {
-                "request": "recording",
-                "action": action,
-                "id": mountpoint_id,
-                "media": media,
-                "secret": secret,
-            }
-        )
-        body.update(options)
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "recording", options, action=action, id=mountpoint_id, media=media, secret=secret,
+            timeout=timeout,
+        )  # fmt: skip
 
     async def start_recording(
         self,
@@ -681,37 +601,23 @@ class JanusStreamingPlugin(WebRTCPlugin):
             raise InvalidStateError(
                 f"{self!r} already watches mountpoint {self._mountpoint_id}; stop() or switch()"
             )
-        body = _without_none(
-            {
-                "request": "watch",
-                "id": mountpoint_id,
-                "pin": pin,
-                "media": media,
-                "offer_audio": offer_audio,
-                "offer_video": offer_video,
-                "offer_data": offer_data,
-            }
-        )
-        body.update(options)
+        body = request_body(
+            "watch", options, id=mountpoint_id, pin=pin, media=media, offer_audio=offer_audio,
+            offer_video=offer_video, offer_data=offer_data,
+        )  # fmt: skip
         self._use_trickle(trickle)
         if recorder is not None and recorder != "":
             self.peer.record_to(recorder)
-        watched = False
         try:
-            async with self._negotiation:
-                reply = await self._request(body, timeout=timeout)
-                watched = True
-                offer = reply.get("jsep")
-                if not isinstance(offer, dict) or offer.get("type") != "offer":
+            async with self._connecting(timeout):
+                reply = await self._reply(body, timeout=timeout)  # answers the offer
+                if not isinstance(reply.get("jsep"), dict):
                     raise ProtocolError("the Streaming plugin answered watch without an offer")
-                await self._answer(offer, timeout=timeout)
-            self._mountpoint_id = mountpoint_id
-            self._paused = False
-            await self.wait_webrtcup(timeout)
+                self._mountpoint_id = mountpoint_id
+                self._paused = False
         except BaseException:
             self._mountpoint_id = None
-            await self._close_peer()
-            if watched:
+            if not self._janus_idle.is_set():  # we answered: Janus has a PeerConnection
                 await self._hangup_quietly()
             raise
         return plugin_data(reply) or {}
@@ -723,7 +629,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             The plugin's data (``result.status``: ``started`` or ``starting``).
         """
         self._require_mountpoint("start")
-        data = await self._data({"request": "start"}, timeout=timeout)
+        data = await self._call("start", timeout=timeout)
         self._paused = False
         return data
 
@@ -734,7 +640,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             The plugin's data (``result.status``: ``pausing``).
         """
         self._require_mountpoint("pause")
-        data = await self._data({"request": "pause"}, timeout=timeout)
+        data = await self._call("pause", timeout=timeout)
         self._paused = True
         return data
 
@@ -773,24 +679,11 @@ class JanusStreamingPlugin(WebRTCPlugin):
             come later as events (``SUBSTREAM``, ``TEMPORAL``...).
         """
         self._require_mountpoint("configure")
-        body: JSON = {"request": "configure"}
-        body.update(
-            _without_none(
-                {
-                    "mid": mid,
-                    "send": send,
-                    "substream": substream,
-                    "temporal": temporal,
-                    "fallback": fallback,
-                    "spatial_layer": spatial_layer,
-                    "temporal_layer": temporal_layer,
-                    "min_delay": min_delay,
-                    "max_delay": max_delay,
-                }
-            )
-        )
-        body.update(options)
-        return await self._data(body, timeout=timeout)
+        return await self._call(
+            "configure", options, mid=mid, send=send, substream=substream, temporal=temporal,
+            fallback=fallback, spatial_layer=spatial_layer, temporal_layer=temporal_layer,
+            min_delay=min_delay, max_delay=max_delay, timeout=timeout,
+        )  # fmt: skip
 
     async def switch(self, mountpoint_id: int | str, timeout: float | None = None) -> JSON:
         """Watch another live RTP mountpoint on the same PeerConnection.
@@ -805,7 +698,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             StreamingError: E.g. 455 (no such mountpoint) or 458 (can't switch).
         """
         self._require_mountpoint("switch")
-        data = await self._data({"request": "switch", "id": mountpoint_id}, timeout=timeout)
+        data = await self._call("switch", id=mountpoint_id, timeout=timeout)
         self._mountpoint_id = mountpoint_id
         self._paused = False
         return data
@@ -825,7 +718,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if not self.is_watching:
             raise InvalidStateError(f"{self!r} is not watching a mountpoint")
         hungup, peer = self._hungup, self._up_peer
-        data = await self._data({"request": "stop"}, timeout=timeout)
+        data = await self._call("stop", timeout=timeout)
         self._mountpoint_id = None
         self._paused = False
         try:
@@ -841,34 +734,12 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if self._mountpoint_id is None:
             raise InvalidStateError(f"{what}: {self!r} is not watching a mountpoint")
 
-    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        return plugin_data(await self._request(body, timeout=timeout)) or {}
-
-    async def _request(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        """Send a request, raising StreamingError; trigger handlers with the reply."""
-        with _streaming_errors():
-            reply = await self.send(body, timeout=timeout)
-        self._handlers.trigger(reply)
-        return reply
-
-    async def _answer(self, offer: JSON, *, timeout: float | None = None) -> JSON:
-        """Answer Janus's offer with ``start`` (opening a data channel if offered one)."""
+    def _prepare_answer(self, offer: JSON) -> None:
+        """Open a data channel if Janus offers data (it relays data only on one we opened)."""
         peer = self.peer
-        if _offers_data(offer) and self._channel_peer is not peer:
-            # Janus relays a mountpoint's data only once the viewer opened a channel.
+        if "m=application" in str(offer.get("sdp", "")) and self._channel_peer is not peer:
             peer.create_data_channel()
             self._channel_peer = peer
-        with _streaming_errors():
-            reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
-        self._handlers.trigger(reply)
-        return reply
-
-    async def _answer_later(self, offer: JSON) -> None:
-        try:
-            async with self._negotiation:
-                await self._answer(offer)
-        except Exception:
-            logger.exception("%r could not answer Janus's new offer", self)
 
     async def _hangup_quietly(self) -> None:
         """Ask Janus to drop a half-made watch; errors are logged, not raised."""
@@ -894,14 +765,9 @@ class JanusStreamingPlugin(WebRTCPlugin):
         elif kind == "hangup":
             self._hungup.set()
         super()._on_event(message)
-        if kind == "event":
-            self._handlers.trigger(message)
-            event_type = streaming_event_type(message)
-            if event_type in (StreamingEventType.STOPPED, StreamingEventType.KICKED_ALL):
-                logger.info("mountpoint %s: %s", self._mountpoint_id, event_type.value)
-            offer = message.get("jsep")
-            if isinstance(offer, dict) and offer.get("type") == "offer":
-                self._spawn(self._answer_later(offer))
+        event_type = streaming_event_type(message)
+        if event_type in (StreamingEventType.STOPPED, StreamingEventType.KICKED_ALL):
+            logger.info("mountpoint %s: %s", self._mountpoint_id, event_type.value)
 
     async def _teardown(self) -> None:
         self._mountpoint_id = None
