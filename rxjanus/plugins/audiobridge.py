@@ -26,7 +26,7 @@ from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
 from .base import event_data, request_body
-from .rooms import RoomPlugin
+from .rooms import RoomPlugin, participant_request, room_request
 
 __all__ = [
     "AudioBridgeError",
@@ -314,47 +314,13 @@ class JanusAudioBridgePlugin(RoomPlugin):
         )  # fmt: skip
         return int(data["room"])
 
-    async def kick_all(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> JSON:
-        """Kick everyone out of a room."""
-        return await self._call("kick_all", room=room_id, secret=secret, timeout=timeout)
-
-    async def mute_participant(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Mute a participant (the room sees it in a ``participants`` event)."""
-        return await self._call(
-            "mute", room=room_id, id=participant_id, secret=secret, timeout=timeout
-        )
-
-    async def unmute_participant(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Unmute a participant."""
-        return await self._call(
-            "unmute", room=room_id, id=participant_id, secret=secret, timeout=timeout
-        )
-
-    async def mute_room(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> JSON:
-        """Mute everyone but the room's admins (a ``muted: true`` event)."""
-        return await self._call("mute_room", room=room_id, secret=secret, timeout=timeout)
-
-    async def unmute_room(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> JSON:
-        """Unmute the room (a ``muted: false`` event)."""
-        return await self._call("unmute_room", room=room_id, secret=secret, timeout=timeout)
+    kick_all = room_request("kick_all", "Kick everyone out of a room.")
+    mute_participant = participant_request(
+        "mute", "Mute a participant (the room sees it in a ``participants`` event)."
+    )
+    unmute_participant = participant_request("unmute", "Unmute a participant.")
+    mute_room = room_request("mute_room", "Mute everyone but the room's admins (``muted: true``).")
+    unmute_room = room_request("unmute_room", "Unmute the room (a ``muted: false`` event).")
 
     async def suspend_participant(
         self,
@@ -521,11 +487,9 @@ class JanusAudioBridgePlugin(RoomPlugin):
             "stop_file", room=room_id, file_id=file_id, secret=secret, timeout=timeout
         )
 
-    async def stop_all_files(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> JSON:
-        """Stop every announcement in a room (Janus 1.2 and later)."""
-        return await self._call("stop_all_files", room=room_id, secret=secret, timeout=timeout)
+    stop_all_files = room_request(
+        "stop_all_files", "Stop every announcement in a room (Janus 1.2 and later)."
+    )
 
     async def list_announcements(
         self, room_id: int, secret: str | None = None, timeout: float | None = None

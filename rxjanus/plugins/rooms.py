@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 from ..protocol import JSON
 from .webrtc import WebRTCPlugin
 
-__all__ = ["RoomPlugin"]
+__all__ = ["RoomPlugin", "participant_request", "room_request"]
+
+RoomRequest = Callable[["RoomPlugin", int, str | None, float | None], Coroutine[Any, Any, JSON]]
+ParticipantRequest = Callable[
+    ["RoomPlugin", int, int, str | None, float | None], Coroutine[Any, Any, JSON]
+]
+
+
+def room_request(request: str, doc: str) -> RoomRequest:
+    """A method sending ``request`` about a room: ``(room_id, secret=None, timeout=None)``."""
+
+    async def send(
+        self: RoomPlugin, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        return await self._call(request, room=room_id, secret=secret, timeout=timeout)
+
+    send.__doc__ = doc
+    return send
+
+
+def participant_request(request: str, doc: str) -> ParticipantRequest:
+    """A method sending ``request`` about a participant of a room, by its id."""
+
+    async def send(
+        self: RoomPlugin,
+        room_id: int,
+        participant_id: int,
+        secret: str | None = None,
+        timeout: float | None = None,
+    ) -> JSON:
+        return await self._call(
+            request, room=room_id, id=participant_id, secret=secret, timeout=timeout
+        )
+
+    send.__doc__ = doc
+    return send
 
 
 class RoomPlugin(WebRTCPlugin):
@@ -98,24 +134,7 @@ class RoomPlugin(WebRTCPlugin):
             "allowed", room=room_id, action=action, allowed=allowed, secret=secret, timeout=timeout
         )
 
-    async def kick_participant(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Kick a participant out of a room (Janus also closes its PeerConnection)."""
-        return await self._call(
-            "kick", room=room_id, id=participant_id, secret=secret, timeout=timeout
-        )
-
-    async def kick(
-        self,
-        room_id: int,
-        participant_id: int,
-        secret: str | None = None,
-        timeout: float | None = None,
-    ) -> JSON:
-        """Another name for `kick_participant`."""
-        return await self.kick_participant(room_id, participant_id, secret, timeout)
+    kick_participant = participant_request(
+        "kick", "Kick a participant out of a room (Janus also closes its PeerConnection)."
+    )
+    kick = participant_request("kick", "Another name for `kick_participant`.")

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import inspect
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from aiortc import RTCConfiguration, RTCDataChannel
 from reactivex import Observable
@@ -26,13 +25,18 @@ from reactivex.subject import Subject
 
 from ..exceptions import InvalidStateError, JanusConnectionError, PluginError, ProtocolError
 from ..protocol import JSON
+from .base import event_data, plugin_errors
 from .webrtc import WebRTCPlugin
 
-__all__ = ["JanusTextRoomPlugin", "TextRoomError", "TextRoomEventType"]
+__all__ = [
+    "JanusTextRoomPlugin",
+    "TextRoomError",
+    "TextRoomEventType",
+    "textroom_event_type",
+]
 
 logger = logging.getLogger(__name__)
 
-PLUGIN = "janus.plugin.textroom"
 CHANNEL_LABEL = "JanusDataChannel"
 
 
@@ -44,7 +48,6 @@ class TextRoomError(PluginError):
     Code 0 marks a local refusal (no data channel yet).
     """
 
-    plugin_name = PLUGIN
     label = "TextRoom"
 
 
@@ -58,6 +61,14 @@ class TextRoomEventType(enum.Enum):
     MESSAGE = "message"
     ANNOUNCEMENT = "announcement"
     ERROR = "error"
+
+
+def textroom_event_type(message: JSON) -> TextRoomEventType | None:
+    """The kind of a TextRoom message (a data-channel message or a Janus one), or None."""
+    try:
+        return TextRoomEventType(event_data(message).get("textroom"))
+    except ValueError:
+        return None
 
 
 def _error_of(reply: JSON) -> TextRoomError | None:
@@ -92,7 +103,9 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
-    name = PLUGIN
+    name = "janus.plugin.textroom"
+    error_class = TextRoomError
+    classify_event = staticmethod(textroom_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "setup": "setup",
@@ -159,20 +172,15 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             TimeoutError: The channel did not open in time.
         """
         async with asyncio.timeout(timeout):
-            try:
-                reply = await self.send({"request": "setup"}, timeout=timeout)
-            except PluginError as exc:
-                raise TextRoomError(exc.code, exc.reason) from exc
+            reply = await self._reply({"request": "setup"}, timeout=timeout)
             offer = reply.get("jsep")
             if not isinstance(offer, dict):
                 raise TextRoomError(0, "No JSEP offer received from setup")
             peer = self.peer
             peer.create_data_channel(CHANNEL_LABEL)
             self._listen(peer.data_messages)
-            try:
+            with plugin_errors(TextRoomError):
                 await self.send_answer({"request": "ack"}, offer, timeout=timeout)
-            except PluginError as exc:
-                raise TextRoomError(exc.code, exc.reason) from exc
             self._channel = await peer.wait_data_channel()
         logger.debug("%r: data channel open", self)
 
@@ -182,22 +190,19 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
         """Return the public rooms (all rooms with the plugin's ``admin_key``)."""
-        body: JSON = {"request": "list"}
-        if admin_key:
-            body["admin_key"] = admin_key
-        data = await self._admin(body, timeout)
+        data = await self._call("list", admin_key=admin_key or None, timeout=timeout)
         rooms = data.get("list")
         return rooms if isinstance(rooms, list) else []
 
     async def list_participants(self, room: int, timeout: float | None = None) -> list[JSON]:
         """Return the participants of ``room`` (``username`` and ``display``)."""
-        data = await self._admin({"request": "listparticipants", "room": room}, timeout)
+        data = await self._call("listparticipants", room=room, timeout=timeout)
         participants = data.get("participants")
         return participants if isinstance(participants, list) else []
 
     async def room_exists(self, room: int, timeout: float | None = None) -> bool:
         """Whether ``room`` exists."""
-        data = await self._admin({"request": "exists", "room": room}, timeout)
+        data = await self._call("exists", room=room, timeout=timeout)
         return bool(data.get("exists"))
 
     async def create_room(
@@ -218,22 +223,12 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         Raises:
             TextRoomError: For example 418, the room exists already.
         """
-        body: JSON = {"request": "create", "is_private": is_private}
-        for key, value in (
-            ("room", room),
-            ("description", description),
-            ("secret", secret),
-            ("pin", pin),
-            ("post", post),
-            ("admin_key", admin_key),
-        ):
-            if value is not None and value != "":
-                body[key] = value
-        if history > 0:
-            body["history"] = history
-        if permanent:
-            body["permanent"] = True
-        data = await self._admin(body, timeout)
+        data = await self._call(
+            "create", is_private=is_private, room=room, description=description or None,
+            secret=secret or None, pin=pin or None, post=post or None,
+            admin_key=admin_key or None, history=history if history > 0 else None,
+            permanent=permanent or None, timeout=timeout,
+        )  # fmt: skip
         created = data.get("room")
         if not isinstance(created, int):
             raise ProtocolError(f"the TextRoom create reply has no room id: {data!r}")
@@ -247,12 +242,10 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         timeout: float | None = None,
     ) -> None:
         """Destroy ``room``; its participants get a ``destroyed`` message."""
-        body: JSON = {"request": "destroy", "room": room}
-        if secret:
-            body["secret"] = secret
-        if permanent:
-            body["permanent"] = True
-        await self._admin(body, timeout)
+        await self._call(
+            "destroy", room=room, secret=secret or None, permanent=permanent or None,
+            timeout=timeout,
+        )  # fmt: skip
 
     async def edit_room(
         self,
@@ -275,20 +268,11 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         Raises:
             TextRoomError: For example 417 (no such room) or 419 (wrong secret).
         """
-        body: JSON = {"request": "edit", "room": room}
-        for key, value in (
-            ("secret", secret),
-            ("new_description", new_description),
-            ("new_secret", new_secret),
-            ("new_pin", new_pin),
-            ("new_is_private", new_is_private),
-            ("new_post", new_post),
-        ):
-            if value is not None:
-                body[key] = value
-        if permanent:
-            body["permanent"] = True
-        return await self._admin(body, timeout)
+        return await self._call(
+            "edit", room=room, secret=secret, new_description=new_description,
+            new_secret=new_secret, new_pin=new_pin, new_is_private=new_is_private,
+            new_post=new_post, permanent=permanent or None, timeout=timeout,
+        )  # fmt: skip
 
     async def allowed(
         self,
@@ -310,12 +294,10 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         Returns:
             The whole list of tokens now (empty after ``disable``).
         """
-        body: JSON = {"request": "allowed", "room": room, "action": action}
-        if allowed is not None:
-            body["allowed"] = allowed
-        if secret:
-            body["secret"] = secret
-        data = await self._admin(body, timeout)
+        data = await self._call(
+            "allowed", room=room, action=action, allowed=allowed, secret=secret or None,
+            timeout=timeout,
+        )  # fmt: skip
         tokens = data.get("allowed")
         return [str(token) for token in tokens] if isinstance(tokens, list) else []
 
@@ -401,44 +383,15 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             body["secret"] = secret
         await self._channel_or_admin(body, timeout)
 
-    def on_event(
-        self, event_type: TextRoomEventType, handler: Callable[[JSON], Any]
-    ) -> DisposableBase:
-        """Call ``handler(message)`` for each ``event_type`` message (janus_client's API).
-
-        A coroutine handler runs as a task.
-
-        Returns:
-            A disposable that stops the calls.
-        """
-
-        def deliver(message: JSON) -> None:
-            if message.get("textroom") != event_type.value:
-                return
-            outcome = handler(message)
-            if inspect.isawaitable(outcome):
-                self._spawn(outcome)
-
-        return self.messages.subscribe(deliver)
-
     # -- internals ------------------------------------------------------------------
-
-    async def _admin(self, body: JSON, timeout: float | None) -> JSON:
-        try:
-            return await self.request(body, timeout=timeout)
-        except PluginError as exc:
-            raise TextRoomError(exc.code, exc.reason) from exc
 
     async def _channel_or_admin(self, body: JSON, timeout: float | None) -> None:
         """Send over the data channel if it is open, else through the Janus API."""
         if self._channel_open():
             await self._channel_request(body, timeout)
             return
-        request = {
-            "request": body["textroom"],
-            **{k: v for k, v in body.items() if k != "textroom"},
-        }
-        await self._admin(request, timeout)
+        fields = {key: value for key, value in body.items() if key != "textroom"}
+        await self._call(body["textroom"], fields, timeout=timeout)
 
     async def _channel_request(self, body: JSON, timeout: float | None) -> JSON:
         """Send ``body`` on the data channel and wait for the reply with its transaction."""
@@ -497,6 +450,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
                 logger.debug("%r: a reply nobody waits for: %.200r", self, message)
                 return
             # An error for a request sent without ack (or given up on): let it be seen.
+        self._trigger(message)
         try:
             self._messages.on_next(message)
         except Exception:

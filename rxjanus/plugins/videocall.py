@@ -12,33 +12,33 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
-from reactivex.abc import DisposableBase
 
-from ..exceptions import JanusApiError, PluginError, ProtocolError
+from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .webrtc import WebRTCPlugin
+from .base import request_body
+from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
-__all__ = ["IncomingCall", "JanusVideoCallPlugin", "VideoCallError", "VideoCallEventType"]
+__all__ = [
+    "IncomingCall",
+    "JanusVideoCallPlugin",
+    "VideoCallError",
+    "VideoCallEventType",
+    "videocall_event_type",
+]
 
 logger = logging.getLogger(__name__)
 
-PLUGIN = "janus.plugin.videocall"
-
 RecordTarget = str | Path | MediaRecorder
 """Where to record the remote media: a file path or a ``MediaRecorder``."""
-
-JANUS_HANGUP_WAIT = 5.0
-"""Seconds a new negotiation waits for Janus to finish closing the last PeerConnection."""
 
 REMOTE_WEBRTC_HANGUP = "Remote WebRTC hangup"
 """The reason of the hangup event Janus sends when the other side's PeerConnection closed."""
@@ -52,7 +52,6 @@ class VideoCallError(PluginError):
     Code 0 marks a local refusal (not registered, no call to accept...).
     """
 
-    plugin_name = PLUGIN
     label = "VideoCall"
 
 
@@ -98,6 +97,14 @@ def _event_name(message: JSON) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def videocall_event_type(message: JSON) -> VideoCallEventType | None:
+    """The kind of a VideoCall event (its ``result.event``), or None."""
+    try:
+        return VideoCallEventType(_event_name(message))
+    except ValueError:
+        return None
+
+
 class JanusVideoCallPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.videocall``.
 
@@ -117,7 +124,9 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
-    name = PLUGIN
+    name = "janus.plugin.videocall"
+    error_class = VideoCallError
+    classify_event = staticmethod(videocall_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "list": "list_users",
@@ -148,10 +157,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         self._username: str | None = None
         self._in_call = False
         self._incoming: IncomingCall | None = None
-        # Clear while Janus holds a PeerConnection for this handle: after a hangup
-        # or a refused call Janus needs its core ``hangup`` before the next offer.
-        self._janus_pc_closed = asyncio.Event()
-        self._janus_pc_closed.set()
         # Clear while the other side's PeerConnection of an answered call is open:
         # when Janus closes it, the plugin sends us "Remote WebRTC hangup" and
         # closes our PeerConnection, so a new call must wait for that to happen.
@@ -172,7 +177,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
 
     async def list_users(self, timeout: float = 15.0) -> list[str]:
         """Return the registered usernames."""
-        result = await self._request({"request": "list"}, timeout=timeout)
+        result = await self._result("list", timeout=timeout)
         users = result.get("list")
         return [str(user) for user in users] if isinstance(users, list) else []
 
@@ -187,7 +192,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         """
         if self._username:
             raise VideoCallError(0, f"Already registered as '{self._username}'")
-        result = await self._request({"request": "register", "username": username}, timeout=timeout)
+        result = await self._result("register", username=username, timeout=timeout)
         if result.get("event") != "registered":
             return False
         self._username = username
@@ -230,7 +235,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         if self._in_call:
             raise VideoCallError(0, "Already in a call")
         self._use_trickle(trickle)
-        await self._wait_janus_pc_closed()
+        await self._wait_janus_idle()
         peer = self.peer
         if recorder is not None and recorder != "":
             peer.record_to(recorder)
@@ -252,10 +257,8 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         outcome = self._next_event(answered)
         try:
             async with asyncio.timeout(timeout):
-                self._janus_pc_closed.clear()
-                result = await self._request(
-                    {"request": "call", "username": username}, offer, timeout=timeout
-                )
+                self._janus_idle.clear()
+                result = await self._result("call", username=username, jsep=offer, timeout=timeout)
                 if result.get("event") != "calling":  # "hangup": the callee is busy
                     logger.info("call to %s refused: %s", username, result.get("reason"))
                     await self.reset_connection()
@@ -318,7 +321,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         if offer is None:
             raise VideoCallError(0, "No incoming call to accept")
         self._use_trickle(trickle)
-        await self._wait_janus_pc_closed()
+        await self._wait_janus_idle()
         peer = self.peer
         if recorder is not None and recorder != "":
             peer.record_to(recorder)
@@ -326,9 +329,9 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             peer.add_source(player, audio=audio, video=video)
         try:
             answer = await peer.create_answer(offer)
-            self._janus_pc_closed.clear()
+            self._janus_idle.clear()
             self._peer_pc_closed.clear()
-            result = await self._request({"request": "accept"}, answer, timeout=timeout)
+            result = await self._result("accept", jsep=answer, timeout=timeout)
         except BaseException:
             self._peer_pc_closed.set()
             await self.reset_connection()
@@ -393,20 +396,10 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         Returns:
             True once Janus confirms (a ``set`` event).
         """
-        body: JSON = {"request": "set"}
-        for key, value in (
-            ("audio", audio),
-            ("video", video),
-            ("bitrate", bitrate),
-            ("record", record),
-            ("filename", filename),
-            ("substream", substream),
-            ("temporal", temporal),
-            ("fallback", fallback),
-        ):
-            if value is not None:
-                body[key] = value
-        result = await self._request(body, jsep, timeout=timeout)
+        result = await self._result(
+            "set", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
+            substream=substream, temporal=temporal, fallback=fallback, jsep=jsep, timeout=timeout,
+        )  # fmt: skip
         return result.get("event") == "set"
 
     async def renegotiate(self, timeout: float = 30.0) -> bool:
@@ -439,7 +432,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         try:
             async with asyncio.timeout(timeout):
                 offer = await peer.create_offer()
-                result = await self._request({"request": "set"}, offer, timeout=timeout)
+                result = await self._result("set", jsep=offer, timeout=timeout)
                 if result.get("event") != "set":
                     return False
                 await self._trickle_quietly()
@@ -449,7 +442,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         await peer.set_remote_description(event["jsep"])
         return True
 
-    async def hangup(self, timeout: float = 15.0) -> bool:  # type: ignore[override]
+    async def hangup(self, timeout: float | None = 15.0) -> bool:
         """Hang up the call, decline the incoming one, or cancel our attempt.
 
         This is the VideoCall ``hangup`` request (janus_client's meaning); the
@@ -459,7 +452,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             True once Janus confirms (a ``hangup`` event).
         """
         try:
-            result = await self._request({"request": "hangup"}, timeout=timeout)
+            result = await self._result("hangup", timeout=timeout)
         finally:
             self._in_call = False
             self._incoming = None
@@ -470,73 +463,42 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         """Ask the Janus core to hang up this handle's PeerConnection."""
         await super().hangup()
 
-    def on_event(
-        self, event_type: VideoCallEventType, handler: Callable[[JSON], Any]
-    ) -> DisposableBase:
-        """Call ``handler(result)`` for each ``event_type`` event (janus_client's API).
-
-        For ``incomingcall`` and ``update`` the result also holds the ``jsep``.
-        A coroutine handler runs as a task. Only unsolicited events are seen
-        (replies to our own requests are not).
-
-        Returns:
-            A disposable that stops the calls.
-        """
-
-        def deliver(message: JSON) -> None:
-            if _event_name(message) != event_type.value:
-                return
-            result = dict(event_result(message) or {})
-            if "jsep" in message:
-                result["jsep"] = message["jsep"]
-            outcome = handler(result)
-            if inspect.isawaitable(outcome):
-                self._spawn(outcome)
-
-        return self.events.subscribe(deliver, on_error=lambda _error: None)
-
     # -- internals ------------------------------------------------------------------
 
-    async def _request(
-        self, body: JSON, jsep: JSON | None = None, *, timeout: float | None = None
+    async def _result(
+        self, request: str, *, jsep: JSON | None = None, timeout: float | None, **fields: Any
     ) -> JSON:
-        """Send ``body`` and return the event's ``result``; plugin errors raise VideoCallError."""
-        try:
-            reply = await self.send(body, jsep, timeout=timeout)
-        except PluginError as exc:
-            raise VideoCallError(exc.code, exc.reason) from exc
+        """Send a request and return its event's ``result``."""
+        reply = await self._reply(request_body(request, **fields), jsep, timeout=timeout)
         return event_result(reply) or {}
 
-    async def _wait_janus_pc_closed(self) -> None:
-        """Wait (a little) for Janus to finish closing the last call's PeerConnections.
+    def _event_data(self, message: JSON) -> JSON:
+        """The event's ``result``, with the ``jsep`` if it carries one (janus_client's)."""
+        result = dict(event_result(message) or {})
+        if "jsep" in message:
+            result["jsep"] = message["jsep"]
+        return result
 
-        Ours ends with the core ``hangup``; the other side's with the plugin's
-        "Remote WebRTC hangup" event, which also closes whatever PeerConnection
-        this handle has then, so a new call must not start before it.
+    async def _wait_janus_idle(self) -> None:
+        """Also wait for the other side's PeerConnection of the last call to close.
+
+        When Janus closes it, the plugin sends us "Remote WebRTC hangup" and
+        closes our PeerConnection, so a new call must wait for that to happen.
         """
-        if self._janus_pc_closed.is_set() and self._peer_pc_closed.is_set():
-            return
-        try:
-            async with asyncio.timeout(JANUS_HANGUP_WAIT):
-                await self._janus_pc_closed.wait()
-                await self._peer_pc_closed.wait()
-        except TimeoutError:
-            logger.debug("%r: the last call's hangup did not finish; negotiating anyway", self)
-            self._janus_pc_closed.set()
+        if not self._peer_pc_closed.is_set():
+            try:
+                async with asyncio.timeout(JANUS_HANGUP_WAIT):
+                    await self._peer_pc_closed.wait()
+            except TimeoutError:
+                logger.debug("%r: the last call's remote hangup did not come", self)
             self._peer_pc_closed.set()
-
-    async def _trickle_quietly(self) -> None:
-        """Trickle our candidates; the call may already be gone, so failures are logged."""
-        try:
-            await self._trickle_candidates()
-        except JanusApiError as exc:  # e.g. 471 once the other side hung up
-            logger.debug("%r: trickling after the call ended: %s", self, exc)
+        await super()._wait_janus_idle()
 
     async def _answer_update(self, offer: JSON) -> None:
         """Answer the other side's renegotiation offer with a ``set``; errors are logged."""
         try:
             answer = await self.peer.create_answer(offer)
-            await self._request({"request": "set"}, answer)
+            await self._result("set", jsep=answer, timeout=None)
             await self._trickle_quietly()
         except Exception:
             logger.exception("%r could not answer the other side's new offer", self)
@@ -546,15 +508,13 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         self._in_call = False
         if self.attached:
             try:
-                await self._request({"request": "hangup"})
+                await self._result("hangup", timeout=None)
             except Exception as exc:
                 logger.debug("hanging up an abandoned call: %s", exc)
         await self.reset_connection()
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)
-        if message.get("janus") == "hangup":
-            self._janus_pc_closed.set()
         result = event_result(message)
         name = result.get("event") if result is not None else None
         if result is None or name is None:
