@@ -20,8 +20,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from aiortc import RTCConfiguration
-
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
@@ -152,10 +150,6 @@ class JanusAudioBridgePlugin(RoomPlugin):
     :meth:`resume_participant`, :meth:`stop_all_files` and
     :meth:`list_announcements` send them (a 1.1.x server answers 482).
 
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
-
     Example:
         >>> bridge = JanusAudioBridgePlugin()  # doctest: +SKIP
         >>> await bridge.attach(session)  # doctest: +SKIP
@@ -223,29 +217,15 @@ class JanusAudioBridgePlugin(RoomPlugin):
         "error": "AudioBridgeError raised by the request; events (AudioBridgeEventType.ERROR)",
     }
 
-    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
-        super().__init__(pc_config, trickle=trickle)
-        self._room_id: int | None = None
-        self._participant_id: int | None = None
-        self._display_name: str | None = None
-        self._muted: bool | None = None
+    _participant_id: int | None = None
+    _muted: bool | None = None
 
     # -- state ----------------------------------------------------------------------
-
-    @property
-    def room_id(self) -> int | None:
-        """The room we are in, or None."""
-        return self._room_id
 
     @property
     def participant_id(self) -> int | None:
         """Our participant id in the room, or None."""
         return self._participant_id
-
-    @property
-    def display_name(self) -> str | None:
-        """Our display name in the room."""
-        return self._display_name
 
     @property
     def muted(self) -> bool | None:

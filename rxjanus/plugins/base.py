@@ -58,9 +58,11 @@ def event_data(message: JSON) -> JSON:
 def request_body(request: str, options: Mapping[str, Any] | None = None, **fields: Any) -> JSON:
     """A plugin request: ``fields`` left None are not sent; ``options`` go as they are.
 
+    An empty ``request`` sends none (EchoTest's one request has no name).
+
     A mapping among ``fields`` (e.g. SIP ``headers``) is sent as a dict.
     """
-    body: JSON = {"request": request}
+    body: JSON = {"request": request} if request else {}
     for key, value in fields.items():
         if value is not None:
             body[key] = dict(value) if isinstance(value, Mapping) else value

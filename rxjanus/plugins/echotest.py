@@ -11,6 +11,7 @@ from aiortc.contrib.media import MediaRecorder
 
 from ..media import MediaSource
 from ..protocol import JSON
+from .base import request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = ["JanusEchoTestPlugin"]
@@ -71,19 +72,11 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         """
         if record_to is not None and record_to != "":
             self.peer.record_to(record_to)
-        body: JSON = {"audio": audio, "video": video}
-        for key, value in (
-            ("bitrate", bitrate),
-            ("audiocodec", audiocodec),
-            ("videocodec", videocodec),
-            ("videoprofile", videoprofile),
-            ("record", record),
-            ("filename", filename),
-        ):
-            if value is not None:
-                body[key] = value
-        await self.send_offer(body, source=play_from, audio=audio, video=video, timeout=timeout)
-        await self.wait_webrtcup(timeout)
+        body = request_body(
+            "", audio=audio, video=video, bitrate=bitrate, audiocodec=audiocodec,
+            videocodec=videocodec, videoprofile=videoprofile, record=record, filename=filename,
+        )  # fmt: skip
+        await self._negotiate(body, source=play_from, audio=audio, video=video, timeout=timeout)
 
     async def configure(
         self,
@@ -115,20 +108,10 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"echotest": "event", "result": "ok"}``).
         """
-        body: JSON = {
-            key: value
-            for key, value in (
-                ("audio", audio),
-                ("video", video),
-                ("bitrate", bitrate),
-                ("record", record),
-                ("filename", filename),
-                ("substream", substream),
-                ("temporal", temporal),
-            )
-            if value is not None
-        }
-        return await self.request(body, timeout=timeout)
+        return await self._call(
+            "", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
+            substream=substream, temporal=temporal, timeout=timeout,
+        )  # fmt: skip
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

@@ -30,8 +30,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from aiortc import RTCConfiguration
-
 from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
@@ -117,10 +115,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.nosip``: one WebRTC leg bridged to plain RTP.
 
     Plugin errors raise :class:`NoSipError`.
-
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
     name = "janus.plugin.nosip"
@@ -142,9 +136,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
         "error": "raised as NoSipError (a PluginError) by the method that sent the request",
     }
 
-    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
-        super().__init__(pc_config, trickle=trickle)
-        self._remote_offer: JSON | None = None
+    _remote_offer: JSON | None = None
 
     @property
     def remote_offer(self) -> JSON | None:

@@ -20,15 +20,15 @@ import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aiortc import RTCConfiguration
 
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
-from .base import plugin_errors
-from .webrtc import WebRTCPlugin
+from .base import plugin_errors, request_body
+from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
     "JanusRecordPlayPlugin",
@@ -39,11 +39,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PLUGIN_NAME = "janus.plugin.recordplay"
-
-JANUS_HANGUP_WAIT = 5.0
-"""Seconds a new ``record``/``play`` waits for Janus to close the last PeerConnection."""
 
 
 class RecordPlayError(PluginError):
@@ -57,7 +52,6 @@ class RecordPlayError(PluginError):
     499 unknown.
     """
 
-    plugin_name = PLUGIN_NAME
     label = "Record&Play"
 
 
@@ -148,15 +142,6 @@ class Recording:
         )
 
 
-def _recordplay_errors() -> contextlib.AbstractContextManager[None]:
-    """Raise the core's PluginError as a RecordPlayError (a subclass of it)."""
-    return plugin_errors(RecordPlayError)
-
-
-def _without_none(fields: Mapping[str, Any]) -> JSON:
-    return {key: value for key, value in fields.items() if value is not None}
-
-
 def _result(data: JSON) -> JSON:
     result = data.get("result")
     return result if isinstance(result, dict) else {}
@@ -175,10 +160,6 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     Plugin errors raise :class:`RecordPlayError`.
 
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
-
     Example:
         >>> recorder = JanusRecordPlayPlugin()  # doctest: +SKIP
         >>> await recorder.attach(session)  # doctest: +SKIP
@@ -189,7 +170,9 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         >>> player.frames("video").subscribe(print)  # doctest: +SKIP
     """
 
-    name = PLUGIN_NAME
+    name = "janus.plugin.recordplay"
+    error_class = RecordPlayError
+    classify_event = staticmethod(recordplay_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "list": "list_recordings",
@@ -211,15 +194,13 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         "error": "raised as RecordPlayError (a PluginError) by the method that sent the request",
     }
 
+    _offer: JSON | None = None
+    _recording_id: int | None = None
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
         self._done = asyncio.Event()
         self._done.set()
-        # Set while Janus holds no PeerConnection for this handle.
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._offer: JSON | None = None
-        self._recording_id: int | None = None
 
     # -- state ----------------------------------------------------------------------
 
@@ -235,7 +216,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
         A recording under way is not listed; one shows once its ``done`` came.
         """
-        data = await self._data({"request": "list"}, timeout=timeout)
+        data = await self._call("list", timeout=timeout)
         return [Recording.from_janus(entry) for entry in data.get("list", [])]
 
     async def list(self, timeout: float | None = None) -> builtins.list[Recording]:
@@ -248,7 +229,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         Returns:
             The plugin's data (``{"recordplay": "ok"}``).
         """
-        return await self._data({"request": "update"}, timeout=timeout)
+        return await self._call("update", timeout=timeout)
 
     async def configure(
         self,
@@ -264,14 +245,12 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         Returns:
             The plugin's data; ``settings`` holds the values now in force.
         """
-        body = _without_none(
-            {
-                "request": "configure",
-                "video-bitrate-max": video_bitrate_max,
-                "video-keyframe-interval": video_keyframe_interval,
-            }
-        )
-        return await self._data(body, timeout=timeout)
+        settings = {
+            "video-bitrate-max": video_bitrate_max,
+            "video-keyframe-interval": video_keyframe_interval,
+        }
+        set_ = {key: value for key, value in settings.items() if value is not None}
+        return await self._call("configure", set_, timeout=timeout)
 
     # -- recording ------------------------------------------------------------------
 
@@ -316,24 +295,15 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         Raises:
             RecordPlayError: E.g. 420 when ``recording_id`` exists already.
         """
-        body = _without_none(
-            {
-                "request": "record",
-                "name": name,
-                "id": recording_id,
-                "filename": filename,
-                "audiocodec": audiocodec,
-                "videocodec": videocodec,
-                "videoprofile": videoprofile,
-                "opusred": opusred,
-                "textdata": textdata,
-            }
-        )
+        body = request_body(
+            "record", name=name, id=recording_id, filename=filename, audiocodec=audiocodec,
+            videocodec=videocodec, videoprofile=videoprofile, opusred=opusred, textdata=textdata,
+        )  # fmt: skip
         await self._wait_idle()
         self.peer.add_source(source, audio=audio, video=video)
         self._begin()
         try:
-            with _recordplay_errors():
+            with plugin_errors(RecordPlayError):
                 reply = await self.send_offer(body, timeout=timeout)
         except BaseException:
             await self._abandon(hangup=True)
@@ -372,8 +342,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         _ = self.peer  # made now, so that Janus's trickled candidates find it
         self._begin()
         try:
-            with _recordplay_errors():
-                reply = await self.send({"request": "play", "id": recording_id}, timeout=timeout)
+            reply = await self._reply({"request": "play", "id": recording_id}, timeout=timeout)
         except BaseException:
             await self._abandon()
             raise
@@ -405,7 +374,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         offer, self._offer = self._offer, None
         if offer is None:
             raise InvalidStateError("start answers the offer of play(); call play() first")
-        with _recordplay_errors():
+        with plugin_errors(RecordPlayError):
             reply = await self.send_answer({"request": "start"}, offer, timeout=timeout)
         await self.wait_webrtcup(timeout)
         return plugin_data(reply) or {}
@@ -422,15 +391,15 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             The ``stopped`` data (its ``result.id`` is the recording's id).
         """
         self._offer = None
-        return await self._data({"request": "stop"}, timeout=timeout)
+        return await self._call("stop", timeout=timeout)
 
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause a recording (Janus 1.1 has it though its header does not document it)."""
-        return await self._data({"request": "pause"}, timeout=timeout)
+        return await self._call("pause", timeout=timeout)
 
     async def resume(self, timeout: float | None = None) -> JSON:
         """Resume a paused recording (see :meth:`pause`)."""
-        return await self._data({"request": "resume"}, timeout=timeout)
+        return await self._call("resume", timeout=timeout)
 
     async def wait_done(self, timeout: float | None = None) -> None:
         """Wait for the ``done`` of the last :meth:`record` or :meth:`play`.
@@ -445,17 +414,9 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- internals ------------------------------------------------------------------
 
-    async def _data(self, body: JSON, *, timeout: float | None = None) -> JSON:
-        with _recordplay_errors():
-            return plugin_data(await self.send(body, timeout=timeout)) or {}
-
     async def _wait_idle(self) -> None:
         """Let Janus finish closing the last PeerConnection before a new one."""
-        try:
-            async with asyncio.timeout(JANUS_HANGUP_WAIT):
-                await self._idle.wait()
-        except TimeoutError:
-            logger.debug("%r: no hangup from Janus for the last PeerConnection", self)
+        await self._wait_janus_idle()
         peer = self._peer
         if peer is not None and (
             peer.pc.localDescription is not None or peer.pc.remoteDescription is not None
@@ -466,7 +427,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     def _begin(self) -> None:
         self._done.clear()
-        self._idle.clear()
+        self._janus_idle.clear()
         self._recording_id = None
 
     async def _abandon(self, *, hangup: bool = False) -> None:
@@ -485,19 +446,14 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
                 async with asyncio.timeout(JANUS_HANGUP_WAIT):
                     await self._done.wait()
         self._done.set()
-        self._idle.set()
+        self._janus_idle.set()
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)  # a hangup closes our side too (WebRTCPlugin)
-        kind = message.get("janus")
-        if kind == "hangup":
-            # Janus closed the PeerConnection (stop, end of playout, ICE failure...).
-            self._idle.set()
-        elif kind == "event" and recordplay_event_type(message) is RecordPlayEventType.DONE:
+        if recordplay_event_type(message) is RecordPlayEventType.DONE:
             self._done.set()
 
     async def _teardown(self) -> None:
         self._offer = None
         self._done.set()
-        self._idle.set()
         await super()._teardown()

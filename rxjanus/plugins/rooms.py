@@ -52,6 +52,19 @@ class RoomPlugin(WebRTCPlugin):
     ``create_room`` and the plugin's own requests stay in the plugin's class.
     """
 
+    _room_id: int | None = None
+    _display_name: str | None = None
+
+    @property
+    def room_id(self) -> int | None:
+        """The room joined, or None."""
+        return self._room_id
+
+    @property
+    def display_name(self) -> str | None:
+        """Our display name in the room."""
+        return self._display_name
+
     async def destroy_room(
         self,
         room_id: int,

@@ -217,10 +217,6 @@ class JanusSipPlugin(WebRTCPlugin):
 
     Plugin errors raise :class:`SipError`; SIP failures (a refused REGISTER,
     an unanswered call) raise :class:`SipResponseError`.
-
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
     name = "janus.plugin.sip"
@@ -300,16 +296,17 @@ class JanusSipPlugin(WebRTCPlugin):
         "events (SipEventType.ERROR) if unsolicited",
     }
 
+    _username: str | None = None
+    _master_id: int | None = None
+    _helper: bool = False
+    _in_call: bool = False
+    _call_id: str | None = None
+    _incoming: SipIncomingCall | None = None
+    _pending_answer: bool = False
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
-        self._username: str | None = None
-        self._master_id: int | None = None
-        self._helper = False
         self._subscriptions: dict[str, str] = {}
-        self._in_call = False
-        self._call_id: str | None = None
-        self._incoming: SipIncomingCall | None = None
-        self._pending_answer = False
         self._negotiations: set[asyncio.Task[None]] = set()
 
     # -- state ----------------------------------------------------------------------

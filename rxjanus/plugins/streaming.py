@@ -198,10 +198,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
     Plugin errors raise :class:`StreamingError` (a
     :class:`~rxjanus.exceptions.PluginError`).
 
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
-
     Example:
         >>> streaming = JanusStreamingPlugin()  # doctest: +SKIP
         >>> await streaming.attach(session)  # doctest: +SKIP
@@ -271,12 +267,13 @@ class JanusStreamingPlugin(WebRTCPlugin):
         "temporal_layer": "events (StreamingEventType.TEMPORAL_LAYER): the VP9-SVC temporal layer",
     }
 
+    _mountpoint_id: int | str | None = None
+    _paused: bool = False
+    _channel_peer: WebRTCPeer | None = None
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
-        self._mountpoint_id: int | str | None = None
-        self._paused = False
         self._hungup = asyncio.Event()
-        self._channel_peer: WebRTCPeer | None = None
 
     # -- state ----------------------------------------------------------------------
 

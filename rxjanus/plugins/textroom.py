@@ -97,10 +97,6 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         >>> room.messages.subscribe(print)  # doctest: +SKIP
         >>> await room.join_room(1234, "alice")  # doctest: +SKIP
         >>> await room.send_message(1234, "hello")  # doctest: +SKIP
-
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
     name = "janus.plugin.textroom"
@@ -138,13 +134,14 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         "request; messages (TextRoomEventType.ERROR) for a message sent with ack=False",
     }
 
+    _messages_ended: bool = False
+    _channel_subscription: DisposableBase | None = None
+    _channel: RTCDataChannel | None = None
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
         self._messages: Subject[JSON] = Subject()
-        self._messages_ended = False
         self._pending: dict[str, asyncio.Future[JSON]] = {}
-        self._channel_subscription: DisposableBase | None = None
-        self._channel: RTCDataChannel | None = None
 
     @property
     def messages(self) -> Observable[JSON]:

@@ -118,10 +118,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         >>> await bob.register("bob")  # doctest: +SKIP
         >>> call = await bob.wait_incoming_call()  # doctest: +SKIP
         >>> await bob.accept(call.jsep, player="input.mp4")  # doctest: +SKIP
-
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
     """
 
     name = "janus.plugin.videocall"
@@ -152,11 +148,12 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         "error": "raised as VideoCallError (a PluginError) by the method that sent the request",
     }
 
+    _username: str | None = None
+    _in_call: bool = False
+    _incoming: IncomingCall | None = None
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
-        self._username: str | None = None
-        self._in_call = False
-        self._incoming: IncomingCall | None = None
         # Clear while the other side's PeerConnection of an answered call is open:
         # when Janus closes it, the plugin sends us "Remote WebRTC hangup" and
         # closes our PeerConnection, so a new call must wait for that to happen.

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 
 from ..exceptions import PluginError
@@ -127,10 +126,6 @@ class JanusVideoRoomPlugin(RoomPlugin):
     Plugin errors raise :class:`VideoRoomError` (a
     :class:`~rxjanus.exceptions.PluginError`).
 
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
-
     Example:
         >>> publisher = JanusVideoRoomPlugin()  # doctest: +SKIP
         >>> await publisher.attach(session)  # doctest: +SKIP
@@ -213,21 +208,12 @@ class JanusVideoRoomPlugin(RoomPlugin):
         "request; events (VideoRoomEventType.ERROR) if unsolicited",
     }
 
-    def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
-        super().__init__(pc_config, trickle=trickle)
-        self._participant_type: ParticipantType | None = None
-        self._room_id: int | None = None
-        self._publisher_id: int | None = None
-        self._private_id: int | None = None
-        self._display_name: str | None = None
-        self._is_publishing = False
+    _participant_type: ParticipantType | None = None
+    _publisher_id: int | None = None
+    _private_id: int | None = None
+    _is_publishing: bool = False
 
     # -- state ----------------------------------------------------------------------
-
-    @property
-    def room_id(self) -> int | None:
-        """The room joined (as publisher or subscriber), or None."""
-        return self._room_id
 
     @property
     def publisher_id(self) -> int | None:
@@ -238,11 +224,6 @@ class JanusVideoRoomPlugin(RoomPlugin):
     def private_id(self) -> int | None:
         """Our private id in the room (to pass to subscriptions), once joined."""
         return self._private_id
-
-    @property
-    def display_name(self) -> str | None:
-        """Our display name in the room."""
-        return self._display_name
 
     @property
     def participant_type(self) -> ParticipantType | None:

@@ -58,7 +58,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_NAME = "janus.plugin.voicemail"
 
 MAX_SECONDS = 10.0
 """How long Janus records before it ends a message by itself (fixed in Janus 1.1)."""
@@ -77,7 +76,6 @@ class VoiceMailError(PluginError):
     opened), 467 libogg error, 468 invalid state, 499 unknown.
     """
 
-    plugin_name = PLUGIN_NAME
     label = "VoiceMail"
 
 
@@ -154,11 +152,6 @@ class VoiceMailRecording:
         )
 
 
-def _voicemail_errors() -> contextlib.AbstractContextManager[None]:
-    """Raise the core's PluginError as a VoiceMailError (a subclass of it)."""
-    return plugin_errors(VoiceMailError)
-
-
 def _settle(future: asyncio.Future[Any]) -> None:
     """Cancel ``future``, or mark its exception seen, so it is never reported."""
     if not future.done():
@@ -200,10 +193,6 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
 
     Plugin errors raise :class:`VoiceMailError`.
 
-    Args:
-        pc_config: The aiortc ``RTCConfiguration`` for the PeerConnection.
-        trickle: Trickle our ICE candidates (default) or send them in the SDP.
-
     Example:
         >>> mail = JanusVoiceMailPlugin()  # doctest: +SKIP
         >>> await mail.attach(session)  # doctest: +SKIP
@@ -212,7 +201,9 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         >>> print(message.recording)  # doctest: +SKIP
     """
 
-    name = PLUGIN_NAME
+    name = "janus.plugin.voicemail"
+    error_class = VoiceMailError
+    classify_event = staticmethod(voicemail_event_type)
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "record": "record",
@@ -228,11 +219,12 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         "error": "raised as VoiceMailError (a PluginError) by the method that sent the request",
     }
 
+    _recording_id: int | None = None
+    _result: VoiceMailRecording | None = None
+    _recording: bool = False
+
     def __init__(self, pc_config: RTCConfiguration | None = None, *, trickle: bool = True) -> None:
         super().__init__(pc_config, trickle=trickle)
-        self._recording_id: int | None = None
-        self._result: VoiceMailRecording | None = None
-        self._recording = False
         self._done = asyncio.Event()
         self._gone = asyncio.Event()
 
@@ -282,7 +274,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         started = self._next_event(_is(VoiceMailEventType.STARTED))
         self._recording = True
         try:
-            with _voicemail_errors():
+            with plugin_errors(VoiceMailError):
                 reply = await self.send_offer({"request": "record"}, timeout=timeout)
             data = plugin_data(reply) or {}
             answer = reply.get("jsep")
@@ -322,7 +314,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
             try:
                 await asyncio.wait({request, finished}, return_when=asyncio.FIRST_COMPLETED)
                 if self._result is None:
-                    with _voicemail_errors():
+                    with plugin_errors(VoiceMailError):
                         reply = await request
                     data = plugin_data(reply) or {}
                     if voicemail_event_type(data) is not VoiceMailEventType.DONE:
