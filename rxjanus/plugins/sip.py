@@ -190,8 +190,7 @@ def _call_id(message: JSON) -> str | None:
     value = data.get("call_id")
     if isinstance(value, str):
         return value
-    result = sip_result(message) or {}
-    value = result.get("call_id")
+    value = (sip_result(message) or {}).get("call_id")
     return value if isinstance(value, str) else None
 
 
@@ -201,6 +200,30 @@ def _new_call_id() -> str:
 
 
 _CALL_OUTCOMES = frozenset({"accepted", "hangup"})
+
+_OUTCOMES: dict[str, tuple[frozenset[str], ...]] = {
+    request: tuple(frozenset(names.split()) for names in row)
+    for request, row in {
+        # request: (Janus's acknowledging replies, the events that end it well, and badly)
+        "register": ("registering", "registered", "registration_failed"),
+        "unregister": ("unregistering", "unregistered", "registration_failed"),
+        "call": ("calling", "accepted", "hangup"),
+        "accept": ("accepting", "accepted", "hangup"),
+        "update": ("updated updating", "accepted", "hangup"),
+        "decline": ("declining", "hangup", ""),
+        "hangup": ("hangingup", "hangup", ""),
+        "subscribe": ("subscribing", "subscribe_succeeded", "subscribe_failed"),
+        "unsubscribe": ("unsubscribing", "subscribe_succeeded", "subscribe_failed"),
+        "hold": ("holding", "", ""),
+        "unhold": ("resuming", "", ""),
+        "dtmf_info": ("dtmfsent", "", ""),
+        "info": ("infosent", "", ""),
+        "message": ("messagesent", "", ""),
+        "transfer": ("transferring", "", ""),
+        "recording": ("recordingupdated", "", ""),
+        "reset": ("reset", "", ""),
+    }.items()
+}
 
 
 class JanusSipPlugin(WebRTCPlugin):
@@ -406,14 +429,10 @@ class JanusSipPlugin(WebRTCPlugin):
             send_register=send_register, force_udp=force_udp, force_tcp=force_tcp, sips=sips,
             rfc2543_cancel=rfc2543_cancel,
         )  # fmt: skip
-        message = await self._exchange(
+        result = await self._exchange(
             body,
-            acks={"registering"},
-            done={"registered"},
-            failed={"registration_failed"},
             timeout=timeout,
         )
-        result = sip_result(message) or {}
         self._username = username
         self._helper = type == "helper"
         master = result.get("master_id")
@@ -429,17 +448,14 @@ class JanusSipPlugin(WebRTCPlugin):
         Raises:
             SipError: Not registered (447; a guest cannot unregister either).
         """
-        message = await self._exchange(
+        result = await self._exchange(
             {"request": "unregister"},
-            acks={"unregistering"},
-            done={"unregistered"},
-            failed={"registration_failed"},
             timeout=timeout,
             wait=not self._helper,  # a helper only leaves its master: no REGISTER
         )
         self._username = None
         self._master_id = None
-        return sip_result(message) or {}
+        return result
 
     # -- calls ----------------------------------------------------------------------
 
@@ -508,12 +524,9 @@ class JanusSipPlugin(WebRTCPlugin):
         self._pending_answer = True
         self._janus_idle.clear()
         try:
-            message = await self._exchange(
+            result = await self._exchange(
                 body,
                 offer,
-                acks={"calling"},
-                done={"accepted"},
-                failed={"hangup"},
                 timeout=timeout,
                 wait=wait_accepted,
                 after_ack=self._trickle_quietly,
@@ -530,7 +543,7 @@ class JanusSipPlugin(WebRTCPlugin):
             raise
         if wait_accepted:
             await self._settle_negotiations()
-        return sip_result(message) or {}
+        return result
 
     async def wait_incoming_call(self, timeout: float | None = None) -> SipIncomingCall:
         """Wait for an INVITE to us (or return the one ringing now).
@@ -600,12 +613,9 @@ class JanusSipPlugin(WebRTCPlugin):
                 local = await peer.create_offer()
                 self._pending_answer = True
             self._janus_idle.clear()
-            message = await self._exchange(
+            result = await self._exchange(
                 body,
                 local,
-                acks={"accepting"},
-                done={"accepted"},
-                failed={"hangup"},
                 timeout=timeout,
                 after_ack=self._trickle_quietly,
             )
@@ -616,7 +626,7 @@ class JanusSipPlugin(WebRTCPlugin):
         self._incoming = None
         self._in_call = True
         await self._settle_negotiations()
-        return sip_result(message) or {}
+        return result
 
     async def decline(
         self,
@@ -651,16 +661,15 @@ class JanusSipPlugin(WebRTCPlugin):
         if refer_id is None and self._incoming is None:
             raise SipError(0, "No incoming call to decline")
         body = request_body("decline", code=code, headers=headers, refer_id=refer_id)
-        message = await self._exchange(
+        result = await self._exchange(
             body,
-            acks={"declining"},
-            done={"hangup"} if refer_id is None else frozenset(),
             timeout=timeout,
+            wait=refer_id is None,
         )
         if refer_id is None:
             self._incoming = None
             self._in_call = False
-        return sip_result(message) or {}
+        return result
 
     async def hangup(
         self, timeout: float | None = 30.0, *, headers: Mapping[str, str] | None = None
@@ -684,10 +693,8 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("hangup", headers=headers)
         call_id = self._call_id
         try:
-            message = await self._exchange(
+            result = await self._exchange(
                 body,
-                acks={"hangingup"},
-                done={"hangup"},
                 timeout=30.0 if timeout is None else timeout,
                 match=lambda m: call_id is None or _call_id(m) in (None, call_id),
             )
@@ -695,7 +702,7 @@ class JanusSipPlugin(WebRTCPlugin):
             self._in_call = False
             self._pending_answer = False
             await self.reset_connection()
-        return sip_result(message) or {}
+        return result
 
     async def hangup_peer_connection(self) -> None:
         """Ask the Janus core to hang up this handle's PeerConnection."""
@@ -722,26 +729,23 @@ class JanusSipPlugin(WebRTCPlugin):
         peer = self.peer
         if jsep is not None:
             answer = await peer.create_answer(jsep)
-            message = await self._exchange(
-                {"request": "update"}, answer, acks={"updated"}, timeout=timeout, wait=False
+            result = await self._exchange(
+                {"request": "update"}, answer, timeout=timeout, wait=False
             )
             await self._trickle_quietly()
-            return sip_result(message) or {}
+            return result
         await peer.pc.setLocalDescription(await peer.pc.createOffer())
         offer = dict(peer.local_jsep())
         offer["update"] = True
         self._pending_answer = True
-        message = await self._exchange(
+        result = await self._exchange(
             {"request": "update"},
             offer,
-            acks={"updating"},
-            done={"accepted"},
-            failed={"hangup"},
             timeout=timeout,
             after_ack=self._trickle_quietly,
         )
         await self._settle_negotiations()
-        return sip_result(message) or {}
+        return result
 
     async def hold(
         self,
@@ -766,8 +770,7 @@ class JanusSipPlugin(WebRTCPlugin):
         if not self._in_call:
             raise SipError(0, "Not in a call")
         body = request_body("hold", direction=direction)
-        message = await self._exchange(body, acks={"holding"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def unhold(self, *, timeout: float = 30.0) -> JSON:
         """Resume the call held with :meth:`hold` (a re-INVITE; see the note there).
@@ -777,10 +780,7 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         if not self._in_call:
             raise SipError(0, "Not in a call")
-        message = await self._exchange(
-            {"request": "unhold"}, acks={"resuming"}, timeout=timeout, wait=False
-        )
-        return sip_result(message) or {}
+        return await self._exchange({"request": "unhold"}, timeout=timeout, wait=False)
 
     # -- in-call and out-of-call messages -------------------------------------------
 
@@ -804,8 +804,7 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``dtmfsent`` result.
         """
         body = request_body("dtmf_info", digit=digit, duration=duration, headers=headers)
-        message = await self._exchange(body, acks={"dtmfsent"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def send_info(
         self,
@@ -821,8 +820,7 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``infosent`` result.
         """
         body = request_body("info", type=type, content=content, headers=headers)
-        message = await self._exchange(body, acks={"infosent"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def send_message(
         self,
@@ -845,8 +843,7 @@ class JanusSipPlugin(WebRTCPlugin):
             "message", content=content, uri=uri, content_type=content_type, call_id=call_id,
             headers=headers,
         )  # fmt: skip
-        message = await self._exchange(body, acks={"messagesent"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def subscribe(
         self,
@@ -874,15 +871,11 @@ class JanusSipPlugin(WebRTCPlugin):
             "subscribe", event=event, to=to, accept=accept, subscribe_ttl=subscribe_ttl,
             call_id=call_id, headers=headers,
         )  # fmt: skip
-        message = await self._exchange(
+        return await self._exchange(
             body,
-            acks={"subscribing"},
-            done={"subscribe_succeeded"},
-            failed={"subscribe_failed"},
             timeout=timeout,
             match=lambda m: _call_id(m) == call_id,
         )
-        return sip_result(message) or {}
 
     async def unsubscribe(
         self, event: str, *, to: str | None = None, timeout: float = 30.0
@@ -898,16 +891,12 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         call_id = self._subscriptions.get(event)
         body = request_body("unsubscribe", event=event, to=to)
-        message = await self._exchange(
+        return await self._exchange(
             body,
-            acks={"unsubscribing"},
-            done={"subscribe_succeeded"},
-            failed={"subscribe_failed"},
             timeout=timeout,
             match=lambda m: _call_id(m) == call_id,
             wait=call_id is not None,
         )
-        return sip_result(message) or {}
 
     async def transfer(
         self, uri: str, *, replace: str | None = None, timeout: float = 30.0
@@ -918,8 +907,7 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``transferring`` result; progress comes as ``notify`` events.
         """
         body = request_body("transfer", uri=uri, replace=replace)
-        message = await self._exchange(body, acks={"transferring"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def recording(
         self,
@@ -952,8 +940,7 @@ class JanusSipPlugin(WebRTCPlugin):
             "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
             peer_video=peer_video, send_peer_pli=send_peer_pli, filename=filename,
         )  # fmt: skip
-        message = await self._exchange(body, acks={"recordingupdated"}, timeout=timeout, wait=False)
-        return sip_result(message) or {}
+        return await self._exchange(body, timeout=timeout, wait=False)
 
     async def reset(self, timeout: float = 30.0) -> JSON:
         """Clear a call state Janus may keep after a call (its ``reset`` request).
@@ -961,10 +948,7 @@ class JanusSipPlugin(WebRTCPlugin):
         Returns:
             The ``reset`` result.
         """
-        message = await self._exchange(
-            {"request": "reset"}, acks={"reset"}, timeout=timeout, wait=False
-        )
-        return sip_result(message) or {}
+        return await self._exchange({"request": "reset"}, timeout=timeout, wait=False)
 
     # -- internals ------------------------------------------------------------------
 
@@ -990,24 +974,23 @@ class JanusSipPlugin(WebRTCPlugin):
         body: JSON,
         jsep: JSON | None = None,
         *,
-        acks: set[str],
-        done: set[str] | frozenset[str] = frozenset(),
-        failed: set[str] | frozenset[str] = frozenset(),
         timeout: float,
         wait: bool = True,
         after_ack: Callable[[], Any] | None = None,
         match: Callable[[JSON], bool] | None = None,
     ) -> JSON:
-        """Send ``body`` and return the message that ends it.
+        """Send ``body`` and return the ``result`` of the message that ends it.
 
-        Janus answers at once with one of ``acks`` and reports the outcome
-        (one of ``done`` or ``failed``) later; an outcome may also come first,
+        Janus answers at once with one of its ``acks`` and reports the outcome
+        (one of ``done`` or ``failed``, see ``_OUTCOMES``) later, which is
+        awaited unless ``wait`` is False; an outcome may also come first,
         with our transaction. A reply that is neither is an unrelated event
         that carried our transaction (Janus stamps a call's events with the
         transaction of its ``call``/``accept``): it is emitted on ``events``,
         and our reply is then awaited there.
         """
-        outcomes = set(done) | set(failed)
+        acks, done, failed = _OUTCOMES[body["request"]]
+        outcomes = done | failed
 
         def is_outcome(message: JSON) -> bool:
             if "error_code" in (plugin_data(message) or {}):
@@ -1044,7 +1027,7 @@ class JanusSipPlugin(WebRTCPlugin):
             raise SipResponseError(
                 int(result.get("code") or 0), str(result.get("reason") or ""), name or "", result
             )
-        return outcome
+        return sip_result(outcome) or {}
 
     async def _settle_negotiations(self) -> None:
         """Wait for the answers being applied (from ``accepted``/``progress`` events)."""
