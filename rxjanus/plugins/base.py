@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reactivex import Observable
@@ -141,7 +141,7 @@ class JanusPlugin:
         self._lost: SessionLost | None = None
         self._session_watch: DisposableBase | None = None
         self._handlers: dict[Any, list[EventHandler]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     def __repr__(self) -> str:
         state = f"id={self._handle_id}" if self._handle_id is not None else "detached"
@@ -235,11 +235,12 @@ class JanusPlugin:
 
     async def send(
         self,
-        body: JSON,
+        body: JSON | None = None,
         jsep: JSON | None = None,
         *,
         timeout: float | None = None,
         expect: Expect = Expect.EVENT,
+        message: JSON | None = None,
     ) -> JSON:
         """Send a request to the plugin and return its reply.
 
@@ -253,6 +254,7 @@ class JanusPlugin:
             timeout: Seconds to wait (default: the session's ``timeout``).
             expect: ``EVENT`` waits for the plugin's answer; ``ACK`` returns on
                 Janus's ack.
+            message: janus_client's name of ``body`` (a whole Janus message).
 
         Returns:
             The whole reply (``plugindata``, and ``jsep`` if Janus sent one).
@@ -262,6 +264,9 @@ class JanusPlugin:
             JanusApiError: Janus refused the message.
             TimeoutError: No answer in time.
         """
+        body = body if body is not None else message
+        if body is None:
+            raise TypeError("send() needs a body")
         session, handle_id = self._require_attached()
         if "janus" in body:
             message = {k: v for k, v in body.items() if k != "handle_id"}
@@ -392,17 +397,14 @@ class JanusPlugin:
 
     def _spawn(self, work: Any) -> None:
         """Run ``work`` (an awaitable) as a task of the handle; its errors are logged."""
-        task = asyncio.get_running_loop().create_task(self._logged(work))
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
 
-    async def _logged(self, work: Coroutine[Any, Any, Any]) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("%r: a background task failed", self)
+    def _task_done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%r: a background task failed", self, exc_info=task.exception())
 
     def _next_event(self, predicate: Callable[[JSON], bool]) -> asyncio.Future[JSON]:
         """A future for the next event that satisfies ``predicate``; cancel it when done."""

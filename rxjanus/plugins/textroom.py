@@ -24,7 +24,7 @@ from reactivex.abc import DisposableBase
 from reactivex.subject import Subject
 
 from ..exceptions import InvalidStateError, JanusConnectionError, PluginError, ProtocolError
-from ..protocol import JSON
+from ..protocol import JSON, plugin_data
 from .base import event_data, plugin_errors
 from .webrtc import WebRTCPlugin
 
@@ -379,6 +379,27 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         if secret:
             body["secret"] = secret
         await self._channel_or_admin(body, timeout)
+
+    def check_error_in_response(self, response: JSON) -> None:
+        """Raise [TextRoomError][rxjanus.plugins.textroom.TextRoomError] for an error reply.
+
+        janus_client's helper: a Janus ``error`` or a plugin ``error`` in ``response``.
+        """
+        error = response.get("error")
+        if response.get("janus") == "error" and isinstance(error, dict):
+            raise TextRoomError(error.get("code", 0), error.get("reason", "Unknown error"))
+        data = plugin_data(response) or {}
+        if "error" in data:
+            raise TextRoomError(data.get("error_code", 0), str(data["error"]))
+
+    async def send_wrapper(self, message: JSON, matcher: JSON, timeout: float) -> JSON:
+        """Send a TextRoom request through the Janus API; return the whole reply.
+
+        janus_client's helper; ``matcher`` is not needed (the reply is the one
+        with our transaction). Errors raise ``TextRoomError``.
+        """
+        del matcher
+        return await self._reply(message, timeout=timeout)
 
     # -- internals ------------------------------------------------------------------
 
