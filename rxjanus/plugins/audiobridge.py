@@ -162,6 +162,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
     error_class = AudioBridgeError
     classify_event = staticmethod(audiobridge_event_type)
     answer_request = "configure"
+    forwarders_key = "rtp_forwarders"
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "create": "create_room",
@@ -406,13 +407,6 @@ class JanusAudioBridgePlugin(RoomPlugin):
             "stop_rtp_forward", room=room_id, stream_id=stream_id, secret=secret,
             admin_key=admin_key, timeout=timeout,
         )  # fmt: skip
-
-    async def list_forwarders(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> list[JSON]:
-        """List a room's RTP forwarders (``stream_id``, ``ip``, ``port``, ``codec``...)."""
-        data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
-        return list(data.get("rtp_forwarders", []))
 
     # -- announcements --------------------------------------------------------------
 

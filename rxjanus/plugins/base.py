@@ -426,6 +426,21 @@ class JanusPlugin:
         future.add_done_callback(lambda _: subscription.dispose())
         return future
 
+    async def _wait_event(self, predicate: Callable[[JSON], bool], timeout: float | None) -> JSON:
+        """Wait for the next event that satisfies ``predicate`` (default: the session's timeout)."""
+        waiter = self._next_event(predicate)
+        try:
+            async with asyncio.timeout(timeout if timeout is not None else self._default_timeout()):
+                return await waiter
+        finally:
+            waiter.cancel()
+
+    def _default_timeout(self) -> float:
+        session = self._session
+        if session is None:
+            raise InvalidStateError(f"{self!r} is not attached")
+        return session.timeout
+
     async def _teardown(self) -> None:
         """Release local resources (peer connection, media); subclasses extend it."""
         for task in list(self._tasks):

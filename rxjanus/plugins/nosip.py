@@ -170,17 +170,13 @@ class JanusNoSipPlugin(WebRTCPlugin):
         Returns:
             The barebone SDP to give the legacy peer.
         """
-        peer = self.peer
-        sent: set[str] = set()
-        if source is not None:
-            sent = {track.kind for track in peer.add_source(source, audio=audio, video=video)}
         offer, self._remote_offer = self._remote_offer, None
+        peer = self._add_media(
+            source, audio=audio, video=video, receive=receive if not offer else ()
+        )
         if offer is not None:
             local = await peer.create_answer(offer)
         else:
-            for kind in receive:
-                if kind not in sent:
-                    peer.receive(kind)
             local = await peer.create_offer()
         body = request_body("generate", info=info, srtp=srtp, srtp_profile=srtp_profile)
         self._janus_idle.clear()
@@ -249,10 +245,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
         finally:
             self._remote_offer = None
             await self.reset_connection()
-
-    async def hangup_peer_connection(self) -> None:
-        """Ask the Janus core to hang up this handle's PeerConnection."""
-        await super().hangup()
 
     async def recording(
         self,

@@ -27,7 +27,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
-from .base import plugin_errors, request_body
+from .base import event_data, plugin_errors, request_body
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -83,8 +83,8 @@ def recordplay_event_type(message: JSON) -> RecordPlayEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`RecordPlayEventType`.
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None or data.get("recordplay") != "event":
+    data = event_data(message)
+    if data.get("recordplay") != "event":
         return None
     if "error_code" in data:
         return RecordPlayEventType.ERROR
@@ -306,7 +306,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             with plugin_errors(RecordPlayError):
                 reply = await self.send_offer(body, timeout=timeout)
         except BaseException:
-            await self._abandon(hangup=True)
+            await self._give_up(hangup=True)
             raise
         result = _result(plugin_data(reply) or {})
         if result.get("status") != "recording" or not isinstance(result.get("id"), int):
@@ -344,11 +344,11 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         try:
             reply = await self._reply({"request": "play", "id": recording_id}, timeout=timeout)
         except BaseException:
-            await self._abandon()
+            await self._give_up()
             raise
         offer = reply.get("jsep")
         if not isinstance(offer, dict) or offer.get("type") != "offer":
-            await self._abandon()
+            await self._give_up()
             raise ProtocolError("play was answered without an offer")
         self._offer = offer
         self._recording_id = recording_id
@@ -430,7 +430,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         self._janus_idle.clear()
         self._recording_id = None
 
-    async def _abandon(self, *, hangup: bool = False) -> None:
+    async def _give_up(self, *, hangup: bool = False) -> None:
         """Forget a refused ``record``/``play`` and drop our peer.
 
         With ``hangup`` (a refused offer, for which Janus set up half a

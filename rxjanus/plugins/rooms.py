@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..protocol import JSON
 from .webrtc import WebRTCPlugin
@@ -52,6 +52,9 @@ class RoomPlugin(WebRTCPlugin):
     ``create_room`` and the plugin's own requests stay in the plugin's class.
     """
 
+    forwarders_key: ClassVar[str] = "rtp_forwarders"
+    """Where the ``listforwarders`` reply lists the forwarders."""
+
     _room_id: int | None = None
     _display_name: str | None = None
 
@@ -97,6 +100,17 @@ class RoomPlugin(WebRTCPlugin):
         """List a room's participants (``id``, ``display``...)."""
         data = await self._call("listparticipants", room=room_id, timeout=timeout)
         return list(data.get("participants", []))
+
+    async def list_forwarders(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> list[JSON]:
+        """List a room's RTP forwarders.
+
+        AudioBridge: each with its ``stream_id``; VideoRoom:
+        ``[{"publisher_id": ..., "forwarders": [...]}]``.
+        """
+        data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
+        return list(data.get(self.forwarders_key, []))
 
     async def edit(
         self,

@@ -553,13 +553,7 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         if self._incoming is not None:
             return self._incoming
-        seconds = timeout if timeout is not None else self._default_timeout()
-        waiter = self._next_event(lambda m: _event_name(m) == "incomingcall")
-        try:
-            async with asyncio.timeout(seconds):
-                await waiter
-        finally:
-            waiter.cancel()
+        await self._wait_event(lambda m: _event_name(m) == "incomingcall", timeout)
         if self._incoming is None:
             raise InvalidStateError(f"{self!r}: the incoming call is gone already")
         return self._incoming
@@ -703,10 +697,6 @@ class JanusSipPlugin(WebRTCPlugin):
             self._pending_answer = False
             await self.reset_connection()
         return result
-
-    async def hangup_peer_connection(self) -> None:
-        """Ask the Janus core to hang up this handle's PeerConnection."""
-        await super().hangup()
 
     async def update(
         self,
@@ -952,23 +942,6 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- internals ------------------------------------------------------------------
 
-    def _add_media(
-        self,
-        source: MediaSource | None,
-        *,
-        audio: bool,
-        video: bool,
-        receive: tuple[MediaKind, ...],
-    ) -> None:
-        """Send ``source``, and receive the kinds in ``receive`` it does not send."""
-        peer = self.peer
-        sent: set[str] = set()
-        if source is not None:
-            sent = {track.kind for track in peer.add_source(source, audio=audio, video=video)}
-        for kind in receive:
-            if kind not in sent:
-                peer.receive(kind)
-
     async def _exchange(
         self,
         body: JSON,
@@ -1045,14 +1018,8 @@ class JanusSipPlugin(WebRTCPlugin):
 
     async def _abandon_call(self) -> None:
         """Hang up a call attempt we give up on; errors are only logged."""
-        if self.attached and self._in_call:
-            try:
-                await self.send({"request": "hangup"}, timeout=5.0)
-            except Exception as exc:
-                logger.debug("hanging up an abandoned call: %s", exc)
-        self._in_call = False
-        self._pending_answer = False
-        await self.reset_connection()
+        in_call, self._in_call, self._pending_answer = self._in_call, False, False
+        await (self._abandon("hangup") if in_call else self.reset_connection())
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

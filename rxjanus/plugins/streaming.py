@@ -28,7 +28,7 @@ from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 from reactivex import Observable
 
-from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
+from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
 from .base import event_data, request_body
@@ -615,7 +615,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         except BaseException:
             self._mountpoint_id = None
             if not self._janus_idle.is_set():  # we answered: Janus has a PeerConnection
-                await self._hangup_quietly()
+                await self._abandon()
             raise
         return plugin_data(reply) or {}
 
@@ -737,13 +737,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if "m=application" in str(offer.get("sdp", "")) and self._channel_peer is not peer:
             peer.create_data_channel()
             self._channel_peer = peer
-
-    async def _hangup_quietly(self) -> None:
-        """Ask Janus to drop a half-made watch; errors are logged, not raised."""
-        try:
-            await self.hangup()
-        except (JanusError, TimeoutError) as exc:
-            logger.debug("hanging up a failed watch: %s", exc)
 
     def _forget_peer(self, peer: WebRTCPeer) -> None:
         if self._channel_peer is peer:

@@ -233,16 +233,10 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             raise VideoCallError(0, "Already in a call")
         self._use_trickle(trickle)
         await self._wait_janus_idle()
-        peer = self.peer
         if recorder is not None and recorder != "":
-            peer.record_to(recorder)
-        receive: tuple[MediaKind, ...] = ()
-        if player is None:
-            receive = ("audio", "video")
-        else:
-            peer.add_source(player, audio=audio, video=video)
-        for kind in receive:
-            peer.receive(kind)
+            self.peer.record_to(recorder)
+        receive: tuple[MediaKind, ...] = ("audio", "video") if player is None else ()
+        peer = self._add_media(player, audio=audio, video=video, receive=receive)
         offer = await peer.create_offer()
         ringing = False
 
@@ -352,13 +346,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         """
         if self._incoming is not None:
             return self._incoming
-        seconds = timeout if timeout is not None else self._default_timeout()
-        waiter = self._next_event(lambda m: _event_name(m) == "incomingcall")
-        try:
-            async with asyncio.timeout(seconds):
-                await waiter
-        finally:
-            waiter.cancel()
+        await self._wait_event(lambda m: _event_name(m) == "incomingcall", timeout)
         if self._incoming is None:  # _on_event stores it before the event is emitted
             raise ProtocolError("an incomingcall event without an offer")
         return self._incoming
@@ -456,10 +444,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             await self.reset_connection()
         return result.get("event") == "hangup"
 
-    async def hangup_peer_connection(self) -> None:
-        """Ask the Janus core to hang up this handle's PeerConnection."""
-        await super().hangup()
-
     # -- internals ------------------------------------------------------------------
 
     async def _result(
@@ -503,12 +487,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
     async def _abandon_call(self) -> None:
         """Hang up a call attempt we give up on; errors are only logged."""
         self._in_call = False
-        if self.attached:
-            try:
-                await self._result("hangup", timeout=None)
-            except Exception as exc:
-                logger.debug("hanging up an abandoned call: %s", exc)
-        await self.reset_connection()
+        await self._abandon("hangup")
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

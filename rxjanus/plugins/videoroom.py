@@ -138,6 +138,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
     error_class = VideoRoomError
     classify_event = staticmethod(videoroom_event_type)
     answer_request = "start"
+    forwarders_key = "publishers"
 
     janus_requests: ClassVar[Mapping[str, str]] = {
         "create": "create_room",
@@ -372,13 +373,6 @@ class JanusVideoRoomPlugin(RoomPlugin):
             "stop_rtp_forward", room=room_id, publisher_id=publisher_id, stream_id=stream_id,
             secret=secret, admin_key=admin_key, timeout=timeout,
         )  # fmt: skip
-
-    async def list_forwarders(
-        self, room_id: int, secret: str | None = None, timeout: float | None = None
-    ) -> list[JSON]:
-        """List a room's RTP forwarders: ``[{"publisher_id": ..., "forwarders": [...]}]``."""
-        data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
-        return list(data.get("publishers", []))
 
     # -- publisher ------------------------------------------------------------------
 

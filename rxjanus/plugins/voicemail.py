@@ -27,7 +27,6 @@ code is what counts here:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import re
@@ -39,10 +38,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiortc import MediaStreamTrack, RTCConfiguration
 from reactivex import Observable
 
-from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
+from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import MediaSource, SingleMediaSource
 from ..protocol import JSON, plugin_data
-from .base import plugin_errors
+from .base import event_data, plugin_errors
 from .webrtc import WebRTCPlugin
 
 if TYPE_CHECKING:
@@ -106,8 +105,8 @@ def voicemail_event_type(message: JSON) -> VoiceMailEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`VoiceMailEventType`.
     """
-    data = plugin_data(message) if "plugindata" in message else message
-    if data is None or data.get("voicemail") != "event":
+    data = event_data(message)
+    if data.get("voicemail") != "event":
         return None
     if "error_code" in data:
         return VoiceMailEventType.ERROR
@@ -371,13 +370,6 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         except TimeoutError:
             logger.warning("%r: Janus did not end the handle after done; detaching", self)
             await self.detach()
-
-    async def _abandon(self) -> None:
-        """Drop our peer after a refused or failed ``record``; hang up Janus's side."""
-        await self.reset_connection()
-        if self.attached:
-            with contextlib.suppress(JanusError, TimeoutError):
-                await self.hangup()
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)  # a hangup closes our side too (WebRTCPlugin)

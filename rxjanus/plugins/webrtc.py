@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from reactivex import Observable
 
-from ..exceptions import InvalidStateError, JanusApiError, ProtocolError
+from ..exceptions import JanusApiError, JanusError, ProtocolError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
 from .base import JanusPlugin, plugin_errors
@@ -139,11 +139,7 @@ class WebRTCPlugin(JanusPlugin):
         Returns:
             The plugin's reply (the event that carried the answer).
         """
-        peer = self.peer
-        if source is not None:
-            peer.add_source(source, audio=audio, video=video)
-        for kind in receive:
-            peer.receive(kind)
+        peer = self._add_media(source, audio=audio, video=video, receive=receive)
         offer = await peer.create_offer()
         self._janus_idle.clear()
         reply = await self.send(body, offer, timeout=timeout)
@@ -179,19 +175,12 @@ class WebRTCPlugin(JanusPlugin):
         return reply
 
     async def _negotiate(
-        self,
-        body: JSON,
-        *,
-        offer: JSON | None = None,
-        source: MediaSource | None = None,
-        audio: bool = True,
-        video: bool = True,
-        receive: tuple[MediaKind, ...] = (),
-        timeout: float | None = None,
+        self, body: JSON, *, offer: JSON | None = None, timeout: float | None = None, **media: Any
     ) -> JSON:
         """Send ``body`` with our offer (or our answer to ``offer``) and wait for ``webrtcup``.
 
-        One negotiation at a time; the plugin's errors are raised as its
+        ``media`` are `send_offer`'s (or `send_answer`'s) ``source``, ``audio``,
+        ``video`` and ``receive``. One negotiation at a time; the plugin's errors are raised as its
         ``error_class``; the ``on_event`` handlers see the reply; on any
         failure (cancellation included) the PeerConnection is reset.
 
@@ -202,18 +191,9 @@ class WebRTCPlugin(JanusPlugin):
             async with self._negotiation:
                 with plugin_errors(self.error_class):
                     if offer is None:
-                        reply = await self.send_offer(
-                            body,
-                            source=source,
-                            audio=audio,
-                            video=video,
-                            receive=receive,
-                            timeout=timeout,
-                        )
+                        reply = await self.send_offer(body, timeout=timeout, **media)
                     else:
-                        reply = await self.send_answer(
-                            body, offer, source=source, audio=audio, video=video, timeout=timeout
-                        )
+                        reply = await self.send_answer(body, offer, timeout=timeout, **media)
             self._trigger(reply)
         return plugin_data(reply) or {}
 
@@ -266,6 +246,48 @@ class WebRTCPlugin(JanusPlugin):
             await self._trickle_candidates()
         except JanusApiError as exc:  # e.g. 471 once the other side hung up
             logger.debug("%r: trickling after the media ended: %s", self, exc)
+
+    def _add_media(
+        self,
+        source: MediaSource | None,
+        *,
+        audio: bool = True,
+        video: bool = True,
+        receive: tuple[MediaKind, ...] = (),
+    ) -> WebRTCPeer:
+        """Send ``source``, and receive the kinds in ``receive`` it does not send."""
+        peer = self.peer
+        sent: set[str] = set()
+        if source is not None:
+            sent = {track.kind for track in peer.add_source(source, audio=audio, video=video)}
+        for kind in receive:
+            if kind not in sent:
+                peer.receive(kind)
+        return peer
+
+    async def hangup_peer_connection(self) -> None:
+        """Ask the Janus core to hang up this handle's PeerConnection.
+
+        The same as `hangup` in plugins that have no ``hangup`` request of their own.
+        """
+        await JanusPlugin.hangup(self)
+
+    async def _abandon(self, request: str | None = None) -> None:
+        """Give up a negotiation: reset our side, and hang up Janus's; errors are logged.
+
+        Args:
+            request: The plugin's own hangup request; None: the core ``hangup``.
+        """
+        await self.reset_connection()
+        if not self.attached:
+            return
+        try:
+            if request is None:
+                await JanusPlugin.hangup(self)
+            else:
+                await self._reply({"request": request})
+        except (JanusError, TimeoutError) as exc:
+            logger.debug("%r: hanging up what we gave up: %s", self, exc)
 
     async def _trickle_candidates(self) -> None:
         if not self.trickle_ice or self._peer is None:
@@ -340,9 +362,3 @@ class WebRTCPlugin(JanusPlugin):
         self._up_peer = None
         await self._close_peer()
         await asyncio.gather(*self._closing.values(), return_exceptions=True)
-
-    def _default_timeout(self) -> float:
-        session = self._session
-        if session is None:
-            raise InvalidStateError(f"{self!r} is not attached")
-        return session.timeout
