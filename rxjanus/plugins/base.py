@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import inspect
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reactivex import Observable
 from reactivex.abc import DisposableBase
@@ -26,12 +27,21 @@ from ..protocol import messages as msg
 if TYPE_CHECKING:
     from ..janus_session import JanusSession
 
-__all__ = ["EventHandler", "JanusPlugin", "event_data", "plugin_errors", "request_body"]
+__all__ = [
+    "EventHandler",
+    "JanusPlugin",
+    "classify",
+    "event_data",
+    "plugin_errors",
+    "request_body",
+]
 
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[JSON], Any]
 """An ``on_event`` handler: called with the event's data; may return an awaitable."""
+
+EventKind = TypeVar("EventKind", bound=enum.Enum)
 
 _TEARDOWNS: set[asyncio.Task[None]] = set()
 """Teardowns scheduled from callbacks, kept referenced until they finish."""
@@ -53,6 +63,31 @@ def event_data(message: JSON) -> JSON:
     if "plugindata" in message:
         return plugin_data(message) or {}
     return message
+
+
+def classify(
+    message: JSON, plugin: str, kinds: type[EventKind], kind: Callable[[JSON], Any]
+) -> EventKind | None:
+    """The kind of a plugin's ``event`` message, as a member of ``kinds``.
+
+    ``kinds.ERROR`` for an error; else the member whose value ``kind(data)``
+    gives; None for other messages.
+
+    Args:
+        message: A whole Janus message or its plugin data.
+        plugin: The plugin's key in its data (``"sip"`` for ``{"sip": "event"}``).
+        kinds: The plugin's event-type enum (with an ``ERROR`` member).
+        kind: Picks the kind's value out of the plugin data.
+    """
+    data = event_data(message)
+    if data.get(plugin) != "event":
+        return None
+    if "error_code" in data:
+        return kinds["ERROR"]
+    try:
+        return kinds(kind(data))
+    except ValueError:
+        return None
 
 
 def request_body(request: str, options: Mapping[str, Any] | None = None, **fields: Any) -> JSON:

@@ -32,8 +32,8 @@ from typing import ClassVar, Literal
 
 from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
-from ..protocol import JSON, plugin_data
-from .base import event_data, request_body
+from ..protocol import JSON
+from .base import classify, event_data, request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -93,21 +93,11 @@ def nosip_event_type(message: JSON) -> NoSipEventType | None:
         >>> nosip_event_type({"nosip": "event", "result": {"event": "generated"}})
         <NoSipEventType.GENERATED: 'generated'>
     """
-    data = event_data(message)
-    if data.get("nosip") != "event":
-        return None
-    if "error_code" in data:
-        return NoSipEventType.ERROR
-    result = data.get("result")
-    name = result.get("event") if isinstance(result, dict) else None
-    try:
-        return NoSipEventType(name) if isinstance(name, str) else None
-    except ValueError:
-        return None
+    return classify(message, "nosip", NoSipEventType, lambda data: _result_of(data).get("event"))
 
 
-def _result_of(reply: JSON) -> JSON:
-    result = (plugin_data(reply) or {}).get("result")
+def _result_of(message: JSON) -> JSON:
+    result = event_data(message).get("result")
     return dict(result) if isinstance(result, dict) else {}
 
 

@@ -20,14 +20,14 @@ import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aiortc import RTCConfiguration
 
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
-from .base import event_data, plugin_errors, request_body
+from .base import classify, plugin_errors, request_body
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -70,9 +70,6 @@ class RecordPlayEventType(enum.Enum):
     ERROR = "error"
 
 
-_STATUSES = frozenset(kind.value for kind in RecordPlayEventType) - {"done", "error"}
-
-
 def recordplay_event_type(message: JSON) -> RecordPlayEventType | None:
     """Classify a Record&Play message (a whole Janus message or its plugin data).
 
@@ -83,18 +80,12 @@ def recordplay_event_type(message: JSON) -> RecordPlayEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`RecordPlayEventType`.
     """
-    data = event_data(message)
-    if data.get("recordplay") != "event":
-        return None
-    if "error_code" in data:
-        return RecordPlayEventType.ERROR
+    return classify(message, "recordplay", RecordPlayEventType, _status)
+
+
+def _status(data: JSON) -> Any:
     result = data.get("result")
-    if result == "done":
-        return RecordPlayEventType.DONE
-    status = result.get("status") if isinstance(result, dict) else None
-    if isinstance(status, str) and status in _STATUSES:
-        return RecordPlayEventType(status)
-    return None
+    return result.get("status") if isinstance(result, dict) else result
 
 
 @dataclass(frozen=True)

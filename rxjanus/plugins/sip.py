@@ -36,7 +36,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .base import event_data, plugin_errors, request_body
+from .base import classify, event_data, plugin_errors, request_body
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -167,16 +167,7 @@ def sip_event_type(message: JSON) -> SipEventType | None:
     Returns:
         The event's kind, or None for anything else (core messages included).
     """
-    data = event_data(message)
-    if data.get("sip") != "event":
-        return None
-    if "error_code" in data:
-        return SipEventType.ERROR
-    name = _event_name(message)
-    try:
-        return SipEventType(name) if name is not None else None
-    except ValueError:
-        return None
+    return classify(message, "sip", SipEventType, _event_name)
 
 
 def _event_name(message: JSON) -> str | None:

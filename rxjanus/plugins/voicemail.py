@@ -41,7 +41,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import MediaSource, SingleMediaSource
 from ..protocol import JSON, plugin_data
-from .base import event_data, plugin_errors
+from .base import classify, plugin_errors
 from .webrtc import WebRTCPlugin
 
 if TYPE_CHECKING:
@@ -92,9 +92,6 @@ class VoiceMailEventType(enum.Enum):
     ERROR = "error"
 
 
-_STATUSES = frozenset(kind.value for kind in VoiceMailEventType) - {"error"}
-
-
 def voicemail_event_type(message: JSON) -> VoiceMailEventType | None:
     """Classify a VoiceMail message (a whole Janus message or its plugin data).
 
@@ -105,15 +102,7 @@ def voicemail_event_type(message: JSON) -> VoiceMailEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`VoiceMailEventType`.
     """
-    data = event_data(message)
-    if data.get("voicemail") != "event":
-        return None
-    if "error_code" in data:
-        return VoiceMailEventType.ERROR
-    status = data.get("status")
-    if isinstance(status, str) and status in _STATUSES:
-        return VoiceMailEventType(status)
-    return None
+    return classify(message, "voicemail", VoiceMailEventType, lambda data: data.get("status"))
 
 
 @dataclass(frozen=True)
