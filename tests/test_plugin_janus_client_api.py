@@ -228,6 +228,7 @@ async def test_videocall_accept_without_a_call_raises_before_sending(janus: Janu
             "No incoming call to accept",
         )
         assert bob.pc.localDescription is None  # no answer was made, nothing sent
+        assert isinstance(no_call.value, InvalidStateError)  # rxjanus's name for misuse
         with pytest.raises(VideoCallError, match="Already registered as 'jc-bob'"):
             await bob.register("jc-bob")
         # A Janus error has janus_client's class and attributes too (478: no such user).
@@ -242,6 +243,9 @@ async def test_textroom_janus_client_helpers(janus: JanusServer) -> None:
     async with JanusSession(base_url=janus.ws_url) as session:
         plugin = JanusTextRoomPlugin(pc_config=loopback_rtc_configuration())
         await plugin.attach(session)
+        with pytest.raises(TextRoomError) as no_channel:
+            await plugin.send_message(1234, "before setup")
+        assert str(no_channel.value) == "TextRoom error 0: DataChannel not established"
         reply = await plugin.send_wrapper({"request": "list"}, {"textroom": "success"}, WAIT)
         assert reply["plugindata"]["data"]["textroom"] == "success"
         plugin.check_error_in_response(reply)  # no error: nothing raised

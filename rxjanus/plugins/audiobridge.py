@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from ..exceptions import InvalidStateError, PluginError
+from ..exceptions import PluginError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
 from .base import event_data, request_body
@@ -605,7 +605,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             InvalidStateError: We have not joined a room.
         """
         if self._room_id is None:
-            raise InvalidStateError("join a room before sending media")
+            raise self._misuse("join a room before sending media")
         data = await self._send_audio(
             request_body("configure", options, muted=muted), source, timeout
         )

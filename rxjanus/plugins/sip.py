@@ -500,7 +500,7 @@ class JanusSipPlugin(WebRTCPlugin):
             TimeoutError: No answer in time.
         """
         if self._in_call:
-            raise SipError(0, "Already in a call")
+            raise self._misuse("Already in a call")
         await self._wait_janus_idle()
         self._add_media(source, audio=audio, video=video, receive=receive)
         offer = await self.peer.create_offer()
@@ -583,7 +583,7 @@ class JanusSipPlugin(WebRTCPlugin):
         """
         incoming = self._incoming
         if incoming is None and jsep is None:
-            raise SipError(0, "No incoming call to accept")
+            raise self._misuse("No incoming call to accept")
         offer = jsep if jsep is not None else (incoming.jsep if incoming else None)
         await self._wait_janus_idle()
         peer = self.peer
@@ -644,7 +644,7 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: No call is ringing (code 0): Janus would not answer at all.
         """
         if refer_id is None and self._incoming is None:
-            raise SipError(0, "No incoming call to decline")
+            raise self._misuse("No incoming call to decline")
         body = request_body("decline", code=code, headers=headers, refer_id=refer_id)
         result = await self._exchange(
             body,
@@ -672,9 +672,9 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: No call (code 0): Janus would not answer at all.
         """
         if self._incoming is not None and not self._in_call:
-            raise SipError(0, "The call is ringing: decline it instead")
+            raise self._misuse("The call is ringing: decline it instead")
         if not self._in_call:
-            raise SipError(0, "Not in a call")
+            raise self._misuse("Not in a call")
         body = request_body("hangup", headers=headers)
         call_id = self._call_id
         try:
@@ -706,7 +706,7 @@ class JanusSipPlugin(WebRTCPlugin):
             ``updated`` when answering; ``accepted`` (the peer's answer) when offering.
         """
         if not self._in_call:
-            raise SipError(0, "Not in a call")
+            raise self._misuse("Not in a call")
         peer = self.peer
         if jsep is not None:
             answer = await peer.create_answer(jsep)
@@ -749,7 +749,7 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: Not in a call (code 0): Janus would not answer at all.
         """
         if not self._in_call:
-            raise SipError(0, "Not in a call")
+            raise self._misuse("Not in a call")
         body = request_body("hold", direction=direction)
         return await self._exchange(body, timeout=timeout, wait=False)
 
@@ -760,7 +760,7 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``resuming`` result.
         """
         if not self._in_call:
-            raise SipError(0, "Not in a call")
+            raise self._misuse("Not in a call")
         return await self._exchange({"request": "unhold"}, timeout=timeout, wait=False)
 
     # -- in-call and out-of-call messages -------------------------------------------

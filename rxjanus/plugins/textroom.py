@@ -430,7 +430,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     def _send_on_channel(self, body: JSON) -> None:
         if not self._channel_open():
-            raise TextRoomError(0, "DataChannel not established; call setup() first")
+            raise self._misuse("DataChannel not established")
         assert self._peer is not None
         self._peer.send_data(json.dumps(body))
 

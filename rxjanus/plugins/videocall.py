@@ -188,7 +188,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             VideoCallError: Already registered (code 0), or the name is taken (476).
         """
         if self._username:
-            raise VideoCallError(0, f"Already registered as '{self._username}'")
+            raise self._misuse(f"Already registered as '{self._username}'")
         result = await self._result("register", username=username, timeout=timeout)
         if result.get("event") != "registered":
             return False
@@ -228,9 +228,9 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             TimeoutError: No answer in time (the attempt is hung up).
         """
         if not self._username:
-            raise VideoCallError(0, "Must register a username first")
+            raise self._misuse("Must register a username first")
         if self._in_call:
-            raise VideoCallError(0, "Already in a call")
+            raise self._misuse("Already in a call")
         self._use_trickle(trickle)
         await self._wait_janus_idle()
         if recorder is not None and recorder != "":
@@ -307,10 +307,10 @@ class JanusVideoCallPlugin(WebRTCPlugin):
                 plugin refused (e.g. 481).
         """
         if not self._username:
-            raise VideoCallError(0, "Must register a username first")
+            raise self._misuse("Must register a username first")
         offer = jsep if jsep is not None else (self._incoming.jsep if self._incoming else None)
         if offer is None:
-            raise VideoCallError(0, "No incoming call to accept")
+            raise self._misuse("No incoming call to accept")
         self._use_trickle(trickle)
         await self._wait_janus_idle()
         peer = self.peer
@@ -402,7 +402,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             TimeoutError: No answer in time.
         """
         if not self._in_call or self._peer is None or self._peer.closed:
-            raise VideoCallError(0, "No call to renegotiate")
+            raise self._misuse("No call to renegotiate")
         peer = self._peer
 
         def answered(message: JSON) -> bool:
