@@ -71,8 +71,16 @@ class JanusTransportHTTP(JanusTransport):
     schemes = ("http", "https")
     _reconnects_link = False  # no link to reconnect: long polls recover on their own
 
-    def __init__(self, base_url: str, *, max_events: int = 10, **options: Any) -> None:
-        super().__init__(base_url.rstrip("/"), **options)
+    def __init__(
+        self,
+        base_url: str,
+        api_secret: str | None = None,
+        token: str | None = None,
+        *,
+        max_events: int = 10,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url.rstrip("/"), api_secret, token, **options)
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
         self.max_events = max_events
@@ -106,7 +114,7 @@ class JanusTransportHTTP(JanusTransport):
             return f"{self.base_url}/{session_id}"
         return f"{self.base_url}/{session_id}/{handle_id}"
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         http = self._http
         if http is None or not self._connected:
             raise TransportClosed(f"HTTP transport to {redact_url(self.base_url)} is closed")

@@ -89,7 +89,7 @@ class JanusTransportWebsocket(JanusTransport):
                 TransportClosed(f"WebSocket to {redact_url(self.base_url)} closed{reason}")
             )
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         ws = self._ws
         if ws is None:
             raise TransportClosed(f"WebSocket to {redact_url(self.base_url)} is not open")
