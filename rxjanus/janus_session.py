@@ -339,9 +339,9 @@ class JanusSession:
         except JanusError as exc:
             code = getattr(exc, "code", 490)
             reason = getattr(exc, "reason", str(exc))
-            # janus_client's wording, so that code matching on it still does.
-            error = {"code": code, "reason": reason}
-            raise PluginAttachFail(code, f"Fail to attach plugin: {error}") from exc
+            # janus_client's form and wording, so that code matching on it still does.
+            error = {"janus": "error", "error": {"code": code, "reason": reason}}
+            raise PluginAttachFail(error) from exc
         handle_id = _reply_id(reply)
         self.plugin_handles[handle_id] = plugin
         return handle_id

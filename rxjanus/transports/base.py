@@ -80,6 +80,7 @@ __all__ = [
     "attempt_delays",
     "is_retryable",
     "redact_url",
+    "report_task_end",
 ]
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,18 @@ def _why(error: BaseException | None) -> str:
     if isinstance(error, TimeoutError) and not str(error):
         return "timed out"
     return str(error) or type(error).__name__
+
+
+def report_task_end(task: asyncio.Task[Any]) -> None:
+    """Log how a background task ended (a done callback; janus_client's ``*_done_cb``)."""
+    if task.cancelled():
+        logger.debug("%s was cancelled", task.get_name())
+        return
+    error = task.exception()
+    if error is not None:
+        logger.error("%s failed: %r", task.get_name(), error, exc_info=error)
+    else:
+        logger.debug("%s ended", task.get_name())
 
 
 def redact_url(url: str) -> str:

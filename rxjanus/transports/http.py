@@ -26,6 +26,7 @@ from .base import (
     Waiter,
     attempt_delays,
     redact_url,
+    report_task_end,
 )
 
 __all__ = ["JanusTransportHTTP"]
@@ -228,3 +229,27 @@ class JanusTransportHTTP(JanusTransport):
         http, self._http = self._http, None
         if http is not None:
             await http.close()
+
+    # -- janus_client's names (its long-poll tasks) ------------------------------------
+
+    def session_receive_response_done_cb(
+        self, task: asyncio.Task[Any], context: object = None
+    ) -> None:
+        """Log how a long-poll task ended (usable as a done callback)."""
+        report_task_end(task)
+
+    async def session_receive_response(
+        self, session_id: int, destroyed_event: asyncio.Event
+    ) -> None:
+        """Wait while the long poll of ``session_id`` runs, or until ``destroyed_event`` is set.
+
+        rxjanus starts the poll when the session is routed (``add_session``).
+        """
+        poll = self._polls.get(session_id)
+        if poll is None or destroyed_event.is_set():
+            return
+        stop = asyncio.ensure_future(destroyed_event.wait())
+        try:
+            await asyncio.wait([poll, stop], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
