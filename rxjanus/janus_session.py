@@ -15,6 +15,7 @@ from reactivex.subject import Subject
 
 from .exceptions import (
     InvalidStateError,
+    JanusApiError,
     JanusError,
     PluginAttachFail,
     ProtocolError,
@@ -179,7 +180,12 @@ class JanusSession:
                 return
             if self._owns_transport and self.transport.closed:
                 self.transport = create_transport(self.base_url, **self._transport_options)
-            reply = await self.transport.request(msg.create(), timeout=self.timeout)
+            try:
+                reply = await self.transport.request(msg.create(), timeout=self.timeout)
+            except JanusApiError as exc:
+                # The same class and code, in janus_client's wording.
+                error = {"code": exc.code, "reason": exc.reason}
+                raise type(exc)(exc.code, f"Create session fail: {error}") from exc
             session_id = _reply_id(reply)
             if self._events.is_disposed or self._lost is not None or self._events_ended:
                 self._events = Subject()
