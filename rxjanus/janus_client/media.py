@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import av
+from aiortc import mediastreams
 from aiortc.contrib.media import MediaPlayer as AiortcMediaPlayer
-from aiortc.mediastreams import AUDIO_PTIME, MediaStreamError, MediaStreamTrack, VideoStreamTrack
+from aiortc.mediastreams import AUDIO_PTIME, MediaStreamError, VideoStreamTrack
 from av import AudioFrame, VideoFrame
 from av.frame import Frame
 
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+MediaStreamTrack = mediastreams.MediaStreamTrack
+"""aiortc's ``MediaStreamTrack``, the base of every track (janus_client exports it here)."""
 
 
 async def async_do_nothing() -> None:
