@@ -99,8 +99,8 @@ class PlayerStreamTrack(MediaStreamTrack):
     def stop(self) -> None:
         """End the track (emits ``stop`` once)."""
         if self.readyState == "live":
+            self.emit(self.Event.STOP)  # before aiortc's stop, which drops the listeners
             super().stop()
-            self.emit(self.Event.STOP)
 
     async def put_frame(self, frame: Frame | None) -> None:
         """Queue ``frame`` to be sent; ``None`` ends the track after the frames before it."""
@@ -155,17 +155,20 @@ def stream_media(
         pending.append(asyncio.run_coroutine_threadsafe(track.put_frame(frame), event_loop))
         del pending[:-1]  # the latest is awaited at the end
 
+    decoded = container.decode(*streams)
     while not thread_quit_event.is_set():
         if throttle_playback and frame_time and frame_time > time.time() - start + 1:
             time.sleep(0.1)
         try:
-            frame = next(container.decode(*streams))
+            frame = next(decoded)
         except Exception as exc:
             if isinstance(exc, av.FFmpegError) and exc.errno == errno.EAGAIN:
                 time.sleep(0.01)
+                decoded = container.decode(*streams)
                 continue
             if isinstance(exc, StopIteration) and loop_playback:
                 container.seek(0)
+                decoded = container.decode(*streams)
                 continue
             for track in (audio_stream_track, video_stream_track):
                 if track is not None:
