@@ -282,17 +282,22 @@ class JanusTransport:
     the module docstring), and listeners added with :meth:`add_listener` hear
     of it.
 
+    Subclasses implement rxjanus's hooks (``_open``, ``_transmit``, ``_close``)
+    or janus_client 0.9's (``_connect``, ``_send(message)``, ``_disconnect``,
+    handing what arrives to ``receive``). The first three parameters are
+    janus_client's, in its order; the rest are keyword-only.
+
     Args:
         base_url: The server URL, e.g. ``ws://127.0.0.1:8188`` or
             ``http://127.0.0.1:8088/janus``.
+        api_secret: The server's ``api_secret``, if it has one.
+        token: An auth token (stored or signed), if the server wants one.
         timeout: Seconds each request may take unless the call says otherwise.
         max_retries: Extra connection attempts after the first one fails, when
             connecting and when reconnecting.
         retry_delay: Seconds before the first retry; doubles with each retry.
         reconnect: Reconnect and reclaim the sessions when the link drops. If
             False, a drop loses every session on the transport at once.
-        api_secret: The server's ``api_secret``, if it has one.
-        token: An auth token (stored or signed), if the server wants one.
         admin_secret: The server's ``admin_secret``, for a connection to the
             Admin API (see :class:`~rxjanus.admin.JanusAdminMonitorClient`).
         ssl: An SSL context for ``wss://`` and ``https://`` (default: verify
