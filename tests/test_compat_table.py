@@ -99,3 +99,8 @@ def test_the_page_is_current() -> None:
         [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_note_belongs_to_a_row() -> None:
+    keys = {f"{entry['module']}.{entry['name']}" for entry in ENTRIES}
+    assert sorted(set(GENERATOR.NOTES) - keys) == []
