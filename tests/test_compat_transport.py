@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -26,6 +27,8 @@ from rxjanus.janus_client.transport_http import protocol_matcher as http_matcher
 from rxjanus.janus_client.transport_websocket import JanusTransportWebsocket
 from rxjanus.janus_client.transport_websocket import protocol_matcher as ws_matcher
 from rxjanus.testing import JanusServer
+
+from .helpers import Recorder
 
 
 class MyWebsocketTransport(JanusTransport):
@@ -42,8 +45,11 @@ class MyWebsocketTransport(JanusTransport):
         self.reader = asyncio.create_task(self.read(self.ws))
 
     async def read(self, ws: ClientConnection) -> None:
-        async for frame in ws:
-            await self.receive(json.loads(frame))
+        try:
+            async for frame in ws:
+                await self.receive(json.loads(frame))
+        finally:
+            self.connected = False  # as janus_client's transports say when the link ends
 
     async def _disconnect(self) -> None:
         if self.reader is not None:
@@ -207,3 +213,31 @@ def test_urls_no_transport_or_two_transports_match() -> None:
     JanusTransport.register_transport(lambda url: url == ambiguous, MyWebsocketTransport)
     with pytest.raises(Exception, match="Matched to more than 1 protocol"):
         JanusTransport.create_transport(base_url=ambiguous)
+
+
+@pytest.fixture(scope="module")
+def reclaim_janus() -> Iterator[JanusServer]:
+    """A Janus that keeps a session 10 s after its connection drops, to be claimed."""
+    with JanusServer(reclaim_session_timeout=10, loopback_ice=False) as server:
+        yield server
+
+
+async def test_a_custom_transport_that_reports_its_link_lost_is_reconnected(
+    reclaim_janus: JanusServer,
+) -> None:
+    session = JanusSession(base_url=custom_url(reclaim_janus.ws_url))
+    async with session:
+        transport = session.transport
+        assert isinstance(transport, MyWebsocketTransport)
+        events = Recorder(session.events)
+        first = transport.ws
+        assert first is not None
+        await first.close()  # the link drops: the reader ends and says so
+        await events.wait_for(lambda r: "reconnected" in r.kinds() or r.ended)
+        assert events.kinds() == ["reconnecting", "reconnected"]
+        assert transport.ws is not first
+        assert transport.connected
+        tx = await session.send({"janus": "keepalive"})
+        assert tx["session_id"] == session.session_id
+        assert reclaim_janus.list_sessions() == [session.session_id]
+    assert reclaim_janus.list_sessions() == []
