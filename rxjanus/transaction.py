@@ -100,6 +100,7 @@ class MessageTransaction(dict[str, Any]):
             found = self.get("transaction")
             transaction = found if isinstance(found, str) else uuid.uuid4().hex
         self._id = transaction
+        self._complete = reply is not None  # made by send: no message will follow
         self._messages: list[JSON] = []
         self._arrived = asyncio.Event()
         for message in messages if messages is not None else ([reply] if reply else []):
@@ -107,9 +108,6 @@ class MessageTransaction(dict[str, Any]):
 
     def __repr__(self) -> str:
         return f"MessageTransaction({self._id!r}, {dict.__repr__(self)})"
-
-    # A dict compares by content; a transaction is hashed by identity (janus_client's is).
-    __hash__ = object.__hash__  # type: ignore[assignment]
 
     @property
     def id(self) -> str:
@@ -173,7 +171,7 @@ class MessageTransaction(dict[str, Any]):
                     looked += 1
                     if matches(message):
                         return message
-                if self:  # made by send: complete, nothing more will come
+                if self._complete:
                     kinds = ", ".join(str(message.get("janus")) for message in self._messages)
                     raise JanusTimeoutError(
                         f"no message matching {matcher!r} in transaction {self._id} "
