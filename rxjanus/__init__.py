@@ -19,6 +19,7 @@ from .exceptions import (
     TransportClosed,
     Unauthorized,
 )
+from .janus_client.media import MediaKind, MediaPlayer, MediaStreamTrack
 from .janus_session import JanusSession
 from .plugins import (
     AudioBridgeError,
@@ -91,6 +92,9 @@ __all__ = [
     "JanusVideoCallPlugin",
     "JanusVideoRoomPlugin",
     "JanusVoiceMailPlugin",
+    "MediaKind",
+    "MediaPlayer",
+    "MediaStreamTrack",
     "NoSipError",
     "ParticipantType",
     "PluginAttachFail",

@@ -44,7 +44,7 @@ fits, the exception is also that built-in, so ``except TimeoutError`` and
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "HandleNotFound",
@@ -265,7 +265,19 @@ class PluginAttachFail(PluginAttachError):
 
     Raised by ``plugin.attach(session)`` whatever the code (403, 460, 461, ...),
     so that callers written for janus_client can catch this one name.
+
+    Args:
+        response: The Janus code, or (janus_client's form) Janus's error reply.
+        reason: The reason, with a code.
     """
+
+    def __init__(self, response: dict[str, Any] | int, reason: str = "") -> None:
+        if isinstance(response, dict):
+            error = response.get("error", {})
+            code = error.get("code", 0) if isinstance(error, dict) else 0
+            super().__init__(int(code), f"Fail to attach plugin: {error}")
+        else:
+            super().__init__(response, reason)
 
 
 class PluginError(JanusError):

@@ -15,6 +15,7 @@ from reactivex.subject import Subject
 
 from .exceptions import (
     InvalidStateError,
+    JanusApiError,
     JanusError,
     PluginAttachFail,
     ProtocolError,
@@ -23,8 +24,9 @@ from .exceptions import (
     SessionNotFound,
     TransportClosed,
 )
-from .protocol import JSON, Expect, Request
+from .protocol import JSON, Request
 from .protocol import messages as msg
+from .transaction import MessageTransaction, raw_request, transaction_of
 from .transports import JanusTransport, create_transport
 from .transports.base import ConnectionEvent, ConnectionState
 
@@ -51,9 +53,17 @@ class JanusSession:
     streams and those of its handles error with
     :class:`~rxjanus.exceptions.SessionLost`, and its awaitables raise it.
 
+    The first four parameters are janus_client's, in its order
+    (``JanusSession(base_url, api_secret, token, transport)``); the rest are
+    keyword-only.
+
     Args:
         base_url: The server URL: ``ws://``, ``wss://``, ``http://``, ``https://``
             or ``unix:///path/to/janus.sock``.
+        api_secret: The server's ``api_secret``, if it has one.
+        token: An auth token, if the server wants one.
+        transport: A transport to use instead of making one from ``base_url``;
+            the session then leaves it open when destroyed.
         timeout: Seconds each request may take before ``TimeoutError``.
         max_retries: Extra connection attempts when the server cannot be reached,
             when connecting and when reconnecting.
@@ -64,10 +74,6 @@ class JanusSession:
             ``reconnect`` says whether the link is reopened for the others.
         keepalive_interval: Seconds between the keepalives sent in the background
             once the session is created; None or 0 sends none.
-        api_secret: The server's ``api_secret``, if it has one.
-        token: An auth token, if the server wants one.
-        transport: A transport to use instead of making one from ``base_url``;
-            the session then leaves it open when destroyed.
         ssl: SSL context for ``wss://`` and ``https://`` (default: verified with
             the system's trust store).
     """
@@ -75,15 +81,15 @@ class JanusSession:
     def __init__(
         self,
         base_url: str = "",
+        api_secret: str | None = None,
+        token: str | None = None,
+        transport: JanusTransport | None = None,
         *,
         timeout: float = 30.0,
         max_retries: int = 3,
         retry_delay: float = 1.0,
         reconnect: bool = True,
         keepalive_interval: float | None = 30.0,
-        api_secret: str | None = None,
-        token: str | None = None,
-        transport: JanusTransport | None = None,
         ssl: ssl_module.SSLContext | None = None,
     ) -> None:
         if keepalive_interval is not None and keepalive_interval < 0:
@@ -174,7 +180,12 @@ class JanusSession:
                 return
             if self._owns_transport and self.transport.closed:
                 self.transport = create_transport(self.base_url, **self._transport_options)
-            reply = await self.transport.request(msg.create(), timeout=self.timeout)
+            try:
+                reply = await self.transport.request(msg.create(), timeout=self.timeout)
+            except JanusApiError as exc:
+                # The same class and code, in janus_client's wording.
+                error = {"code": exc.code, "reason": exc.reason}
+                raise type(exc)(exc.code, f"Create session fail: {error}") from exc
             session_id = _reply_id(reply)
             if self._events.is_disposed or self._lost is not None or self._events_ended:
                 self._events = Subject()
@@ -184,6 +195,7 @@ class JanusSession:
             self._keepalive_request = msg.keepalive(session_id)
             self.transport.add_session(session_id, self._on_message)
             self._remove_listener = self.transport.add_listener(self._on_connection)
+            await self.transport.dispatch_session_created(session_id)
             if self.keepalive_interval:
                 self._keepalive_task = asyncio.create_task(
                     self._keepalive_loop(self.keepalive_interval),
@@ -215,6 +227,7 @@ class JanusSession:
                 finally:
                     self._destroying = False
                 self._forget()
+                await self.transport.dispatch_session_destroyed(session_id)
                 if not self._events_ended:
                     self._events_ended = True
                     self._events.on_completed()
@@ -285,24 +298,37 @@ class JanusSession:
 
     async def send(
         self, message: JSON, handle_id: int | None = None, *, timeout: float | None = None
-    ) -> JSON:
+    ) -> MessageTransaction:
         """Send a raw Janus request (a dict with ``janus``) on this session.
 
-        The session id, handle id, transaction and credentials are filled in.
+        The session id, handle id, transaction and credentials are filled in (a
+        ``session_id`` or ``transaction`` in ``message`` is dropped with a warning,
+        as janus_client does). Creates the session first if needed.
+
+        Args:
+            message: The request, e.g. ``{"janus": "keepalive"}``.
+            handle_id: The plugin handle it addresses, if any.
+            timeout: Seconds to wait (default: the session's ``timeout``).
 
         Returns:
             The reply that completes it (``ack`` for keepalive and trickle, the
-            plugin's event for ``message``, ``success`` otherwise).
+            plugin's event for ``message``, ``success`` otherwise), as a
+            [MessageTransaction][rxjanus.transaction.MessageTransaction]: a dict
+            of the reply that also answers janus_client's ``await tx.get(matcher,
+            timeout)`` and ``await tx.done()``.
+
+        Raises:
+            ValueError: ``message`` has no ``janus`` field.
+            JanusApiError: Janus answered with an error (typed by code).
+            SessionLost: The session ended on the server or with its transport.
+            TimeoutError: No reply in time.
         """
-        payload = dict(message)
-        payload["session_id"] = await self._ensure_created()
-        if handle_id is not None:
-            payload["handle_id"] = handle_id
-        kind = payload.get("janus")
-        expect = {"message": Expect.EVENT, "keepalive": Expect.ACK, "trickle": Expect.ACK}.get(
-            str(kind), Expect.SUCCESS
-        )
-        return await self.request(Request(payload, expect), timeout=timeout)
+        if "session_id" in message:
+            logger.warning("send: dropping the session_id set in the message; it is ours")
+            message = {key: value for key, value in message.items() if key != "session_id"}
+        session_id = await self._ensure_created()
+        request = raw_request(message, session_id, handle_id)
+        return transaction_of(request, await self.request(request, timeout=timeout))
 
     async def attach_handle(self, plugin: JanusPlugin, *, opaque_id: str | None = None) -> int:
         """Attach ``plugin`` to this session (``plugin.attach(session)`` calls this).
@@ -319,7 +345,9 @@ class JanusSession:
         except JanusError as exc:
             code = getattr(exc, "code", 490)
             reason = getattr(exc, "reason", str(exc))
-            raise PluginAttachFail(code, f"cannot attach {plugin.name}: {reason}") from exc
+            # janus_client's form and wording, so that code matching on it still does.
+            error = {"janus": "error", "error": {"code": code, "reason": reason}}
+            raise PluginAttachFail(error) from exc
         handle_id = _reply_id(reply)
         self.plugin_handles[handle_id] = plugin
         self.transport.add_handle(handle_id, plugin.receive)
@@ -329,6 +357,39 @@ class JanusSession:
         """Forget a plugin handle locally (after it was detached)."""
         self.transport.remove_handle(handle_id)
         self.plugin_handles.pop(handle_id, None)
+
+    # -- janus_client's names -------------------------------------------------------
+
+    async def attach_plugin(self, plugin: JanusPlugin) -> int:
+        """Attach ``plugin`` and return its handle id (janus_client's name of `attach_handle`).
+
+        Raises:
+            PluginAttachFail: Janus refused the attach.
+        """
+        return await self.attach_handle(plugin)
+
+    def detach_plugin(self, plugin_handle: JanusPlugin) -> None:
+        """Forget ``plugin_handle`` locally, as janus_client does (it sends nothing).
+
+        Raises:
+            Exception: The plugin was never attached ("Plugin not properly initialized").
+            KeyError: This session does not hold the plugin's handle.
+        """
+        handle_id = plugin_handle.id
+        if handle_id is None:
+            raise Exception("Plugin not properly initialized")  # janus_client's class and wording
+        del self.plugin_handles[handle_id]
+
+    async def on_receive(self, response: JSON) -> None:
+        """Handle ``response`` as if Janus had sent it on this session.
+
+        It goes through the transport's routing: a handle's message (``sender``)
+        to that plugin, a session-level one to `events`. The transport
+        calls no such method: messages reach sessions and plugins directly.
+        """
+        if self._session_id is not None and "session_id" not in response:
+            response = {**response, "session_id": self._session_id}
+        await self.transport.receive(response)
 
     # -- internals ----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from reactivex import Observable, abc
 
 from ..exceptions import PluginError, ProtocolError, SessionNotFound
 from ..protocol import JSON, Expect, Request
+from ..transaction import transaction_of
 from ..transports import JanusTransport, create_transport, redact_url
 from .snapshots import ServerSnapshot, from_async, poll_changes
 
@@ -255,6 +256,36 @@ class JanusAdminMonitorClient:
         return await self._open_transport().request(
             request, timeout=self.timeout if timeout is None else timeout
         )
+
+    async def send_wrapper(
+        self,
+        message: JSON,
+        matcher: JSON | None = None,
+        jsep: JSON | None = None,
+        timeout: float | None = 15,
+        authorize: bool = True,
+    ) -> JSON:
+        """Send a raw Admin API message and return Janus's reply (janus_client's helper).
+
+        Args:
+            message: The whole request, e.g. ``{"janus": "list_sessions"}``.
+            matcher: A dict the reply must contain (see `is_subset`); default: any.
+            jsep: A JSEP to go with it, if any.
+            timeout: Seconds to wait for the reply.
+            authorize: Add the ``admin_secret``.
+
+        Returns:
+            The reply.
+
+        Raises:
+            JanusApiError: Janus answered with an error (typed by code).
+            JanusTimeoutError: No reply in time, or the reply does not match ``matcher``.
+        """
+        payload = {**message, "jsep": jsep} if jsep else dict(message)
+        janus = str(payload.get("janus"))
+        request = Request(payload, _EXPECT.get(janus, Expect.SUCCESS), authenticated=authorize)
+        reply = await self._open_transport().request(request, timeout=timeout)
+        return await transaction_of(request, reply).get(matcher or {}, timeout)
 
     def _open_transport(self) -> JanusTransport:
         """The transport, made anew if ours was closed (a client can connect again)."""

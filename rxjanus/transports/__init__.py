@@ -5,15 +5,15 @@
 :class:`JanusTransportUnix` (the pfunix transport); ``mqtt://`` and ``mqtts://`` use
 :class:`JanusTransportMQTT` (Janus' MQTT transport through a broker; it needs the optional
 aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made).
-:func:`register_transport` adds a scheme of your own.
+`register_transport(cls, *schemes)` adds a scheme of your own;
+janus_client's `JanusTransport.register_transport(protocol_matcher, cls)` a class
+for the URLs a function accepts. Both feed one registry, which
+`JanusTransport.create_transport` (also `create_transport`) reads.
 """
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
-
-from .base import EventTarget, JanusTransport, redact_url
+from .base import EventTarget, JanusTransport, redact_url, register_schemes
 from .http import JanusTransportHTTP
 from .mqtt import JanusTransportMQTT
 from .unix import JanusTransportUnix
@@ -31,37 +31,11 @@ __all__ = [
     "register_transport",
 ]
 
-_REGISTRY: dict[str, type[JanusTransport]] = {}
+register_transport = register_schemes
+"""Use a transport class for URLs with these schemes (default: its ``schemes``)."""
 
-
-def register_transport(transport_class: type[JanusTransport], *schemes: str) -> None:
-    """Use ``transport_class`` for URLs with these schemes (default: its ``schemes``)."""
-    for scheme in schemes or transport_class.schemes:
-        _REGISTRY[scheme.lower()] = transport_class
-
-
-def create_transport(base_url: str, **options: Any) -> JanusTransport:
-    """Make the transport for ``base_url`` from its scheme.
-
-    Args:
-        base_url: The server URL.
-        **options: Passed to the transport (``timeout``, ``max_retries`` ...).
-
-    Returns:
-        A transport, not yet connected.
-
-    Raises:
-        ValueError: No transport is registered for the URL's scheme.
-    """
-    scheme = urlsplit(base_url).scheme.lower()
-    transport_class = _REGISTRY.get(scheme)
-    if transport_class is None:
-        known = ", ".join(sorted(_REGISTRY))
-        raise ValueError(
-            f"no transport for {redact_url(base_url)!r}: the scheme must be one of {known}"
-        )
-    return transport_class(base_url, **options)
-
+create_transport = JanusTransport.create_transport
+"""Make the transport for a URL (see `JanusTransport.create_transport`)."""
 
 register_transport(JanusTransportWebsocket)
 register_transport(JanusTransportHTTP)

@@ -32,16 +32,16 @@ Requests and the reconnect:
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextvars
 import enum
 import itertools
+import json
 import logging
 import ssl as ssl_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..exceptions import (
@@ -65,6 +65,10 @@ from ..protocol import (
     backoff,
 )
 from ..protocol import messages as msg
+from ..transaction import MessageTransaction, raw_request, transaction_of
+
+if TYPE_CHECKING:
+    from ..janus_session import JanusSession
 
 __all__ = [
     "RETRYABLE_REQUESTS",
@@ -76,6 +80,7 @@ __all__ = [
     "attempt_delays",
     "is_retryable",
     "redact_url",
+    "report_task_end",
 ]
 
 logger = logging.getLogger(__name__)
@@ -188,11 +193,62 @@ def _why(error: BaseException | None) -> str:
     return str(error) or type(error).__name__
 
 
+def report_task_end(task: asyncio.Task[Any]) -> None:
+    """Log how a background task ended (a done callback; janus_client's ``*_done_cb``)."""
+    if task.cancelled():
+        logger.debug("%s was cancelled", task.get_name())
+        return
+    error = task.exception()
+    if error is not None:
+        logger.error("%s failed: %r", task.get_name(), error, exc_info=error)
+    else:
+        logger.debug("%s ended", task.get_name())
+
+
 def redact_url(url: str) -> str:
     """Return ``url`` without credentials or query string, fit for logs and errors."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]  # as written: a bad port must not raise here
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class _Registration:
+    """A transport class and the URLs it is made for."""
+
+    matcher: Callable[[str], bool]
+    transport_class: type[JanusTransport]
+    schemes: frozenset[str]
+
+    def matches(self, base_url: str) -> bool:
+        if self.schemes:
+            return urlsplit(base_url).scheme.lower() in self.schemes
+        return bool(self.matcher(base_url))
+
+
+_REGISTRY: list[_Registration] = []
+"""Every registered transport class, in registration order."""
+
+
+def register_schemes(transport_class: type[JanusTransport], *schemes: str) -> None:
+    """Use ``transport_class`` for URLs with these schemes (default: its ``schemes``).
+
+    A scheme registered before is taken over by ``transport_class``.
+    """
+    names = frozenset(scheme.lower() for scheme in schemes or transport_class.schemes)
+    kept: list[_Registration] = []
+    for entry in _REGISTRY:
+        if entry.schemes & names:
+            if entry.schemes - names:
+                kept.append(_Registration(_never, entry.transport_class, entry.schemes - names))
+        else:
+            kept.append(entry)
+    _REGISTRY[:] = kept
+    _REGISTRY.append(_Registration(_never, transport_class, names))
+
+
+def _never(base_url: str) -> bool:
+    return False
 
 
 class _Flight:
@@ -216,7 +272,7 @@ class _Flight:
         self.sending = True
 
 
-class JanusTransport(abc.ABC):
+class JanusTransport:
     """One connection to a Janus server, carrying any number of sessions.
 
     Subclasses move text; everything else (transactions, routing, errors) lives
@@ -226,17 +282,22 @@ class JanusTransport(abc.ABC):
     the module docstring), and listeners added with :meth:`add_listener` hear
     of it.
 
+    Subclasses implement rxjanus's hooks (``_open``, ``_transmit``, ``_close``)
+    or janus_client 0.9's (``_connect``, ``_send(message)``, ``_disconnect``,
+    handing what arrives to ``receive``). The first three parameters are
+    janus_client's, in its order; the rest are keyword-only.
+
     Args:
         base_url: The server URL, e.g. ``ws://127.0.0.1:8188`` or
             ``http://127.0.0.1:8088/janus``.
+        api_secret: The server's ``api_secret``, if it has one.
+        token: An auth token (stored or signed), if the server wants one.
         timeout: Seconds each request may take unless the call says otherwise.
         max_retries: Extra connection attempts after the first one fails, when
             connecting and when reconnecting.
         retry_delay: Seconds before the first retry; doubles with each retry.
         reconnect: Reconnect and reclaim the sessions when the link drops. If
             False, a drop loses every session on the transport at once.
-        api_secret: The server's ``api_secret``, if it has one.
-        token: An auth token (stored or signed), if the server wants one.
         admin_secret: The server's ``admin_secret``, for a connection to the
             Admin API (see :class:`~rxjanus.admin.JanusAdminMonitorClient`).
         ssl: An SSL context for ``wss://`` and ``https://`` (default: verify
@@ -251,16 +312,22 @@ class JanusTransport(abc.ABC):
     def __init__(
         self,
         base_url: str,
+        api_secret: str | None = None,
+        token: str | None = None,
         *,
         timeout: float = 30.0,
         max_retries: int = 3,
         retry_delay: float = 1.0,
         reconnect: bool = True,
-        api_secret: str | None = None,
-        token: str | None = None,
         admin_secret: str | None = None,
         ssl: ssl_module.SSLContext | None = None,
     ) -> None:
+        missing = type(self)._missing_hook
+        if missing is not None:
+            raise TypeError(
+                f"Can't instantiate abstract class {type(self).__name__} without an "
+                f"implementation for abstract method {missing}"
+            )
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         if max_retries < 0 or retry_delay < 0:
@@ -293,8 +360,20 @@ class JanusTransport(abc.ABC):
 
     @property
     def connected(self) -> bool:
-        """Whether the transport is connected now (and not still reclaiming sessions)."""
+        """Whether the transport is connected now (and not still reclaiming sessions).
+
+        janus_client's transports set it; here setting it False on a connected
+        transport reports the link lost (it is then reconnected, see the module
+        docstring), and setting it True does nothing: ``connect`` sets it.
+        """
         return self._connected
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        if not value and self._connected and not self._closed:
+            self._connection_lost(
+                TransportClosed(f"the link to {redact_url(self.base_url)} was lost")
+            )
 
     @property
     def reconnecting(self) -> bool:
@@ -489,7 +568,7 @@ class JanusTransport(abc.ABC):
         if self._sweep_at is None or flight.deadline < self._sweep_at:
             self._arm_sweep(loop, flight.deadline)
         try:
-            await self._send(outgoing, waiter)
+            await self._transmit(outgoing, waiter)
             flight.sending = False
             return await waiter
         except asyncio.CancelledError:
@@ -592,6 +671,110 @@ class JanusTransport(abc.ABC):
         if flight.sending and flight.task is not None:
             flight.task.cancel()  # still stuck sending: unblock it
 
+    async def send(
+        self,
+        message: JSON,
+        session_id: int | None = None,
+        handle_id: int | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> MessageTransaction:
+        """Send a raw Janus request (a dict with ``janus``) and wait for its reply.
+
+        Transaction and credentials are filled in; see
+        [raw_request][rxjanus.transaction.raw_request] for the reply that completes it.
+
+        Returns:
+            The reply, as a [MessageTransaction][rxjanus.transaction.MessageTransaction]
+            (a dict of the reply with janus_client's ``get``/``done``).
+
+        Raises:
+            ValueError: ``message`` has no ``janus`` field.
+            JanusApiError: Janus answered with an error (typed by code).
+            TimeoutError: No reply in time.
+        """
+        request = raw_request(message, session_id, handle_id)
+        return transaction_of(request, await self.request(request, timeout=timeout))
+
+    async def create_session(self, session: JanusSession) -> int:
+        """Create ``session`` on the server through this transport (janus_client's step).
+
+        Returns:
+            The session id.
+
+        Raises:
+            ValueError: ``session`` runs on another transport.
+        """
+        if session.transport is not self:
+            raise ValueError(f"{session!r} does not run on {self!r}")
+        await session.create()
+        session_id = session.session_id
+        if session_id is None:  # pragma: no cover - create() sets it or raises
+            raise InvalidStateError("the session could not be created")
+        return session_id
+
+    async def destroy_session(self, session_id: int) -> None:
+        """Stop routing ``session_id`` after it was destroyed (janus_client's step).
+
+        Sends nothing: ``JanusSession.destroy`` destroys the session on the
+        server and calls this.
+        """
+        self.remove_session(session_id)
+        await self.dispatch_session_destroyed(session_id)
+
+    async def dispatch_session_created(self, session_id: int) -> None:
+        """Hook for subclasses: ``session_id`` was created on this transport."""
+
+    async def dispatch_session_destroyed(self, session_id: int) -> None:
+        """Hook for subclasses: ``session_id`` was destroyed or lost."""
+
+    @staticmethod
+    def register_transport(
+        protocol_matcher: Callable[[str], bool], transport_cls: type[JanusTransport]
+    ) -> None:
+        """Use ``transport_cls`` for the URLs ``protocol_matcher`` accepts (janus_client's form).
+
+        Args:
+            protocol_matcher: Takes a base URL; True if the transport handles it.
+            transport_cls: The transport class.
+        """
+        _REGISTRY.append(_Registration(protocol_matcher, transport_cls, frozenset()))
+
+    @staticmethod
+    def create_transport(
+        base_url: str,
+        api_secret: str | None = None,
+        token: str | None = None,
+        config: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> JanusTransport:
+        """Make the transport for ``base_url``, chosen by its scheme or a registered matcher.
+
+        Args:
+            base_url: The server URL.
+            api_secret: The server's ``api_secret``, if it has one.
+            token: An auth token, if the server wants one.
+            config: More options for the transport (janus_client's form of ``**options``).
+            **options: Passed to the transport (``timeout``, ``max_retries`` ...).
+
+        Returns:
+            A transport, not yet connected.
+
+        Raises:
+            ValueError: No transport, or more than one, accepts the URL.
+        """
+        matched = [entry.transport_class for entry in _REGISTRY if entry.matches(base_url)]
+        if len(matched) > 1:
+            names = ", ".join(cls.__name__ for cls in matched)
+            raise ValueError(f"Matched to more than 1 protocol: {names}")
+        if not matched:
+            known = ", ".join(sorted({s for entry in _REGISTRY for s in entry.schemes}))
+            raise ValueError(
+                f"No protocol matched: no transport for {redact_url(base_url)!r}: "
+                f"the scheme must be one of {known}"
+            )
+        return matched[0](base_url, api_secret=api_secret, token=token, **(config or {}), **options)
+
     async def info(self) -> JSON:
         """Return the server's ``server_info`` reply (version, plugins, transports ...)."""
         return await self.request(msg.info())
@@ -626,18 +809,65 @@ class JanusTransport(abc.ABC):
         self._protocol.remove_handle(handle_id)
 
     # -- for subclasses -----------------------------------------------------------
+    #
+    # A subclass implements either rxjanus's hooks (``_open``, ``_transmit``,
+    # ``_close``) or janus_client 0.9's (``_connect``, ``_send(message)``,
+    # ``_disconnect``, handing what it receives to ``receive``); the defaults of
+    # each pair call the other.
 
-    @abc.abstractmethod
     async def _open(self) -> None:
         """Open the connection (one attempt); raise ``OSError`` on failure."""
+        await self._connect()
+        self._compat_open = True
 
-    @abc.abstractmethod
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         """Put one request on the wire; raise ``TransportClosed`` if the link is down."""
+        await self._send(json.loads(outgoing.text))
 
-    @abc.abstractmethod
     async def _close(self) -> None:
         """Close the connection and stop every background task."""
+        if self._compat_open:
+            self._compat_open = False
+            await self._disconnect()
+
+    _compat_open = False
+    """Whether janus_client's ``_connect`` hook succeeded and ``_disconnect`` is due."""
+
+    async def _connect(self) -> None:
+        """janus_client's hook: open the connection (a subclass without ``_open``)."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither _open nor _connect")
+
+    async def _send(self, message: JSON) -> None:
+        """janus_client's hook: send one message, the whole dict as it goes on the wire.
+
+        Replies and events are handed to [receive][rxjanus.transports.base.JanusTransport.receive].
+        """
+        raise NotImplementedError(f"{type(self).__name__} implements neither _transmit nor _send")
+
+    async def _disconnect(self) -> None:
+        """janus_client's hook: close the connection (a subclass without ``_close``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        base = JanusTransport
+        for native, hook in (("_open", "_connect"), ("_transmit", "_send")):
+            if getattr(cls, native) is getattr(base, native) and (
+                getattr(cls, hook) is getattr(base, hook)
+            ):
+                # Like an abstract method: reported when the class is instantiated.
+                cls._missing_hook = f"{hook} (or rxjanus's {native})"
+                return
+        cls._missing_hook = None
+
+    _missing_hook: ClassVar[str | None] = "_connect"
+
+    async def receive(self, response: JSON) -> None:
+        """Handle one decoded message from Janus (janus_client's hook for subclasses).
+
+        A reply completes its request; anything else goes to its session or
+        handle. A list is taken as a batch of messages.
+        """
+        self._receive_decoded(response)
 
     async def _abort(self) -> None:
         """Clean up after a failed connection attempt or a dropped link."""
@@ -848,7 +1078,7 @@ class JanusTransport(abc.ABC):
                 self._resend[flight.waiter] = flight  # dropped again: the next reconnect sends it
             else:
                 try:
-                    await self._send(flight.outgoing, flight.waiter)
+                    await self._transmit(flight.outgoing, flight.waiter)
                 except TransportClosed:
                     self._resend[flight.waiter] = flight
 

@@ -26,6 +26,7 @@ from .base import (
     Waiter,
     attempt_delays,
     redact_url,
+    report_task_end,
 )
 
 __all__ = ["JanusTransportHTTP"]
@@ -71,8 +72,16 @@ class JanusTransportHTTP(JanusTransport):
     schemes = ("http", "https")
     _reconnects_link = False  # no link to reconnect: long polls recover on their own
 
-    def __init__(self, base_url: str, *, max_events: int = 10, **options: Any) -> None:
-        super().__init__(base_url.rstrip("/"), **options)
+    def __init__(
+        self,
+        base_url: str,
+        api_secret: str | None = None,
+        token: str | None = None,
+        *,
+        max_events: int = 10,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url.rstrip("/"), api_secret, token, **options)
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
         self.max_events = max_events
@@ -106,7 +115,7 @@ class JanusTransportHTTP(JanusTransport):
             return f"{self.base_url}/{session_id}"
         return f"{self.base_url}/{session_id}/{handle_id}"
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         http = self._http
         if http is None or not self._connected:
             raise TransportClosed(f"HTTP transport to {redact_url(self.base_url)} is closed")
@@ -220,3 +229,27 @@ class JanusTransportHTTP(JanusTransport):
         http, self._http = self._http, None
         if http is not None:
             await http.close()
+
+    # -- janus_client's names (its long-poll tasks) ------------------------------------
+
+    def session_receive_response_done_cb(
+        self, task: asyncio.Task[Any], context: object = None
+    ) -> None:
+        """Log how a long-poll task ended (usable as a done callback)."""
+        report_task_end(task)
+
+    async def session_receive_response(
+        self, session_id: int, destroyed_event: asyncio.Event
+    ) -> None:
+        """Wait while the long poll of ``session_id`` runs, or until ``destroyed_event`` is set.
+
+        rxjanus starts the poll when the session is routed (``add_session``).
+        """
+        poll = self._polls.get(session_id)
+        if poll is None or destroyed_event.is_set():
+            return
+        stop = asyncio.ensure_future(destroyed_event.wait())
+        try:
+            await asyncio.wait([poll, stop], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()

@@ -529,7 +529,7 @@ class JanusTransportMQTT(JanusTransport):
             return session_id in self._routed
         return True  # neither ours nor anyone's: the protocol judges (and logs) it
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         client = self._client
         if client is None:
             raise TransportClosed(f"the link to the MQTT broker {self.where} is not open")

@@ -142,7 +142,7 @@ class JanusTransportUnix(JanusTransport):
         if not self._closed and sock is self._sock:  # not an old link we replaced already
             self._connection_lost(TransportClosed(f"Unix socket {self.path} {reason}"))
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         data = outgoing.text.encode()
         if len(data) > self.max_request_size:
             raise TransportSpecificError(

@@ -14,7 +14,7 @@ from websockets.typing import Subprotocol
 from ..auth import RedactingLoggerAdapter
 from ..exceptions import TransportClosed
 from ..protocol import Outgoing
-from .base import JanusTransport, Waiter, redact_url
+from .base import JanusTransport, Waiter, redact_url, report_task_end
 
 __all__ = ["JanusTransportWebsocket"]
 
@@ -89,7 +89,7 @@ class JanusTransportWebsocket(JanusTransport):
                 TransportClosed(f"WebSocket to {redact_url(self.base_url)} closed{reason}")
             )
 
-    async def _send(self, outgoing: Outgoing, waiter: Waiter) -> None:
+    async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         ws = self._ws
         if ws is None:
             raise TransportClosed(f"WebSocket to {redact_url(self.base_url)} is not open")
@@ -108,3 +108,38 @@ class JanusTransportWebsocket(JanusTransport):
             if not reader.done():
                 reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
+
+    # -- janus_client's names (its reader task, read-only here) -------------------------
+
+    @property
+    def ws(self) -> ClientConnection | None:
+        """The open WebSocket, or None."""
+        return self._ws
+
+    @property
+    def receive_message_task(self) -> asyncio.Task[None] | None:
+        """The task reading the current link, or None."""
+        return self._reader
+
+    @property
+    def receiving_message(self) -> bool:
+        """Whether a task reads the link now."""
+        return self._reader is not None and not self._reader.done()
+
+    @property
+    def receive_message_task_started(self) -> asyncio.Event:
+        """An event, set if a task reads the link now."""
+        started = asyncio.Event()
+        if self.receiving_message:
+            started.set()
+        return started
+
+    def receive_message_done_cb(self, task: asyncio.Task[Any], context: object = None) -> None:
+        """Log how a reader task ended (usable as a done callback)."""
+        report_task_end(task)
+
+    async def receive_message(self) -> None:
+        """Wait until the current link stops being read (``connect`` starts the reader)."""
+        reader = self._reader
+        if reader is not None:
+            await asyncio.wait([reader])
