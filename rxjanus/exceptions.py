@@ -54,6 +54,7 @@ __all__ = [
     "InvalidRequestPath",
     "InvalidStateError",
     "JanusApiError",
+    "JanusClientPluginError",
     "JanusConnectionError",
     "JanusError",
     "JanusTimeoutError",
@@ -317,6 +318,18 @@ class PluginError(JanusError):
             return f"{self.label} error {self.code}: {self.reason}"
         where = f" from {self.plugin}" if self.plugin else ""
         return f"Plugin error {self.code}{where}: {self.reason}"
+
+
+class JanusClientPluginError(PluginError):
+    """A [`PluginError`][rxjanus.exceptions.PluginError] built with janus_client's argument names.
+
+    janus_client 0.9's `VideoRoomError`, `VideoCallError` and `TextRoomError` take
+    `(error_code, error_message)`; their rxjanus classes derive from this one so
+    code that builds or matches them the janus_client way keeps working.
+    """
+
+    def __init__(self, error_code: int, error_message: str, plugin: str = "") -> None:
+        super().__init__(error_code, error_message, plugin)
 
 
 class JanusTimeoutError(JanusError, TimeoutError):

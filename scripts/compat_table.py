@@ -79,9 +79,10 @@ HEADER = """\
 Every public name of janus_client 0.9 (`janus-client==0.9.0`: each module's classes,
 functions, methods, properties, attributes and enum members, with their signatures)
 and its rxjanus counterpart. Code written for janus_client runs after changing the
-import: `janus_client.<module>` is `rxjanus.janus_client.<module>`, and
-`from janus_client import X` is `from rxjanus import X`. Each counterpart *is*
-rxjanus's own class or function. janus_client's `experiments` modules are not
+import: `janus_client` is `rxjanus.janus_client` (`from janus_client import X` is
+`from rxjanus.janus_client import X`; `from rxjanus import X` too, except for
+`JanusPlugin`, which janus_client gives a PeerConnection: rxjanus's `WebRTCPlugin`).
+Each counterpart *is* rxjanus's own class or function. janus_client's `experiments` modules are not
 provided ({experiments}).
 
 A signature is compatible when every call janus_client accepts binds the same way:
@@ -235,7 +236,7 @@ def entries() -> list[Entry]:
 
 
 def _module_path(entry: Entry) -> str:
-    return f"rxjanus.janus_client.{entry['module']}" if entry["module"] else "rxjanus"
+    return f"rxjanus.janus_client.{entry['module']}" if entry["module"] else "rxjanus.janus_client"
 
 
 def _jc_path(entry: Entry) -> str:

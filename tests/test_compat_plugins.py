@@ -4,10 +4,6 @@ Ported from janus_client's tests (test_plugin.py, test_plugin_video_call.py,
 test_plugin_video_room.py, test_plugin_textroom.py) with only the import changed,
 loopback ICE instead of a public STUN server, generated media instead of public
 videos, and waits on events instead of sleeps.
-
-The plugin-level API is being reshaped on another branch; the tests of usage it
-does not cover yet are marked ``PENDING`` (strict xfail: they must start to pass
-once it is merged, then the mark goes).
 """
 
 from __future__ import annotations
@@ -40,11 +36,6 @@ from rxjanus.testing import (
 )
 
 from .helpers import Recorder
-
-PENDING = pytest.mark.xfail(
-    reason="plugin-level janus_client API (misuse exceptions): added on branch `shape`",
-    strict=True,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -221,7 +212,6 @@ async def test_videoroom_join_as_publisher_and_publish(
     player.stop()
 
 
-@PENDING
 async def test_videoroom_publish_without_join(session: JanusSession, tmp_path: Path) -> None:
     plugin = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
     await plugin.attach(session=session)

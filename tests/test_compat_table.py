@@ -20,11 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "compat_table.py"
 
-PLUGIN_LEVEL_PENDING = True
-"""The plugin-level API (`JanusPlugin.on_receive`, `create_jsep`, ...) is being added on
-the `shape` branch: until it is merged the plugin modules' rows are expected to fail
-(strictly: once they pass, set this to False)."""
-
 
 def load_generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("compat_table", SCRIPT)
@@ -57,16 +52,9 @@ def test_the_checklist_is_janus_client_0_9() -> None:
     assert len(MODULES) == 13  # the package and its 12 modules
 
 
-def _marks(module: str) -> list[pytest.MarkDecorator]:
-    if PLUGIN_LEVEL_PENDING and module in GENERATOR.PLUGIN_MODULES:
-        reason = "plugin-level janus_client API: added on branch `shape`"
-        return [pytest.mark.xfail(reason=reason, strict=True)]
-    return []
-
-
 @pytest.mark.parametrize(
     "module",
-    [pytest.param(m, marks=_marks(m), id=m or "janus_client") for m in MODULES],
+    [pytest.param(m, id=m or "janus_client") for m in MODULES],
 )
 def test_every_name_has_a_compatible_counterpart(module: str) -> None:
     problems = [
@@ -88,9 +76,11 @@ def test_every_module_path_is_importable_beside_rxjanus() -> None:
         if module:
             imported = importlib.import_module(f"rxjanus.janus_client.{module}")
             assert imported.__all__, module
-    # janus_client's top-level names are rxjanus's, and the same objects.
+    # janus_client's top-level names are rxjanus's, and the same objects; janus_client's
+    # JanusPlugin (with a PeerConnection) is rxjanus's WebRTCPlugin.
     for name in compat.__all__:
-        assert getattr(rxjanus, name) is getattr(compat, name), name
+        ours = "WebRTCPlugin" if name == "JanusPlugin" else name
+        assert getattr(rxjanus, ours) is getattr(compat, name), name
     assert callable(rxjanus.session)  # the reactive function, not clobbered by a module
 
 

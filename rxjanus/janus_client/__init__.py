@@ -6,7 +6,7 @@ function (not a copy beside it), so both APIs work on one object:
 
 | janus_client 0.9                         | rxjanus                                       |
 | ---------------------------------------- | --------------------------------------------- |
-| `from janus_client import X`             | `from rxjanus import X` (or `rxjanus.janus_client`) |
+| `from janus_client import X`             | `from rxjanus.janus_client import X`          |
 | `from janus_client.<module> import X`    | `from rxjanus.janus_client.<module> import X` |
 
 The modules are `session`, `transport`, `transport_http`, `transport_websocket`,
@@ -24,7 +24,6 @@ from ..admin import JanusAdminMonitorClient
 from ..janus_session import JanusSession, PluginAttachFail
 from ..plugins import (
     JanusEchoTestPlugin,
-    JanusPlugin,
     JanusTextRoomPlugin,
     JanusVideoCallPlugin,
     JanusVideoRoomPlugin,
@@ -38,6 +37,7 @@ from ..plugins import (
 )
 from ..transports import JanusTransport, JanusTransportHTTP, JanusTransportWebsocket
 from .media import MediaKind, MediaPlayer, MediaStreamTrack
+from .plugin_base import JanusPlugin
 
 __all__ = [
     "JanusAdminMonitorClient",

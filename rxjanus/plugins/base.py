@@ -270,26 +270,27 @@ class JanusPlugin:
 
     async def send(
         self,
-        body: JSON | None = None,
+        message: JSON | None = None,
         jsep: JSON | None = None,
         *,
         timeout: float | None = None,
         expect: Expect = Expect.EVENT,
-        message: JSON | None = None,
+        body: JSON | None = None,
     ) -> JSON:
         """Send a request to the plugin and return its reply.
 
-        A ``body`` with a ``janus`` kind is a whole Janus message (janus_client's
+        A ``message`` with a ``janus`` kind is a whole Janus message (janus_client's
         form); it goes out as the session's ``send`` sends it, and what that
         returns is returned.
 
         Args:
-            body: The plugin request, e.g. ``{"request": "list"}``.
+            message: The plugin request, e.g. ``{"request": "list"}``, or a whole
+                Janus message (janus_client's use).
             jsep: An SDP offer or answer to go with it.
             timeout: Seconds to wait (default: the session's ``timeout``).
             expect: ``EVENT`` waits for the plugin's answer; ``ACK`` returns on
                 Janus's ack.
-            message: janus_client's name of ``body`` (a whole Janus message).
+            body: Another name of ``message``, for a plugin request.
 
         Returns:
             The whole reply (``plugindata``, and ``jsep`` if Janus sent one).
@@ -299,14 +300,14 @@ class JanusPlugin:
             JanusApiError: Janus refused the message.
             TimeoutError: No answer in time.
         """
-        body = body if body is not None else message
+        body = message if message is not None else body
         if body is None:
-            raise TypeError("send() needs a body")
+            raise TypeError("send() needs a message")
         session, handle_id = self._require_attached()
         if "janus" in body:
-            message = {k: v for k, v in body.items() if k != "handle_id"}
+            whole = {k: v for k, v in body.items() if k != "handle_id"}
             # What the session's send returns (a janus_client user awaits a transaction).
-            return await session.send(message, handle_id, timeout=timeout)
+            return await session.send(whole, handle_id, timeout=timeout)
         assert session.session_id is not None
         request = msg.message(session.session_id, handle_id, body, jsep, expect=expect)
         return await session.request(request, timeout=timeout)

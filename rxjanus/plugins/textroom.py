@@ -23,7 +23,12 @@ from reactivex import Observable
 from reactivex.abc import DisposableBase
 from reactivex.subject import Subject
 
-from ..exceptions import InvalidStateError, JanusConnectionError, PluginError, ProtocolError
+from ..exceptions import (
+    InvalidStateError,
+    JanusClientPluginError,
+    JanusConnectionError,
+    ProtocolError,
+)
 from ..protocol import JSON, plugin_data
 from .base import event_data, plugin_errors
 from .webrtc import WebRTCPlugin
@@ -40,7 +45,7 @@ logger = logging.getLogger(__name__)
 CHANNEL_LABEL = "JanusDataChannel"
 
 
-class TextRoomError(PluginError):
+class TextRoomError(JanusClientPluginError):
     """An error from the TextRoom plugin, or a request the handle's state forbids.
 
     Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from aiortc import RTCConfiguration
 from aiortc.contrib.media import MediaRecorder
 
-from ..exceptions import PluginError, ProtocolError
+from ..exceptions import JanusClientPluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
 from .base import request_body
@@ -44,7 +44,7 @@ REMOTE_WEBRTC_HANGUP = "Remote WebRTC hangup"
 """The reason of the hangup event Janus sends when the other side's PeerConnection closed."""
 
 
-class VideoCallError(PluginError):
+class VideoCallError(JanusClientPluginError):
     """An error from the VideoCall plugin, or a call the handle's state forbids.
 
     Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 
 from aiortc.contrib.media import MediaRecorder
 
-from ..exceptions import PluginError
+from ..exceptions import JanusClientPluginError
 from ..media import MediaSource
 from ..protocol import JSON
 from .base import event_data, request_body
@@ -39,7 +39,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class VideoRoomError(PluginError):
+class VideoRoomError(JanusClientPluginError):
     """An error the VideoRoom plugin answered with (janus_client's name for it).
 
     It is a :class:`~rxjanus.exceptions.PluginError`, so ``code`` and ``reason``
