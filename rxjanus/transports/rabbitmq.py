@@ -244,6 +244,17 @@ def _import_aio_pika() -> Any:
     return aio_pika
 
 
+def _library_tasks() -> set[asyncio.Task[Any]]:
+    """The unfinished tasks running aio-pika's or aiormq's code."""
+    tasks = set()
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        filename = "" if code is None else code.co_filename
+        if not task.done() and ("aio_pika" in filename or "aiormq" in filename):
+            tasks.add(task)
+    return tasks
+
+
 class JanusTransportRabbitMQ(BrokerTransport):
     """Talks to Janus over its RabbitMQ transport, through a broker (aio-pika, AMQP 0-9-1).
 
@@ -399,9 +410,14 @@ class JanusTransportRabbitMQ(BrokerTransport):
         self._channel = self._queue = self._live = None
         if connection is None:
             return
+        before = _library_tasks()
         try:
             async with asyncio.timeout(_CLOSE_TIMEOUT):
                 await connection.close()
+                # aio-pika and aiormq end their writer and run the close callbacks in
+                # tasks of their own, after close() returns: wait for those too.
+                while spawned := _library_tasks() - before:
+                    await asyncio.wait(spawned)
         except Exception as exc:
             logger.debug("closing the AMQP link to %s: %r", self.where, exc)
         logger.debug("closed the AMQP link to %s", self.where)
