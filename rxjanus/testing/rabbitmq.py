@@ -1,10 +1,11 @@
 """Run a throwaway RabbitMQ broker on loopback, for tests of the RabbitMQ transport.
 
-:class:`RabbitMQBroker` starts Debian's ``rabbitmq-server`` as a node of its own
-(``rxjanus-<random>@localhost``) with everything in a temp dir: config, Mnesia
-database, logs, Erlang cookie (``HOME``), no plugins. The AMQP listener is on
-127.0.0.1 on a free port, Erlang distribution on another, and the node's own
-``epmd`` on a third (``ERL_EPMD_PORT``), so it clashes neither with a system
+[RabbitMQBroker][rxjanus.testing.rabbitmq.RabbitMQBroker] starts Debian's
+``rabbitmq-server`` as a node of its own (``rxjanus-<random>@localhost``) with
+everything in a temp dir: config, Mnesia database, logs, Erlang cookie
+(``HOME``), no plugins. The AMQP listener is on 127.0.0.1 on a free port, Erlang
+distribution on another, and the node's own ``epmd`` on a third
+(``ERL_EPMD_PORT``, stopped with the node), so it clashes neither with a system
 RabbitMQ nor with other brokers of parallel tests::
 
     with RabbitMQBroker() as broker:
@@ -129,8 +130,8 @@ def _kill(proc: subprocess.Popen[bytes], epmd_port: int | None, tmpdir: Path | N
 class RabbitMQBroker:
     """A private RabbitMQ node on 127.0.0.1, started and stopped by the test.
 
-    Use it as a context manager or call :meth:`start` and :meth:`stop`. The ports
-    are chosen at the first start and kept by :meth:`restart`; the database is
+    Use it as a context manager or call `start` and `stop`. The ports
+    are chosen at the first start and kept by `restart`; the database is
     kept too (users and vhosts survive, non-durable queues do not).
 
     Args:
@@ -163,7 +164,7 @@ class RabbitMQBroker:
             | None
         ) = None
         self.start_duration: float | None = None
-        """Seconds the last :meth:`start` took until the broker accepted connections."""
+        """Seconds the last `start` took until the broker accepted connections."""
 
     def __enter__(self) -> RabbitMQBroker:
         return self.start()
@@ -184,7 +185,7 @@ class RabbitMQBroker:
 
     @property
     def port(self) -> int:
-        """The AMQP port (kept across :meth:`restart`)."""
+        """The AMQP port (kept across `restart`)."""
         if self._ports is None:
             raise RuntimeError("RabbitMQBroker was never started")
         return self._ports[0]

@@ -5,7 +5,7 @@
 :class:`JanusTransportUnix` (the pfunix transport); ``mqtt://`` and ``mqtts://`` use
 :class:`JanusTransportMQTT` (Janus' MQTT transport through a broker; it needs the optional
 aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made);
-``amqp://`` and ``amqps://`` use :class:`JanusTransportRabbitMQ` (Janus' RabbitMQ transport;
+``amqp://`` and ``amqps://`` use `JanusTransportRabbitMQ` (Janus' RabbitMQ transport;
 it needs the optional aio-pika, ``pip install rxjanus[amqp]``, imported likewise).
 :func:`register_transport` adds a scheme of your own.
 """

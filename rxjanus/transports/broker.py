@@ -3,13 +3,14 @@
 Janus' MQTT and RabbitMQ transports are each one client of a message broker:
 Janus reads requests from one topic or queue and publishes every reply and
 every event of every session to one other, so a client of a shared channel
-sees other clients' traffic. :class:`BrokerTransport` keeps only its own: a
-reply whose ``transaction`` is one of its requests still waiting, an event whose
-``session_id`` is one of its routed sessions; the rest is counted in
-:attr:`BrokerTransport.foreign_messages` and dropped with a DEBUG line.
+sees other clients' traffic.
+[BrokerTransport][rxjanus.transports.broker.BrokerTransport] keeps only its own:
+a reply whose ``transaction`` is one of its requests still waiting, an event
+whose ``session_id`` is one of its routed sessions; the rest is counted in
+`BrokerTransport.foreign_messages` and dropped with a DEBUG line.
 
 After the broker restarts, Janus reconnects on its own schedule; a reconnected
-transport pings Janus (:meth:`BrokerTransport._until_janus_answers`) before
+transport pings Janus (`BrokerTransport._until_janus_answers`) before
 the base class claims the sessions.
 """
 
@@ -43,9 +44,9 @@ _PROBE_MAX_WAIT: Final = 1.0
 class BrokerTransport(JanusTransport):
     """A transport whose replies and events come on a channel shared with other clients.
 
-    Subclasses call :meth:`_track` for each request they publish and
-    :meth:`_on_message` for each message they receive, and may await
-    :meth:`_until_janus_answers` when reconnecting.
+    Subclasses call `_track` for each request they publish and
+    `_on_message` for each message they receive, and may await
+    `_until_janus_answers` when reconnecting.
     """
 
     def __init__(self, base_url: str, **options: Any) -> None:
@@ -127,7 +128,7 @@ class BrokerTransport(JanusTransport):
         dropped as foreign.
 
         Raises:
-            JanusError: The link dropped meanwhile (what :meth:`_fail_probe` was given).
+            JanusError: The link dropped meanwhile (what `_fail_probe` was given).
         """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         prefix = f"rxjanus-probe-{secrets.token_hex(4)}-"

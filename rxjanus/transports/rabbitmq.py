@@ -25,12 +25,12 @@ key ``to_janus`` and reads replies and events in one of two ways:
   the key ``from_janus``, so every client sees every message, as on MQTT.
 
 In both ways the messages of other clients (and stale ones left in a queue)
-are dropped, as for MQTT (see :mod:`rxjanus.transports.broker`), and a message
+are dropped, as for MQTT (see [rxjanus.transports.broker][]), and a message
 that is not JSON is logged and dropped. The broker isolates nothing: whoever
 may read ``from_janus`` reads every session's events.
 
 A dropped broker link is reconnected and the sessions claimed, as for the
-WebSocket (see :mod:`rxjanus.transports.base`); Janus reconnects on its own
+WebSocket (see [rxjanus.transports.base][]); Janus reconnects on its own
 schedule (100 ms growing by 1.5 times to 5 s between attempts), so the
 transport pings Janus until it answers before the claims go out. Janus' RabbitMQ
 transport keeps its sessions when the broker goes away, so they are claimed
@@ -262,7 +262,7 @@ class JanusTransportRabbitMQ(BrokerTransport):
     default exchange with the routing key ``to_janus``; replies and events are
     consumed from the queue ``from_janus`` or, with ``exchange``, from a private
     queue bound to it (see the module docstring). Other clients' messages are
-    dropped quietly and counted in :attr:`foreign_messages`.
+    dropped quietly and counted in `foreign_messages`.
 
     Example::
 
