@@ -37,6 +37,7 @@ from rxjanus.transports.base import ConnectionEvent, ConnectionState
 from rxjanus.transports.rabbitmq import JanusTransportRabbitMQ, amqp_settings
 
 from .helpers import Recorder
+from .tls_ca import TestCA, make_test_ca
 
 pytestmark = pytest.mark.skipif(
     not rabbitmq_available(), reason="RabbitMQ is not installed (apt-get install rabbitmq-server)"
@@ -48,8 +49,15 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture(scope="module")
-def broker() -> Iterator[RabbitMQBroker]:
-    with RabbitMQBroker(username="rxjanus", password=PASSWORD) as running:
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return make_test_ca(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="module")
+def broker(ca: TestCA) -> Iterator[RabbitMQBroker]:
+    with RabbitMQBroker(
+        username="rxjanus", password=PASSWORD, tls_cert=ca.cert, tls_key=ca.key
+    ) as running:
         yield running
 
 
@@ -303,10 +311,13 @@ async def test_credentials_never_in_a_log_line(
         await echo.send({"audio": True})
         await echo.detach()
     wrong = url.replace("s3cr3t-pw%3Ax", "wrong-pw")
+    sockets, tasks = open_sockets(), asyncio.all_tasks()
     refused = JanusSession(base_url=wrong, max_retries=0, keepalive_interval=None)
     with pytest.raises(ServerUnreachable) as caught:
         await refused.create()
     await refused.transport.close()
+    assert open_sockets() == sockets  # the refused login's socket is closed
+    assert asyncio.all_tasks() == tasks
     assert "wrong-pw" not in str(caught.value)
     logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "connected to the AMQP broker" in logged  # our DEBUG lines were captured
@@ -314,6 +325,30 @@ async def test_credentials_never_in_a_log_line(
     for secret in (PASSWORD, "s3cr3t", API_SECRET, "wrong-pw"):
         assert secret not in logged, secret
     assert janus_exchange.list_sessions() == []
+
+
+async def test_amqps_with_a_context_trusting_the_broker(
+    janus: JanusServer, broker: RabbitMQBroker, ca: TestCA
+) -> None:
+    assert janus.rabbitmq_url is not None
+    query = janus.rabbitmq_url.split("?", 1)[1]
+    url = f"{broker.tls_url}?{query}"
+    async with JanusSession(base_url=url, ssl=ca.client_context()) as session:
+        transport = session.transport
+        assert isinstance(transport, JanusTransportRabbitMQ)
+        assert transport.settings.tls
+        assert (await transport.info())["server-name"] == janus.server_name
+        assert janus.list_sessions() == [session.session_id]
+    # Verified with the system's trust store by default: our test CA is not in it.
+    sockets, tasks = open_sockets(), asyncio.all_tasks()
+    refused = JanusSession(base_url=url, max_retries=0, keepalive_interval=None)
+    with pytest.raises(ServerUnreachable, match="CERTIFICATE_VERIFY_FAILED") as caught:
+        await refused.create()
+    await refused.transport.close()
+    assert open_sockets() == sockets  # the failed handshake's socket is closed
+    assert asyncio.all_tasks() == tasks
+    assert "s3cr3t" not in str(caught.value)
+    assert janus.list_sessions() == []
 
 
 async def test_request_times_out_when_janus_is_not_on_the_queue(broker: RabbitMQBroker) -> None:

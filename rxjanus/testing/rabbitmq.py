@@ -147,6 +147,9 @@ class RabbitMQBroker:
         username: The default user, created at the first start (``guest`` is
             RabbitMQ's own default).
         password: Its password.
+        tls_cert: A PEM certificate (chain) for 127.0.0.1: with ``tls_key``, a
+            second listener speaks AMQP over TLS (`tls_url`).
+        tls_key: The unencrypted PEM private key of ``tls_cert``.
     """
 
     def __init__(
@@ -156,13 +159,18 @@ class RabbitMQBroker:
         start_timeout: float = 60.0,
         username: str = "guest",
         password: str = "guest",
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        self._tls = None if tls_cert is None or tls_key is None else (tls_cert, tls_key)
         self._script = script
         self._start_timeout = start_timeout
         self._username = username
         self._password = password
         self._node = f"rxjanus-{secrets.token_hex(4)}@localhost"
-        self._ports: tuple[int, int, int] | None = None  # amqp, distribution, epmd
+        self._ports: tuple[int, int, int, int] | None = None  # amqp, distribution, epmd, amqps
         self._tmpdir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._output: IO[bytes] | None = None
@@ -198,6 +206,13 @@ class RabbitMQBroker:
         return self._ports[0]
 
     @property
+    def tls_url(self) -> str:
+        """``amqps://user:password@127.0.0.1:<port>`` of the TLS listener (needs ``tls_cert``)."""
+        if self._tls is None or self._ports is None:
+            raise RuntimeError("RabbitMQBroker has no TLS listener (tls_cert, tls_key)")
+        return self._url("amqps", self._ports[3])
+
+    @property
     def node(self) -> str:
         """The Erlang node name, ``rxjanus-<random>@localhost``."""
         return self._node
@@ -210,9 +225,12 @@ class RabbitMQBroker:
     @property
     def url(self) -> str:
         """``amqp://user:password@127.0.0.1:<port>`` (the default user, ``%``-escaped)."""
+        return self._url("amqp", self.port)
+
+    def _url(self, scheme: str, port: int) -> str:
         user = urllib.parse.quote(self._username, safe="")
         password = urllib.parse.quote(self._password, safe="")
-        return f"amqp://{user}:{password}@{_HOST}:{self.port}"
+        return f"{scheme}://{user}:{password}@{_HOST}:{port}"
 
     @property
     def running(self) -> bool:
@@ -269,8 +287,8 @@ class RabbitMQBroker:
         fixed = self._ports is not None
         for attempt in range(1, _START_ATTEMPTS + 1):
             if not fixed:
-                amqp, dist, epmd = _free_ports(3)
-                self._ports = (amqp, dist, epmd)
+                amqp, dist, epmd, amqps = _free_ports(4)
+                self._ports = (amqp, dist, epmd, amqps)
             try:
                 self._start_once()
                 return self
@@ -284,7 +302,17 @@ class RabbitMQBroker:
     def _environment(self) -> dict[str, str]:
         workdir = self.workdir
         assert self._ports is not None
-        amqp, dist, epmd = self._ports
+        amqp, dist, epmd, amqps = self._ports
+        tls = ""
+        if self._tls is not None:
+            cert, key = workdir / "cert.pem", workdir / "key.pem"
+            shutil.copyfile(self._tls[0], cert)
+            shutil.copyfile(self._tls[1], key)
+            tls = (
+                f'{{ssl_listeners, [{{"{_HOST}", {amqps}}}]}}, '
+                f'{{ssl_options, [{{certfile, "{cert}"}}, {{keyfile, "{key}"}}, '
+                "{verify, verify_none}, {fail_if_no_peer_cert, false}]}, "
+            )
         cookie = workdir / ".erlang.cookie"
         if not cookie.exists():
             cookie.write_text(secrets.token_hex(16), encoding="ascii")
@@ -297,6 +325,7 @@ class RabbitMQBroker:
             f"{{default_user, <<{_erlang_binary(self._username)}>>}}, "
             f"{{default_pass, <<{_erlang_binary(self._password)}>>}}, "
             "{loopback_users, []}, "
+            f"{tls}"
             "{log, [{console, [{enabled, true}, {level, info}]}, {file, [{file, false}]}]}"
             "]}].\n",
             encoding="utf-8",
