@@ -440,3 +440,33 @@ async def test_broker_restart_reclaims_the_session(
     assert janus.list_sessions() == []
     warnings = rxjanus_warnings(caplog)
     assert any("reconnected" in w for w in warnings), warnings
+
+
+async def test_a_broker_that_never_answers_times_out_cleanly() -> None:
+    """TCP accepted, no AMQP greeting: each attempt ends at the timeout and its socket is closed."""
+    accepted: list[asyncio.StreamReader] = []
+    writers: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(reader)
+        writers.append(writer)
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    tasks = asyncio.all_tasks()
+    transport = JanusTransportRabbitMQ(
+        f"amqp://127.0.0.1:{port}", timeout=0.5, max_retries=1, retry_delay=0.01
+    )
+    with pytest.raises(ServerUnreachable, match="after 2 attempts"):
+        await transport.connect()
+    await transport.close()
+    assert asyncio.all_tasks() == tasks
+    assert len(accepted) == 2
+    for reader in accepted:  # each attempt's socket is closed: the broker reads to the end
+        hello = await asyncio.wait_for(reader.read(), 20)
+        assert hello.startswith(b"AMQP")  # the protocol header that was never answered
+        assert reader.at_eof()
+    for writer in writers:
+        writer.close()
+    listener.close()
+    await listener.wait_closed()

@@ -316,22 +316,31 @@ class JanusTransportRabbitMQ(BrokerTransport):
         ssl_context: ssl_module.SSLContext | None = None
         if s.tls:
             ssl_context = self.ssl or ssl_module.create_default_context()
+        options: dict[str, Any] = {"heartbeat": s.heartbeat}
+        url = aio_pika.connection.make_url(
+            host=s.host,
+            port=s.port,
+            login=s.username,
+            password=s.password,
+            virtualhost=s.vhost,
+            ssl=s.tls,
+            **options,
+        )
+        # Made here, not with aio_pika.connect(): a failed attempt is closed at once
+        # (unreferenced, aio-pika's __del__ would start a task to close it later).
+        connection: AbstractConnection = aio_pika.Connection(
+            url,
+            ssl_context=ssl_context,
+            client_properties={"connection_name": "rxjanus"},
+            **options,
+        )
         try:
-            connection: AbstractConnection = await aio_pika.connect(
-                host=s.host,
-                port=s.port,
-                login=s.username,
-                password=s.password,
-                virtualhost=s.vhost,
-                ssl=s.tls,
-                ssl_context=ssl_context,
-                timeout=self.timeout,
-                heartbeat=s.heartbeat,
-                client_properties={"connection_name": "rxjanus"},
-            )
-        except (OSError, TimeoutError):
-            raise
-        except Exception as exc:  # aiormq's refusals (login, vhost) are not OSErrors
+            await connection.connect(timeout=self.timeout)
+        except BaseException as exc:
+            await asyncio.shield(connection.close())
+            if isinstance(exc, OSError | TimeoutError) or not isinstance(exc, Exception):
+                raise
+            # aiormq's refusals (login, vhost) are not OSErrors
             raise TransportClosed(
                 f"cannot connect to the AMQP broker {self.where}: {exc!r}"
             ) from None
