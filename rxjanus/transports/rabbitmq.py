@@ -245,12 +245,18 @@ def _import_aio_pika() -> Any:
 
 
 def _library_tasks() -> set[asyncio.Task[Any]]:
-    """The unfinished tasks running aio-pika's or aiormq's code."""
+    """The unfinished tasks running aio-pika's or aiormq's code, but for message deliveries.
+
+    A closing link's own tasks are among them; so are other links' (of other
+    transports) which end as soon, except the one aio-pika starts for each message
+    delivered, which another busy link starts all the time.
+    """
     tasks = set()
     for task in asyncio.all_tasks():
         code = getattr(task.get_coro(), "cr_code", None)
-        filename = "" if code is None else code.co_filename
-        if not task.done() and ("aio_pika" in filename or "aiormq" in filename):
+        if code is None or task.done() or code.co_name == "consumer":
+            continue
+        if "aio_pika" in code.co_filename or "aiormq" in code.co_filename:
             tasks.add(task)
     return tasks
 
