@@ -61,9 +61,10 @@ if TYPE_CHECKING:
     from aio_pika.abc import (
         AbstractChannel,
         AbstractConnection,
-        AbstractIncomingMessage,
         AbstractQueue,
     )
+    from aiormq.abc import AbstractChannel as AmqpChannel
+    from aiormq.abc import DeliveredMessage
 
 __all__ = [
     "DEFAULT_ADMIN_QUEUES",
@@ -299,10 +300,14 @@ class JanusTransportRabbitMQ(BrokerTransport):
             admin = options.get("admin_secret") is not None
         self.settings = amqp_settings(base_url, admin=admin)
         self._aio_pika = _import_aio_pika()
+        from pamqp.commands import Basic  # the AMQP spec of aiormq, aio-pika's client
+
+        self._properties = Basic.Properties(content_type="application/json")
         _FRAME_FILTER.secrets.add(self.settings.password)
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
+        self._underlay: AmqpChannel | None = None
         self._live: object | None = None  # the current link's token, until it is lost
 
     @property
@@ -369,7 +374,11 @@ class JanusTransportRabbitMQ(BrokerTransport):
                     s.from_janus, durable=False, exclusive=False, auto_delete=False
                 )  # as Janus declares it
             self._queue = queue
-            await queue.consume(self._on_delivery, no_ack=True)
+            # Straight on aio-pika's own aiormq channel: no aio-pika message objects,
+            # no second task per message.
+            underlay = await channel.get_underlay_channel()
+            self._underlay = underlay
+            await underlay.basic_consume(queue.name, self._on_delivery, no_ack=True)
             if self.reconnecting:
                 await self._until_janus_answers(self._publish)
         except (OSError, TimeoutError, TransportClosed):
@@ -383,7 +392,7 @@ class JanusTransportRabbitMQ(BrokerTransport):
             raise
         logger.debug("connected to the AMQP broker %s", self.where)
 
-    async def _on_delivery(self, message: AbstractIncomingMessage) -> None:
+    async def _on_delivery(self, message: DeliveredMessage) -> None:
         self._on_message(message.body)
 
     def _on_link_closed(
@@ -400,15 +409,17 @@ class JanusTransportRabbitMQ(BrokerTransport):
             self._connection_lost(lost)
 
     async def _publish(self, text: str) -> None:
-        channel = self._channel
-        if channel is None or channel.is_closed:
+        underlay = self._underlay
+        if underlay is None or underlay.is_closed:
             raise TransportClosed(f"the link to the AMQP broker {self.where} is not open")
-        message = self._aio_pika.Message(text.encode(), content_type="application/json")
         try:
             # Not mandatory: with no queue to_janus (Janus not on the broker) the request
             # is dropped and times out, as on MQTT, instead of aiormq logging the return.
-            await channel.default_exchange.publish(
-                message, routing_key=self.settings.to_janus, mandatory=False
+            await underlay.basic_publish(
+                text.encode(),
+                routing_key=self.settings.to_janus,
+                properties=self._properties,
+                mandatory=False,
             )
         except (OSError, RuntimeError, self._aio_pika.exceptions.AMQPError) as exc:
             raise TransportClosed(
@@ -422,7 +433,7 @@ class JanusTransportRabbitMQ(BrokerTransport):
 
     async def _close(self) -> None:
         connection, self._connection = self._connection, None
-        self._channel = self._queue = self._live = None
+        self._channel = self._queue = self._underlay = self._live = None
         if connection is None:
             return
         before = _library_tasks()
