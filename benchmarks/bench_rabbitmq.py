@@ -8,7 +8,9 @@ opens one session over ``amqp://`` and one over ``ws://`` and measures
 
 1. sequential round trips (``await session.keepalive()`` one after another):
    median and p90 in µs, requests per second;
-2. pipelined throughput: ``--inflight`` keepalives at once (``asyncio.gather``).
+2. pipelined throughput: ``--inflight`` keepalives at once (``asyncio.gather``),
+   with the CPU time per request of this process, of Janus and of the broker
+   (from ``/proc``), to see who does the work.
 
 The two transports run interleaved in ``--rounds`` rounds (the order alternating)
 so that drift hits both alike; each ratio is the median of the per-round ratios.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 
@@ -39,13 +42,39 @@ async def sequential(session: JanusSession, n: int) -> list[float]:
     return times
 
 
-async def pipelined(session: JanusSession, n: int) -> float:
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_beam(broker: RabbitMQBroker) -> int:
+    """The Erlang VM of the broker (in the process group of its server script)."""
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat}/stat", encoding="ascii", errors="replace") as f:
+                name, _, rest = f.read().partition(" (")[2].partition(")")
+        except OSError:
+            continue
+        if name.startswith("beam") and rest.split()[2] == str(broker.pid):
+            return int(stat)
+    raise RuntimeError("no beam process in the broker's process group")
+
+
+async def pipelined(session: JanusSession, n: int, pids: list[int]) -> tuple[float, list[float]]:
+    """Requests/s and CPU µs per request of this process and of ``pids``."""
+    cpu = [time.process_time(), *map(process_cpu, pids)]
     began = time.perf_counter()
     await asyncio.gather(*(session.keepalive() for _ in range(n)))
-    return n / (time.perf_counter() - began)
+    rate = n / (time.perf_counter() - began)
+    after = [time.process_time(), *map(process_cpu, pids)]
+    return rate, [(b - a) / n * 1e6 for a, b in zip(cpu, after, strict=True)]
 
 
-async def run(janus: JanusServer, n: int, inflight: int, rounds: int) -> None:
+async def run(janus: JanusServer, pids: list[int], n: int, inflight: int, rounds: int) -> None:
     assert janus.rabbitmq_url is not None
     sessions = {
         "rabbitmq": JanusSession(janus.rabbitmq_url, keepalive_interval=None),
@@ -57,23 +86,30 @@ async def run(janus: JanusServer, n: int, inflight: int, rounds: int) -> None:
     medians: dict[str, list[float]] = {name: [] for name in sessions}
     p90s: dict[str, list[float]] = {name: [] for name in sessions}
     rates: dict[str, list[float]] = {name: [] for name in sessions}
+    cpus: dict[str, list[list[float]]] = {name: [] for name in sessions}
     order = list(sessions)
     for round_ in range(rounds):
         for name in order if round_ % 2 == 0 else reversed(order):
             times = await sequential(sessions[name], n)
             medians[name].append(statistics.median(times))
             p90s[name].append(statistics.quantiles(times, n=10)[-1])
-            rates[name].append(await pipelined(sessions[name], inflight))
+            rate, cpu = await pipelined(sessions[name], inflight, pids)
+            rates[name].append(rate)
+            cpus[name].append(cpu)
     for session in sessions.values():
         await session.destroy()
         await session.transport.close()
     print(f"keepalive on one session, {rounds} rounds of {n} sequential + {inflight} pipelined")
-    print(f"{'transport':<10} {'median µs':>10} {'p90 µs':>8} {'seq req/s':>10} {'pipe req/s':>11}")
+    print(
+        f"{'transport':<10} {'median µs':>10} {'p90 µs':>8} {'seq req/s':>10} {'pipe req/s':>11}"
+        "   pipelined CPU µs/req: client, Janus, broker"
+    )
     for name in sessions:
         median = statistics.median(medians[name])
         print(
             f"{name:<10} {median * 1e6:>10.0f} {statistics.median(p90s[name]) * 1e6:>8.0f} "
-            f"{1 / median:>10.0f} {statistics.median(rates[name]):>11.0f}"
+            f"{1 / median:>10.0f} {statistics.median(rates[name]):>11.0f}   "
+            + ", ".join(f"{statistics.median(c):.0f}" for c in zip(*cpus[name], strict=True))
         )
     seq = statistics.median(
         m_r / m_w for m_r, m_w in zip(medians["rabbitmq"], medians["websocket"], strict=True)
@@ -95,7 +131,9 @@ def main() -> None:
         JanusServer(rabbitmq_url=broker.url, loopback_ice=False, debug_level=3) as janus,
     ):
         print(f"RabbitMQ started in {broker.start_duration:.1f} s")
-        asyncio.run(run(janus, args.n, args.inflight, args.rounds))
+        assert janus.pid is not None
+        pids = [janus.pid, broker_beam(broker)]
+        asyncio.run(run(janus, pids, args.n, args.inflight, args.rounds))
 
 
 if __name__ == "__main__":
