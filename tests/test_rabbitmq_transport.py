@@ -10,9 +10,11 @@ module's broker.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,7 +33,7 @@ from rxjanus.testing import (
     enable_loopback_ice,
     loopback_rtc_configuration,
 )
-from rxjanus.testing.rabbitmq import RabbitMQBroker, rabbitmq_available
+from rxjanus.testing.rabbitmq import RabbitMQBroker, group_alive, rabbitmq_available
 from rxjanus.transports import create_transport
 from rxjanus.transports.base import ConnectionEvent, ConnectionState
 from rxjanus.transports.rabbitmq import JanusTransportRabbitMQ, amqp_settings
@@ -59,6 +61,12 @@ def broker(ca: TestCA) -> Iterator[RabbitMQBroker]:
         username="rxjanus", password=PASSWORD, tls_cert=ca.cert, tls_key=ca.key
     ) as running:
         yield running
+        pid, workdir, ports = running.pid, running.workdir, running.ports
+    # Stopped: no process of its group is left, nor its epmd, nor its temp dir.
+    assert pid is not None
+    assert not group_alive(pid)
+    assert not any(listening(port) for port in ports)
+    assert not workdir.exists()
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +108,11 @@ def open_sockets() -> int:
     return sum(
         1 for fd in os.listdir("/proc/self/fd") if "socket" in _readlink(f"/proc/self/fd/{fd}")
     )
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _readlink(path: str) -> str:
@@ -173,6 +186,21 @@ def test_missing_aio_pika_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch
 
 
 # -- against the real Janus and broker ------------------------------------------------
+
+
+def test_a_broker_never_stopped_is_killed_and_its_dir_removed() -> None:
+    broker = RabbitMQBroker()
+    broker.start()
+    pid, workdir, ports = broker.pid, broker.workdir, broker.ports
+    assert pid is not None
+    assert listening(broker.port)
+    assert broker.node.startswith("rxjanus-")
+    assert broker.node in broker.log_text()
+    del broker
+    gc.collect()  # its finalizer runs
+    assert not group_alive(pid)
+    assert not any(listening(port) for port in ports)  # AMQP, distribution, epmd
+    assert not workdir.exists()
 
 
 def test_seed_custom_transport_options_example_over_amqp(url: str, janus: JanusServer) -> None:

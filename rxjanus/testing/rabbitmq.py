@@ -5,7 +5,7 @@
 everything in a temp dir: config, Mnesia database, logs, Erlang cookie
 (``HOME``), no plugins. The AMQP listener is on 127.0.0.1 on a free port, Erlang
 distribution on another, and the node's own ``epmd`` on a third
-(``ERL_EPMD_PORT``, stopped with the node), so it clashes neither with a system
+(``ERL_EPMD_PORT``, a child of the fixture), so it clashes neither with a system
 RabbitMQ nor with other brokers of parallel tests::
 
     with RabbitMQBroker() as broker:
@@ -47,6 +47,7 @@ __all__ = [
     "JanusRabbitMQ",
     "RabbitMQBroker",
     "RabbitMQStartError",
+    "group_alive",
     "rabbitmq_available",
 ]
 
@@ -57,7 +58,8 @@ RABBITMQ_SERVER: Final = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 switches to the ``rabbitmq`` user and the system's dirs)."""
 
 EPMD: Final = "epmd"
-"""Erlang's port mapper (Debian's ``erlang-base``), stopped with the broker."""
+"""Erlang's port mapper (Debian's ``erlang-base``): the fixture runs one per broker, as its
+own child on the broker's epmd port, and stops it with the broker."""
 
 _HOST: Final = "127.0.0.1"
 _POLL_INTERVAL: Final = 0.05
@@ -85,28 +87,25 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _stop_epmd(epmd_port: int | None) -> None:
-    """Stop the node's own epmd (it outlives the node; it serves no other)."""
-    if epmd_port is None:
+def _epmd_binary() -> str:
+    found = shutil.which(EPMD) or next(
+        iter(sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"), reverse=True)), None
+    )
+    if found is None:
+        raise FileNotFoundError("Erlang's epmd not found (apt-get install erlang-base)")
+    return str(found)
+
+
+def _end(proc: subprocess.Popen[bytes] | None) -> None:
+    """Kill the process group of ``proc`` (its own session) and reap ``proc``."""
+    if proc is None:
         return
-    epmd = shutil.which(EPMD) or _erts_epmd()
-    if epmd is None:
-        return
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run(
-            [epmd, "-port", str(epmd_port), "-kill"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
-def _erts_epmd() -> str | None:
-    found = sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))
-    return str(found[-1]) if found else None
-
-
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """Whether a process of group ``pgid`` still runs (zombies do not count)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -123,13 +122,14 @@ def _erlang_binary(text: str) -> str:
     return ",".join(str(byte) for byte in text.encode())
 
 
-def _kill(proc: subprocess.Popen[bytes], epmd_port: int | None, tmpdir: Path | None) -> None:
-    """The finalizer of a broker never stopped: no process or temp dir outlives it."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    _stop_epmd(epmd_port)
+def _kill(
+    procs: list[subprocess.Popen[bytes] | None], output: IO[bytes] | None, tmpdir: Path | None
+) -> None:
+    """The finalizer of a broker never stopped: no process, file or temp dir outlives it."""
+    for proc in procs:
+        _end(proc)
+    if output is not None:
+        output.close()
     if tmpdir is not None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -174,10 +174,8 @@ class RabbitMQBroker:
         self._tmpdir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._output: IO[bytes] | None = None
-        self._finalizer: (
-            weakref.finalize[[subprocess.Popen[bytes], int | None, Path | None], RabbitMQBroker]
-            | None
-        ) = None
+        self._epmd: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize[..., RabbitMQBroker] | None = None
         self.start_duration: float | None = None
         """Seconds the last `start` took until the broker accepted connections."""
 
@@ -211,6 +209,13 @@ class RabbitMQBroker:
         if self._tls is None or self._ports is None:
             raise RuntimeError("RabbitMQBroker has no TLS listener (tls_cert, tls_key)")
         return self._url("amqps", self._ports[3])
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """Every port it holds: AMQP, Erlang distribution, its epmd, AMQP over TLS."""
+        if self._ports is None:
+            raise RuntimeError("RabbitMQBroker was never started")
+        return self._ports
 
     @property
     def node(self) -> str:
@@ -359,6 +364,17 @@ class RabbitMQBroker:
         env = self._environment()
         self._output = self.log_path.open("ab")
         started = time.monotonic()
+        # Our own epmd, which RabbitMQ finds on ERL_EPMD_PORT and uses: it is our child,
+        # so it is stopped with the broker (a daemon epmd would outlive it).
+        self._epmd = subprocess.Popen(
+            [_epmd_binary(), "-port", env["ERL_EPMD_PORT"], "-address", _HOST],
+            stdin=subprocess.DEVNULL,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._finalizer = weakref.finalize(self, _kill, [self._epmd], self._output, self._tmpdir)
+        self._wait_port(int(env["ERL_EPMD_PORT"]), self._epmd, "epmd", started)
         self._proc = subprocess.Popen(
             [self._script],
             stdin=subprocess.DEVNULL,
@@ -368,37 +384,42 @@ class RabbitMQBroker:
             env=env,
             start_new_session=True,  # one process group: the script, beam and its helpers
         )
+        self._finalizer.detach()
         self._finalizer = weakref.finalize(
-            self, _kill, self._proc, self._ports[2] if self._ports else None, self._tmpdir
+            self, _kill, [self._proc, self._epmd], self._output, self._tmpdir
         )
+        self._wait_port(self.port, self._proc, "RabbitMQ", started)
+        self.start_duration = time.monotonic() - started
+        logger.debug(
+            "RabbitMQ %s pid %d ready on %s:%d after %.1f s",
+            self._node,
+            self._proc.pid,
+            _HOST,
+            self.port,
+            self.start_duration,
+        )
+
+    def _wait_port(
+        self, port: int, proc: subprocess.Popen[bytes], what: str, started: float
+    ) -> None:
+        """Wait until ``port`` accepts a connection, while ``proc`` runs."""
         deadline = started + self._start_timeout
         while True:
-            code = self._proc.poll()
+            code = proc.poll()
             if code is not None:
                 raise RabbitMQStartError(
-                    f"RabbitMQ exited with code {code} during start:\n{self.log_text()[-3000:]}"
+                    f"{what} exited with code {code} during start:\n{self.log_text()[-3000:]}"
                 )
             try:
-                with socket.create_connection((_HOST, self.port), timeout=0.5):
-                    pass
+                with socket.create_connection((_HOST, port), timeout=0.5):
+                    return
             except OSError:
                 if time.monotonic() >= deadline:
                     raise RabbitMQStartError(
-                        f"RabbitMQ did not accept connections on {_HOST}:{self.port} within "
+                        f"{what} did not accept connections on {_HOST}:{port} within "
                         f"{self._start_timeout} s:\n{self.log_text()[-3000:]}"
                     ) from None
                 time.sleep(_POLL_INTERVAL)
-                continue
-            self.start_duration = time.monotonic() - started
-            logger.debug(
-                "RabbitMQ %s pid %d ready on %s:%d after %.1f s",
-                self._node,
-                self._proc.pid,
-                _HOST,
-                self.port,
-                self.start_duration,
-            )
-            return
 
     def stop(self) -> int | None:
         """Stop the broker (SIGTERM, SIGKILL after 10 s) and its epmd; ports and dir are kept.
@@ -427,6 +448,7 @@ class RabbitMQBroker:
             self._finalizer.detach()
             self._finalizer = None
         proc, self._proc = self._proc, None
+        epmd, self._epmd = self._epmd, None
         code = None
         if proc is not None:
             if proc.poll() is None:
@@ -434,17 +456,14 @@ class RabbitMQBroker:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(proc.pid, signal.SIGTERM)
                 deadline = time.monotonic() + _STOP_GRACE
-                while _group_alive(proc.pid):
+                while group_alive(proc.pid):
                     if time.monotonic() >= deadline:
                         logger.warning("RabbitMQ pid %d ignored SIGTERM; killing", proc.pid)
                         break
                     time.sleep(_POLL_INTERVAL)
-            # Whatever is left of the group (beam, erl_child_setup, inet_gethost).
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            _end(proc)  # whatever is left of the group (beam, erl_child_setup, inet_gethost)
             code = proc.returncode
-            _stop_epmd(None if self._ports is None else self._ports[2])
+        _end(epmd)
         if self._output is not None:
             self._output.close()
             self._output = None
