@@ -11,6 +11,7 @@ missing=()
 command -v janus >/dev/null 2>&1 || missing+=(janus)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)  # the MQTT broker of the MQTT transport tests
+[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)  # the broker of the RabbitMQ tests
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt" >&2
   sudo_cmd=()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from .media import SyntheticAudioTrack, SyntheticVideoTrack, make_test_video
     from .mosquitto import MosquittoBroker, MosquittoStartError, mosquitto_available
+    from .rabbitmq import RabbitMQBroker, RabbitMQStartError, rabbitmq_available
     from .rtp import MjrRecording, RtpSource, audio_level, make_opus_file, read_mjr
     from .server import JanusAdminError, JanusServer, JanusStartError
     from .shim import ShimBuildError, build_loopback_shim
@@ -34,6 +35,8 @@ __all__ = [
     "MjrRecording",
     "MosquittoBroker",
     "MosquittoStartError",
+    "RabbitMQBroker",
+    "RabbitMQStartError",
     "RtpSource",
     "ShimBuildError",
     "SyntheticAudioTrack",
@@ -47,6 +50,7 @@ __all__ = [
     "make_opus_file",
     "make_test_video",
     "mosquitto_available",
+    "rabbitmq_available",
     "read_mjr",
 ]
 
@@ -71,6 +75,9 @@ _LOCATIONS = {
     "MosquittoBroker": ".mosquitto",
     "MosquittoStartError": ".mosquitto",
     "mosquitto_available": ".mosquitto",
+    "RabbitMQBroker": ".rabbitmq",
+    "RabbitMQStartError": ".rabbitmq",
+    "rabbitmq_available": ".rabbitmq",
 }
 
 

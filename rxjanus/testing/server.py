@@ -56,6 +56,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
+from .rabbitmq import JanusRabbitMQ
 from .shim import build_loopback_shim
 
 __all__ = [
@@ -98,6 +99,7 @@ _WANTED_TRANSPORTS: Final = frozenset(
     {"libjanus_http.so", "libjanus_websockets.so", "libjanus_pfunix.so"}
 )
 _MQTT_MODULE: Final = "libjanus_mqtt.so"
+_RABBITMQ_MODULE: Final = "libjanus_rabbitmq.so"
 _MQTT_VERSIONS: Final = ("3.1", "3.1.1", "5")
 _KNOWN_UNWANTED: Final[Mapping[str, frozenset[str]]] = {
     "plugins": frozenset(),
@@ -549,6 +551,13 @@ class JanusServer:
         mqtt_topic_prefix: Put before Janus' default topic names (``to-janus``,
             ``from-janus``, ``to-janus-admin``, ``from-janus-admin``), so that several
             servers can share a broker. Default "": Janus' own defaults.
+        rabbitmq_url: A RabbitMQ broker, ``amqp://[user:password@]host[:port][/vhost]``:
+            enables Janus' RabbitMQ transport (``janus.transport.rabbitmq``, Janus API
+            and Admin API) connected to it; see
+            [JanusRabbitMQ][rxjanus.testing.rabbitmq.JanusRabbitMQ]. Default None.
+        rabbitmq_queue_prefix: Put before Janus' default queue names.
+        rabbitmq_exchange: Janus' ``janus_exchange`` (fanout; each client binds a
+            queue of its own), or None for Janus' default shared queue ``from-janus``.
     """
 
     def __init__(
@@ -570,6 +579,9 @@ class JanusServer:
         mqtt_url: str | None = None,
         mqtt_version: str = "3.1.1",
         mqtt_topic_prefix: str = "",
+        rabbitmq_url: str | None = None,
+        rabbitmq_queue_prefix: str = "",
+        rabbitmq_exchange: str | None = None,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
@@ -611,6 +623,11 @@ class JanusServer:
             name: f"{mqtt_topic_prefix}{name}"
             for name in ("to-janus", "from-janus", "to-janus-admin", "from-janus-admin")
         }
+        self._rabbitmq = (
+            None
+            if rabbitmq_url is None
+            else JanusRabbitMQ(rabbitmq_url, rabbitmq_queue_prefix, rabbitmq_exchange)
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -838,7 +855,8 @@ class JanusServer:
             "disabled_transports": _disabled(
                 "transports",
                 modules_dir,
-                frozenset() if self._mqtt is None else frozenset({_MQTT_MODULE}),
+                (frozenset() if self._mqtt is None else frozenset({_MQTT_MODULE}))
+                | (frozenset() if self._rabbitmq is None else frozenset({_RABBITMQ_MODULE})),
             ),
             "disabled_loggers": _disabled("loggers", modules_dir),
             "disabled_events": _disabled("events", modules_dir),
@@ -857,6 +875,9 @@ class JanusServer:
         if self._mqtt is not None:
             names = (*names, "janus.transport.mqtt.jcfg")
             values.update(self._mqtt_values(self._mqtt))
+        if self._rabbitmq is not None:
+            names = (*names, "janus.transport.rabbitmq.jcfg")
+            values.update(self._rabbitmq.template_values())
         templates = resources.files(__package__ or "rxjanus.testing").joinpath("templates")
         for name in names:
             text = templates.joinpath(name).read_text(encoding="utf-8")
@@ -917,6 +938,10 @@ class JanusServer:
             probes["mqtt_admin"] = lambda: _mqtt_info(
                 broker, topics["to-janus-admin"], topics["from-janus-admin"], _PROBE_TIMEOUT
             )
+        rabbitmq = self._rabbitmq
+        if rabbitmq is not None:
+            probes["rabbitmq"] = lambda: rabbitmq.info(timeout=_PROBE_TIMEOUT)
+            probes["rabbitmq_admin"] = lambda: rabbitmq.info(admin=True, timeout=_PROBE_TIMEOUT)
         pending = dict(probes)
         last_error: dict[str, str] = {}
         deadline = time.monotonic() + self._start_timeout
@@ -1064,6 +1089,16 @@ class JanusServer:
     def mqtt_topics(self) -> dict[str, str]:
         """Janus' MQTT topics, keyed by their default names (``to-janus`` ...)."""
         return dict(self._mqtt_topics)
+
+    @property
+    def rabbitmq_url(self) -> str | None:
+        """Janus API over RabbitMQ, as an rxjanus URL with the queues; None without one."""
+        return None if self._rabbitmq is None else self._rabbitmq.client_url()
+
+    @property
+    def rabbitmq_admin_url(self) -> str | None:
+        """Admin API over RabbitMQ, as an rxjanus URL with the queues; None without one."""
+        return None if self._rabbitmq is None else self._rabbitmq.client_url(admin=True)
 
     def _mqtt_client_url(self, to_janus: str, from_janus: str) -> str | None:
         if self._mqtt_url is None:

@@ -4,7 +4,9 @@
 ``https://`` use :class:`JanusTransportHTTP`; ``unix:///path/janus.sock`` uses
 :class:`JanusTransportUnix` (the pfunix transport); ``mqtt://`` and ``mqtts://`` use
 :class:`JanusTransportMQTT` (Janus' MQTT transport through a broker; it needs the optional
-aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made).
+aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made);
+``amqp://`` and ``amqps://`` use `JanusTransportRabbitMQ` (Janus' RabbitMQ transport;
+it needs the optional aio-pika, ``pip install rxjanus[amqp]``, imported likewise).
 `register_transport(cls, *schemes)` adds a scheme of your own;
 janus_client's `JanusTransport.register_transport(protocol_matcher, cls)` a class
 for the URLs a function accepts. Both feed one registry, which
@@ -16,6 +18,7 @@ from __future__ import annotations
 from .base import EventTarget, JanusTransport, redact_url, register_schemes
 from .http import JanusTransportHTTP
 from .mqtt import JanusTransportMQTT
+from .rabbitmq import JanusTransportRabbitMQ
 from .unix import JanusTransportUnix
 from .websocket import JanusTransportWebsocket
 
@@ -24,6 +27,7 @@ __all__ = [
     "JanusTransport",
     "JanusTransportHTTP",
     "JanusTransportMQTT",
+    "JanusTransportRabbitMQ",
     "JanusTransportUnix",
     "JanusTransportWebsocket",
     "create_transport",
@@ -41,3 +45,4 @@ register_transport(JanusTransportWebsocket)
 register_transport(JanusTransportHTTP)
 register_transport(JanusTransportUnix)
 register_transport(JanusTransportMQTT)
+register_transport(JanusTransportRabbitMQ)

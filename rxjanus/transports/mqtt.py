@@ -51,8 +51,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import itertools
-import json
 import logging
 import secrets
 import socket
@@ -63,7 +61,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..exceptions import TransportClosed
 from ..protocol import Outgoing
-from .base import EventTarget, JanusTransport, Waiter, redact_url
+from .base import Waiter, redact_url
+from .broker import BrokerTransport
 
 if TYPE_CHECKING:
     import aiomqtt
@@ -93,12 +92,8 @@ _VERSIONS: Final = ("5", "3.1.1")
 _QUERY_KEYS: Final = frozenset(
     {"to_janus", "from_janus", "response_topic", "client_id", "protocol", "qos", "keepalive"}
 )
-_REPLY_KINDS: Final = frozenset({"success", "ack", "pong", "server_info", "error"})
-"""Kinds that only ever answer a request: with a transaction not ours, someone else's."""
 
 _CLOSE_TIMEOUT: Final = 5.0
-_PROBE_FIRST_WAIT: Final = 0.05
-_PROBE_MAX_WAIT: Final = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +299,7 @@ def _import_aiomqtt() -> Any:
     return aiomqtt
 
 
-class JanusTransportMQTT(JanusTransport):
+class JanusTransportMQTT(BrokerTransport):
     """Talks to Janus over its MQTT transport, through a broker (aiomqtt, MQTT 5 or 3.1.1).
 
     One aiomqtt client per link: it subscribes to ``from_janus`` (and to its
@@ -347,30 +342,12 @@ class JanusTransportMQTT(JanusTransport):
         self._reader: asyncio.Task[None] | None = None
         self._entering: asyncio.Future[Any] | None = None  # the last connect attempt
         self._properties: Properties | None = None
-        self._waiting: set[str] = set()  # transactions of our requests awaiting a reply
-        self._routed: set[int] = set()  # our sessions
-        self._probe: tuple[str, asyncio.Future[None]] | None = None
-        self.foreign_messages = 0
-        """How many messages were not for this transport and were dropped: other clients'
-        replies and events on the shared topic, and late replies to requests given up on."""
 
     @property
     def where(self) -> str:
         """The broker and the topics, for logs and errors (no credentials)."""
         s = self.settings
         return f"{redact_url(self.base_url)} (topics {s.to_janus!r} -> {s.from_janus!r})"
-
-    # -- routing (kept here too: the reader tells our events from other clients') --
-
-    def add_session(self, session_id: int, target: EventTarget) -> None:
-        """Deliver unsolicited messages of ``session_id`` to ``target``."""
-        super().add_session(session_id, target)
-        self._routed.add(session_id)
-
-    def remove_session(self, session_id: int) -> None:
-        """Stop delivering messages of ``session_id``."""
-        super().remove_session(session_id)
-        self._routed.discard(session_id)
 
     # -- the link -----------------------------------------------------------------
 
@@ -438,7 +415,14 @@ class JanusTransportMQTT(JanusTransport):
                 self._read(client), name=f"rxjanus-mqtt-reader {redact_url(self.base_url)}"
             )
             if self.reconnecting:
-                await self._until_janus_answers(client)
+                await self._until_janus_answers(
+                    functools.partial(
+                        client.publish,
+                        s.to_janus,
+                        qos=s.qos,
+                        properties=self._properties,
+                    )
+                )
         except aiomqtt.MqttError as exc:
             await self._close()
             raise TransportClosed(f"MQTT broker {self.where}: {exc}") from exc
@@ -447,40 +431,12 @@ class JanusTransportMQTT(JanusTransport):
             raise
         logger.debug("connected to the MQTT broker %s as %s", self.where, s.client_id)
 
-    async def _until_janus_answers(self, client: aiomqtt.Client) -> None:
-        """Ping Janus until it answers: after a broker restart it reconnects on its own schedule.
-
-        Bounded by the attempt's timeout (the base's); pings go out at growing
-        intervals (50 ms doubling to 1 s). Late pongs are dropped as foreign.
-        """
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        prefix = f"rxjanus-probe-{secrets.token_hex(4)}-"
-        self._probe = (prefix, future)
-        wait = _PROBE_FIRST_WAIT
-        try:
-            for n in itertools.count():
-                ping = json.dumps({"janus": "ping", "transaction": f"{prefix}{n:x}"})
-                await client.publish(
-                    self.settings.to_janus, ping, qos=self.settings.qos, properties=self._properties
-                )
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await asyncio.shield(future)
-                if future.done():
-                    future.result()  # the link dropped meanwhile: raises
-                    logger.debug("Janus answers on %s again (%d pings)", self.where, n + 1)
-                    return
-                wait = min(wait * 2, _PROBE_MAX_WAIT)
-        finally:
-            self._probe = None
-            if not future.done():
-                future.cancel()
-
     async def _read(self, client: aiomqtt.Client) -> None:
         reason = "closed"
         try:
             async for message in client.messages:
-                self._on_message(message.payload)
+                if isinstance(message.payload, bytes | str):  # aiomqtt's type is wider
+                    self._on_message(message.payload)
         except self._aiomqtt.MqttError as exc:
             cause = exc.__cause__
             reason = f"lost ({exc}{f': {cause}' if cause is not None else ''})"
@@ -488,55 +444,15 @@ class JanusTransportMQTT(JanusTransport):
             logger.exception("the MQTT reader failed")
             reason = f"failed: {exc!r}"
         error = TransportClosed(f"the link to the MQTT broker {self.where} {reason}")
-        if self._probe is not None and not self._probe[1].done():
-            self._probe[1].set_exception(error)
+        self._fail_probe(error)
         if not self._closed and client is self._client:  # not an old link we replaced already
             self._connection_lost(error)
-
-    def _on_message(self, payload: Any) -> None:
-        """Hand one message to the protocol, unless it is another client's."""
-        if not isinstance(payload, bytes | str):
-            return  # aiomqtt's payload type is wider; Janus sends text
-        message = self._protocol.decode(payload)  # malformed JSON: logged and dropped there
-        if isinstance(message, dict):
-            transaction = message.get("transaction")
-            probe = self._probe
-            if (
-                probe is not None
-                and isinstance(transaction, str)
-                and transaction.startswith(probe[0])
-            ):
-                if not probe[1].done():
-                    probe[1].set_result(None)
-                return
-            if not self._is_ours(message, transaction):
-                self.foreign_messages += 1
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "ignored another client's %r on %s", message.get("janus"), self.where
-                    )
-                return
-        self._receive_decoded(message)
-
-    def _is_ours(self, message: dict[str, Any], transaction: object) -> bool:
-        if isinstance(transaction, str):
-            if transaction in self._waiting:
-                return True
-            if message.get("janus") in _REPLY_KINDS:
-                return False  # a reply to a request not ours (or given up on: dropped anyway)
-        session_id = message.get("session_id")
-        if isinstance(session_id, int) and not isinstance(session_id, bool):
-            return session_id in self._routed
-        return True  # neither ours nor anyone's: the protocol judges (and logs) it
 
     async def _transmit(self, outgoing: Outgoing, waiter: Waiter) -> None:
         client = self._client
         if client is None:
             raise TransportClosed(f"the link to the MQTT broker {self.where} is not open")
-        transaction = outgoing.transaction
-        if transaction not in self._waiting:
-            self._waiting.add(transaction)
-            waiter.add_done_callback(lambda _: self._waiting.discard(transaction))
+        self._track(outgoing, waiter)
         s = self.settings
         try:
             await client.publish(s.to_janus, outgoing.text, qos=s.qos, properties=self._properties)
