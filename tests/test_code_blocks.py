@@ -39,8 +39,7 @@ FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)
 EXPECTED_FAILURES: dict[str, str] = {
     "README.md:39": "README's awaitable snippet plays an input.mp4 nothing makes (cli branch)",
     "README.md:168": "README's reactive snippet subscribes outside a loop (cli branch)",
-    "docs/cli.md:14": "the rxjanus command arrives with the cli branch",
-    "docs/cli.md:32": "the rxjanus command arrives with the cli branch",
+    "docs/cli.md:8": "the rxjanus command arrives with the cli branch",
 }
 
 
