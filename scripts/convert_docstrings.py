@@ -286,7 +286,8 @@ def wrap(lines: list[str], changed: set[int]) -> list[str]:
             continue
         indent = _indent(line)
         item = section_indent is not None and indent == section_indent + 4
-        follow = indent + 4 if item else indent
+        bullet = re.match(r"^\s*([-*+] |\d+\. )", line)
+        follow = indent + 4 if item else indent + (len(bullet.group(1)) if bullet else 0)
         points = [p for p in _split_points(line) if indent < p <= LINE_LIMIT]
         if not points:
             k += 1
