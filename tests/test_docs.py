@@ -48,6 +48,7 @@ GUIDES = [
 ]
 AREAS = ["session", "transports", "admin", "operators", "media", "testing", "exceptions"]
 SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|mod|data|obj|ref):`")
+HTML_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|mod|data|obj|ref):")  # `` is <code>
 REST_LITERAL = re.compile(r"\S::(?:\s|$)")  # a paragraph ending in "::" (not ":::", not "::1")
 ASSET_TAGS = {
     "script": "src",
@@ -143,7 +144,7 @@ def rest_leftovers(site: Path) -> list[str]:
     for page in pages(site):
         text = prose(page)
         for line in text.splitlines():
-            if SPHINX_ROLE.search(line) or ".. code::" in line or REST_LITERAL.search(line):
+            if HTML_ROLE.search(line) or ".. code::" in line or REST_LITERAL.search(line):
                 found.append(f"{page.relative_to(site)}: {line.strip()[:160]}")
     return found
 
