@@ -190,6 +190,22 @@ def test_each_object_is_documented_once(site: Path) -> None:
     assert {path: ids for path, ids in where.items() if len(ids) > 1} == {}
 
 
+def test_returns_sections_are_not_split_line_by_line(site: Path) -> None:
+    """A Returns description wrapped over lines is one item, not one item per line."""
+    section = re.compile(
+        r'doc-section-title">(?:Returns|Yields):</span></p>\s*<table>(.*?)</table>', re.S
+    )
+    split = []
+    for page in pages(site):
+        for table in section.findall(page.read_text()):
+            if table.count('class="doc-section-item"') != 1:
+                text = re.sub(r"<[^>]+>|\s+", " ", table)[:200]
+                split.append(f"{page.relative_to(site)}: {text}")
+    assert split == []
+    sections = sum(len(section.findall(page.read_text())) for page in pages(site))
+    assert sections > 100  # the check above saw them
+
+
 def test_the_site_renders_offline(site: Path) -> None:
     remote = []
     for page in pages(site):
