@@ -16,7 +16,10 @@ mkdocstrings itself uses, so the names resolve the way the site resolves them):
   docs/ reaches it); anything else (a builtin, a private helper) becomes plain code.
 - ``.. code::`` directives and paragraphs ending in ``::`` (reST literal blocks)
   become fenced code blocks: ``python`` when the block parses as Python, else ``text``.
-- Lines made longer than the line limit by a link are wrapped at a space.
+- Lines made longer than the line limit by a link are wrapped at a space. A summary line
+  cannot wrap: there a link uses mkdocstrings' relative form (``[`pause`][..pause]``,
+  ``relative_crossrefs`` in mkdocs.yml) when the target shares a module with the
+  docstring, and a name that still does not fit stays plain code.
 
 Idempotent: a converted tree has nothing left to convert, so a second run changes
 nothing. Split "Returns:" sections are not a source problem: Google style wraps a
@@ -154,8 +157,28 @@ def resolve(owner: griffe.Object, name: str) -> griffe.Object | None:
     return found
 
 
+def relative(owner: griffe.Object, path: str) -> str | None:
+    """``path`` relative to ``owner`` in mkdocstrings' syntax (``.x``: a member of the owner,
+    ``..x``: of its parent ...), or None when they share no module."""
+    ancestor: griffe.Object | None = owner
+    dots = 1
+    while ancestor is not None:
+        if path.startswith(ancestor.path + "."):
+            return "." * dots + path[len(ancestor.path) + 1 :]
+        if ancestor.is_module:
+            return None
+        ancestor = ancestor.parent
+        dots += 1
+    return None
+
+
 def convert_role(
-    match: re.Match[str], owner: griffe.Object, rendered: set[str], stats: Stats
+    match: re.Match[str],
+    owner: griffe.Object,
+    rendered: set[str],
+    stats: Stats,
+    *,
+    short_form: bool = False,
 ) -> str:
     content = match.group(1).strip()
     explicit = re.match(r"^(.*?)\s*<([^>]+)>$", content)
@@ -170,6 +193,8 @@ def convert_role(
     found = resolve(owner, target)
     path = None if found is None else found.canonical_path
     if path is not None and path in rendered:
+        if short_form:  # a summary line: the shorter relative form, if there is one
+            path = relative(owner, path) or path
         stats.linked += 1
         return f"[`{display}`][{path}]"
     stats.plain.append(f"{owner.path}: {target}")
@@ -333,7 +358,13 @@ def convert_file(
         before = list(chunk)
         first = Stats()
         summary = ROLE.sub(lambda m, o=owner, f=first: convert_role(m, o, rendered, f), chunk[0])
-        if len(summary) > LINE_LIMIT:  # the summary line cannot wrap: names stay plain code
+        if len(summary) > LINE_LIMIT:  # the summary line cannot wrap: relative references
+            first = Stats()
+            summary = ROLE.sub(
+                lambda m, o=owner, f=first: convert_role(m, o, rendered, f, short_form=True),
+                chunk[0],
+            )
+        if len(summary) > LINE_LIMIT:  # still too long: the names stay plain code
             first = Stats()
             summary = ROLE.sub(lambda m, o=owner, f=first: convert_role(m, o, set(), f), chunk[0])
         stats.linked += first.linked
