@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import glob
 import json
 import logging
@@ -558,6 +559,12 @@ class JanusServer:
         rabbitmq_queue_prefix: Put before Janus' default queue names.
         rabbitmq_exchange: Janus' ``janus_exchange`` (fanout; each client binds a
             queue of its own), or None for Janus' default shared queue ``from-janus``.
+        ws_port: Serve the Janus API over WebSocket on this port (Janus' default:
+            8188). Default None: a free port.
+        http_port: Serve the Janus API over HTTP on this port (default 8088).
+            Default None: a free port.
+        admin_port: Serve the Admin API over HTTP on this port (default 7088).
+            Default None: a free port.
     """
 
     def __init__(
@@ -582,6 +589,9 @@ class JanusServer:
         rabbitmq_url: str | None = None,
         rabbitmq_queue_prefix: str = "",
         rabbitmq_exchange: str | None = None,
+        ws_port: int | None = None,
+        http_port: int | None = None,
+        admin_port: int | None = None,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
@@ -616,6 +626,11 @@ class JanusServer:
         self._running: _Running | None = None
         self._finalizer: weakref.finalize[[_Running | None, Path | None], JanusServer] | None = None
         self._start_duration: float | None = None
+        self._fixed_ports = {
+            name: port
+            for name, port in (("ws", ws_port), ("http", http_port), ("admin_http", admin_port))
+            if port is not None
+        }
         self._mqtt_url = mqtt_url
         self._mqtt = None if mqtt_url is None else _MqttBroker.parse(mqtt_url)
         self._mqtt_version = mqtt_version
@@ -733,6 +748,7 @@ class JanusServer:
         assert self._workdir is not None
         workdir = self._workdir
         ports = _pick_ports(tls=True) if self.tls else _pick_ports()
+        ports = dataclasses.replace(ports, **self._fixed_ports)
         conf_dir = workdir / "conf"
         if conf_dir.exists():
             shutil.rmtree(conf_dir)
