@@ -97,19 +97,19 @@ class MqttEvhReceiver(EventReceiver):
 
     async def _connect(self) -> aiomqtt.Client:
         """Connect and subscribe; raise ``TransportClosed`` on failure (nothing left open)."""
-        aiomqtt = self._aiomqtt
+        lib = self._aiomqtt
         s = self.settings
         tls = None
         if s.tls:
             tls = _ClosingTLS(self._ssl or ssl_module.create_default_context())
         v5 = s.protocol == "5"
-        client: aiomqtt.Client = aiomqtt.Client(
+        client: aiomqtt.Client = lib.Client(
             s.host,
             s.port,
             username=s.username,
             password=s.password,
             identifier=s.client_id,
-            protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+            protocol=lib.ProtocolVersion.V5 if v5 else lib.ProtocolVersion.V311,
             clean_session=None if v5 else True,
             keepalive=s.keepalive,
             timeout=self._timeout,
@@ -122,7 +122,7 @@ class MqttEvhReceiver(EventReceiver):
             await asyncio.shield(entering)
         except BaseException as exc:
             entering.add_done_callback(functools.partial(_discard, client))
-            if isinstance(exc, aiomqtt.MqttError):
+            if isinstance(exc, lib.MqttError):
                 raise TransportClosed(
                     f"cannot connect to the MQTT broker {self.where}: {exc}"
                 ) from exc
@@ -141,7 +141,7 @@ class MqttEvhReceiver(EventReceiver):
                 )
         except BaseException as exc:
             await self._disconnect()
-            if isinstance(exc, aiomqtt.MqttError):
+            if isinstance(exc, lib.MqttError):
                 raise TransportClosed(f"MQTT broker {self.where}: {exc}") from exc
             raise
         logger.debug("subscribed to %r/# on %s", self.topic, self.where)
