@@ -103,6 +103,19 @@ class EventReceiver(ABC):
     ) -> None:
         await self.stop()
 
+    janus_name: str = ""
+    """The event handler's short name in Janus (``"sampleevh"``): its config is
+    ``janus.eventhandler.<janus_name>.jcfg``."""
+
+    @abstractmethod
+    def janus_settings(self) -> dict[str, str | int | bool]:
+        """The ``general`` settings Janus' event handler needs to reach this receiver.
+
+        For [`JanusServer`][rxjanus.testing.JanusServer]'s ``event_handlers`` or
+        your own ``janus.eventhandler.<janus_name>.jcfg`` (plus ``enabled = true``).
+        Call it once started. Holds credentials when the receiver has some.
+        """
+
     @abstractmethod
     async def _open(self) -> None:
         """Start the transport; called once by ``start``."""

@@ -80,6 +80,24 @@ class SampleEvhReceiver(EventReceiver):
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}{self._path}"
 
+    janus_name = "sampleevh"
+
+    def janus_settings(self) -> dict[str, str | int | bool]:
+        """Settings for ``janus.eventhandler.sampleevh.jcfg``: every event, grouped, compact.
+
+        Returns:
+            ``events``, ``grouping``, ``json``, ``backend`` and the credentials.
+        """
+        settings: dict[str, str | int | bool] = {
+            "events": "all",
+            "grouping": True,
+            "json": "compact",
+            "backend": self.url,
+        }
+        if self._credentials is not None:
+            settings["backend_user"], settings["backend_pwd"] = self._credentials
+        return settings
+
     async def _open(self) -> None:
         app = web.Application(client_max_size=self._max_body)
         app.router.add_post(self._path, self._handle)

@@ -82,6 +82,31 @@ class MqttEvhReceiver(EventReceiver):
         """The broker, for log lines (no credentials)."""
         return f"{self.settings.host}:{self.settings.port}"
 
+    janus_name = "mqttevh"
+
+    def janus_settings(self) -> dict[str, str | int | bool]:
+        """Settings for ``janus.eventhandler.mqttevh.jcfg``: every event, compact, QoS 1.
+
+        Returns:
+            ``events``, ``json``, ``url`` (Paho's ``tcp://``/``ssl://``),
+            ``client_id``, ``topic``, ``qos`` and the broker login, if any.
+        """
+        s = self.settings
+        host = f"[{s.host}]" if ":" in s.host else s.host
+        settings: dict[str, str | int | bool] = {
+            "events": "all",
+            "json": "compact",
+            "url": f"{'ssl' if s.tls else 'tcp'}://{host}:{s.port}",
+            "client_id": f"janus-evh-{s.client_id}",
+            "topic": self.topic,
+            "qos": 1,
+        }
+        if s.username is not None:
+            settings["username"] = s.username
+        if s.password is not None:
+            settings["password"] = s.password
+        return settings
+
     async def _open(self) -> None:
         client = await self._connect()
         self._runner = asyncio.get_running_loop().create_task(

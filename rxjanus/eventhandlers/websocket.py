@@ -76,6 +76,22 @@ class WsEvhReceiver(EventReceiver):
         """How many event handlers are connected now."""
         return 0 if self._server is None else len(self._server.connections)
 
+    janus_name = "wsevh"
+
+    def janus_settings(self) -> dict[str, str | int | bool]:
+        """Settings for ``janus.eventhandler.wsevh.jcfg``: every event, grouped, compact.
+
+        Returns:
+            ``events``, ``grouping``, ``json``, ``backend`` and ``subprotocol``.
+        """
+        return {
+            "events": "all",
+            "grouping": True,
+            "json": "compact",
+            "backend": self.url,
+            "subprotocol": str(self._subprotocol),
+        }
+
     async def _open(self) -> None:
         self._server = await serve(
             self._handle,
