@@ -292,6 +292,12 @@ class MediaEvent(JanusEvent):
         return _str(self._get("slow_link"))
 
     @property
+    def lost_lastsec(self) -> int | None:
+        """For a slow-link event: packets lost in the last second."""
+        value = self._get("lost_lastsec")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
     def stats(self) -> tuple[MediaStats, ...]:
         """For a stats event: one entry per medium (one, or all with ``combine_media_stats``)."""
         if self.subtype != MediaSubtype.STATS:
