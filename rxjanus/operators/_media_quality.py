@@ -115,9 +115,11 @@ def media_quality_(
 
             def on_next(event: JanusEvent) -> None:
                 if isinstance(event, HandleEvent) and event.name == "detached":
-                    for key in [k for k in baselines if k[0] == event.handle_id]:
-                        del baselines[key]
+                    # Media with stats in this window keep their baseline until it is reported.
                     gone.update(k for k in pending if k[0] == event.handle_id)
+                    for key in [k for k in baselines if k[0] == event.handle_id]:
+                        if key not in gone:
+                            del baselines[key]
                     return
                 if not isinstance(event, MediaEvent) or event.handle_id is None:
                     return
