@@ -14,12 +14,13 @@ credentials; 405 for another method. Each refusal is logged.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hmac
 import logging
 from typing import Final
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 from .base import EventReceiver
 from .events import MalformedEvent
@@ -116,17 +117,16 @@ class SampleEvhReceiver(EventReceiver):
     def _authorized(self, request: web.Request) -> bool:
         if self._credentials is None:
             return True
-        header = request.headers.get("Authorization")
-        if header is None:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "basic":
             return False
         try:
-            auth = BasicAuth.decode(header)
+            given = base64.b64decode(encoded.strip(), validate=True)
         except (ValueError, binascii.Error):
             return False
         user, password = self._credentials
-        same_user = hmac.compare_digest(auth.login.encode(), user.encode())
-        same_password = hmac.compare_digest(auth.password.encode(), password.encode())
-        return same_user and same_password
+        # libcurl sends the bytes of backend_user:backend_pwd as configured (UTF-8 here).
+        return hmac.compare_digest(given, f"{user}:{password}".encode())
 
     async def _handle(self, request: web.Request) -> web.Response:
         source = f"sampleevh {request.remote}"

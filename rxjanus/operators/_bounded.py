@@ -33,6 +33,12 @@ class BoundedObservable(Observable[T], Generic[T]):
         self._source = source
         self._scheduler = scheduler
         self._dropped = 0
+        self._buffered = 0
+
+    @property
+    def buffered(self) -> int:
+        """Values waiting now to be delivered (all subscriptions); never over ``maxsize`` each."""
+        return self._buffered
 
     @property
     def dropped(self) -> int:
@@ -56,6 +62,7 @@ class BoundedObservable(Observable[T], Generic[T]):
             with lock:
                 if waiting:
                     value, end = waiting.popleft(), None
+                    self._buffered -= 1
                 elif ending:
                     value, end = _END, ending
                 else:
@@ -76,6 +83,7 @@ class BoundedObservable(Observable[T], Generic[T]):
                 if value is not _END:
                     if len(waiting) >= self.maxsize:
                         waiting.popleft()
+                        self._buffered -= 1
                         self._dropped += 1
                         dropped += 1
                         if dropped == 1 or dropped % 1000 == 0:
@@ -86,6 +94,7 @@ class BoundedObservable(Observable[T], Generic[T]):
                                 dropped,
                             )
                     waiting.append(value)
+                    self._buffered += 1
                 if not scheduled:
                     scheduled = True
                     drain.disposable = delivery.schedule(deliver)
@@ -99,7 +108,13 @@ class BoundedObservable(Observable[T], Generic[T]):
             push(_END)
 
         subscription = self._source.subscribe(push, on_error, on_completed, scheduler=scheduler)
-        return CompositeDisposable(subscription, drain, Disposable(waiting.clear))
+
+        def clear() -> None:
+            with lock:
+                self._buffered -= len(waiting)
+                waiting.clear()
+
+        return CompositeDisposable(subscription, drain, Disposable(clear))
 
 
 def bounded_(

@@ -75,6 +75,7 @@ _STOP_GRACE: Final = 5.0
 _UNIX_PATH_MAX: Final = 107  # sun_path is 108 bytes including the NUL
 _LOG_TAIL_LINES: Final = 40
 _WS_DATA: Final = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
+_PFUNIX_RACE: Final = "Unix Sockets thread ended"
 
 # Modules rxjanus tests use. Everything else found in the module folders (and
 # the known extras below, in case the folders cannot be listed) is disabled.
@@ -994,6 +995,14 @@ class JanusServer:
                     "Janus logged [FATAL] during start: " + " | ".join(fatal),
                     tail(),
                     port_clash=clash,
+                )
+            if "unix" in pending and _PFUNIX_RACE in _read_tail(log_path, 200):
+                # Janus 1.1.2's pfunix starts its thread before it sets `initialized`;
+                # when the thread runs first it ends at once and unlinks its sockets.
+                raise JanusStartError(
+                    "Janus' Unix Sockets thread ended during start (a Janus 1.1.2 race)",
+                    tail(),
+                    port_clash=True,
                 )
             for key, probe in list(pending.items()):
                 try:
