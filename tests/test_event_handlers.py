@@ -176,11 +176,7 @@ async def test_one_echotest_call_from_session_creation_to_destruction(rig: Rig) 
         )
         viewed.subscription.dispose()
         await plugin.close_stream()
-    await rig.wait_event(
-        lambda e: (
-            isinstance(e, SessionEvent) and e.session_id == session_id and e.name == "destroyed"
-        )
-    )
+    await rig.wait_event(destroyed(session_id))
     # The session's and the handle's events, picked by the operators from all recorded.
     ours = Recorder(reactivex.from_iterable(everything.values).pipe(of_session(session_id)))
     handle = Recorder(reactivex.from_iterable(everything.values).pipe(of_handle(handle_id)))
@@ -322,11 +318,7 @@ async def test_garbage_is_refused_or_dropped_with_a_log_line_and_the_stream_goes
     async with JanusSession(base_url=rig.server.ws_url) as session:
         session_id = session.session_id
     assert session_id is not None
-    await rig.wait_event(
-        lambda e: (
-            isinstance(e, SessionEvent) and e.session_id == session_id and e.name == "destroyed"
-        )
-    )
+    await rig.wait_event(destroyed(session_id))
 
 
 async def test_a_stalled_subscriber_keeps_memory_bounded_and_counts_what_it_dropped(
