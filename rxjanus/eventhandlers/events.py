@@ -115,7 +115,7 @@ class JanusEvent:
     session_id: int | None
     handle_id: int | None
     opaque_id: str | None
-    body: Any = field(repr=False)
+    body: Any
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
     def _get(self, key: str) -> Any:
