@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import aiohttp
@@ -342,3 +343,62 @@ async def test_a_stalled_subscriber_keeps_memory_bounded_and_counts_what_it_drop
     assert seen == emitted.values[-16:]
     assert stream.buffered == 0
     emitted.subscription.dispose()
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_receivers_start_and_stop_leaving_no_socket_or_task(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    def broker() -> MosquittoBroker:
+        running: MosquittoBroker = request.getfixturevalue("broker")
+        return running
+
+    if kind == "mqtt":
+        broker()  # started before counting: its log file is open
+    make_receiver(kind, broker)  # imports done before counting
+    fds, tasks = open_fds(), len(asyncio.all_tasks())
+    for _ in range(3):
+        receiver = make_receiver(kind, broker)
+        ended = Recorder(receiver.events)
+        async with receiver:
+            assert receiver.running
+            assert open_fds() > fds
+        assert ended.completed
+        with pytest.raises(RuntimeError, match="started already"):
+            await receiver.start()
+    await asyncio.sleep(0)  # let closed transports run their last callbacks
+    assert (open_fds(), len(asyncio.all_tasks())) == (fds, tasks)
+
+
+async def test_a_receiver_on_a_taken_port_fails_to_start_and_leaves_nothing() -> None:
+    async with SampleEvhReceiver() as first:
+        port = int(first.url.rsplit(":", 1)[1].split("/")[0])
+        fds = open_fds()
+        second = SampleEvhReceiver(port=port)
+        with pytest.raises(OSError, match=r"(?i)address already in use"):
+            await second.start()
+        assert not second.running
+        assert open_fds() == fds
+
+
+async def test_the_mqtt_receiver_comes_back_after_a_broker_restart(
+    broker: MosquittoBroker,
+) -> None:
+    from rxjanus.eventhandlers import MqttEvhReceiver
+
+    event = json.dumps({"type": 4, "timestamp": 1, "event": {"schema": "s", "data": {}}})
+    async with MqttEvhReceiver(broker.url, topic="/restart-test") as receiver:
+        events = Recorder(receiver.events)
+        await asyncio.to_thread(broker.restart)
+        import aiomqtt
+
+        # Retained: the broker hands it over whenever the receiver has subscribed again.
+        async with aiomqtt.Client(broker.host, broker.port) as client:
+            await client.publish("/restart-test/external", event, qos=1, retain=True)
+        await events.wait_for(lambda r: bool(r.values), timeout=30)
+        assert receiver.reconnects == 1
+        assert isinstance(events.values[0], JanusEvent)
