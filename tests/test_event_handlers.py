@@ -177,6 +177,13 @@ async def test_one_echotest_call_from_session_creation_to_destruction(rig: Rig) 
         )
         viewed.subscription.dispose()
         await plugin.close_stream()
+        # Janus reports the hangup (the DTLS alert of our close) unless the handle is
+        # detached first, which would race it: wait for it before leaving.
+        await rig.wait_event(
+            lambda e: (
+                isinstance(e, WebRTCEvent) and e.handle_id == handle_id and e.connection == "hangup"
+            )
+        )
     await rig.wait_event(destroyed(session_id))
     # The session's and the handle's events, picked by the operators from all recorded.
     ours = Recorder(reactivex.from_iterable(everything.values).pipe(of_session(session_id)))
@@ -188,8 +195,13 @@ async def test_one_echotest_call_from_session_creation_to_destruction(rig: Rig) 
     assert all(e.session_id == session_id for e in events)
     assert all(e.handle_id in (None, handle_id) for e in events)
 
+    def summary(e: JanusEvent) -> str:
+        return f"{type(e).__name__}({e.subtype}, {str(e.body)[:60]})"
+
     def first(predicate: Callable[[JanusEvent], bool]) -> int:
-        return next(i for i, e in enumerate(events) if predicate(e))
+        found = next((i for i, e in enumerate(events) if predicate(e)), None)
+        assert found is not None, "\n".join(summary(e) for e in events)
+        return found
 
     steps = [
         first(lambda e: isinstance(e, SessionEvent) and e.name == "created"),
