@@ -414,3 +414,28 @@ async def test_the_mqtt_receiver_comes_back_after_a_broker_restart(
         await events.wait_for(lambda r: bool(r.values), timeout=30)
         assert receiver.reconnects == 1
         assert isinstance(events.values[0], JanusEvent)
+
+
+def test_janus_server_checks_event_handler_settings_and_the_cli_parses_them() -> None:
+    from rxjanus.testing.server import _parse_args
+
+    with pytest.raises(ValueError, match="event handler name"):
+        JanusServer(event_handlers={"../x": {}})
+    with pytest.raises(ValueError, match="bad event handler setting 'enabled'"):
+        JanusServer(event_handlers={"wsevh": {"enabled": False}})
+    with pytest.raises(ValueError, match="events_stats_period"):
+        JanusServer(events_stats_period=0)
+    args = _parse_args(
+        [
+            "--event-handler",
+            "sampleevh",
+            "events=all",
+            "backend=http://h/p?a=b",
+            "--events-stats-period",
+            "2",
+        ]
+    )
+    assert args.event_handlers == {"sampleevh": {"events": "all", "backend": "http://h/p?a=b"}}
+    assert args.events_stats_period == 2
+    with pytest.raises(SystemExit):
+        _parse_args(["--event-handler", "sampleevh", "events"])

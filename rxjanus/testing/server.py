@@ -1345,8 +1345,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar=("NAME", "KEY=VALUE"),
-        help="enable an event handler, e.g. --event-handler sampleevh "
-        "backend=http://127.0.0.1:7777/janus-events (repeatable)",
+        help="enable an event handler with its settings, e.g. --event-handler sampleevh "
+        "events=all backend=http://127.0.0.1:7777/janus-events (repeatable)",
     )
     parser.add_argument("--events-stats-period", type=int, default=5)
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
