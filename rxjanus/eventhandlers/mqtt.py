@@ -203,6 +203,9 @@ class MqttEvhReceiver(EventReceiver):
                 except TransportClosed as exc:
                     logger.debug("reconnect to %s failed: %s", self.where, exc)
                     continue
+                except Exception:  # never end silently: log it and try again
+                    logger.exception("reconnecting to the MQTT broker %s failed", self.where)
+                    continue
                 self.reconnects += 1
                 logger.info("reconnected to the MQTT broker %s", self.where)
                 break
