@@ -30,17 +30,28 @@ from ..protocol import JSON
 if TYPE_CHECKING:
     from aiortc import RTCConfiguration
 
+    from ..admin.snapshots import ServerSnapshot
+    from ..eventhandlers.derived import Alert, MediaQuality, ViewedEvent
+    from ..eventhandlers.events import JanusEvent
+    from ._bounded import BoundedObservable
+
 __all__ = [
+    "alerts",
     "attach",
+    "bounded",
     "events",
     "frames",
     "join",
     "keepalive",
+    "media_quality",
+    "of_handle",
+    "of_session",
     "publish",
     "retry_with_backoff",
     "share_latest",
     "share_resettable",
     "watch",
+    "with_admin_view",
 ]
 
 T = TypeVar("T")
@@ -315,3 +326,167 @@ def share_latest() -> Callable[[Observable[T]], Observable[T]]:
     from ._share import share_latest_
 
     return share_latest_()
+
+
+# ----------------------------------------------------- Janus event-handler streams
+
+
+def of_session(session_id: int) -> Callable[[Observable[JanusEvent]], Observable[JanusEvent]]:
+    """Keep the events of one session; complete after it is destroyed or times out.
+
+    .. code::
+
+        events:   --c1--h1--x--s1:created--h1--x--s1:destroyed--c1--
+        result:   --c1--h1-----s1:created--h1-----s1:destroyed|
+
+    (``c1``, ``h1``: events of session 1 and of its handles; ``x``: others.)
+
+    Args:
+        session_id: The session, as the client saw it (``session.session_id``).
+
+    Returns:
+        An operator on [`JanusEvent`][rxjanus.eventhandlers.events.JanusEvent]s.
+    """
+    from ._of_session import of_session_
+
+    return of_session_(session_id)
+
+
+def of_handle(handle_id: int) -> Callable[[Observable[JanusEvent]], Observable[JanusEvent]]:
+    """Keep the events of one handle; complete after it is detached.
+
+    .. code::
+
+        events:   --h:attached--x--h:jsep--h:webrtc--x--h:detached--h--
+        result:   --h:attached-----h:jsep--h:webrtc-----h:detached|
+
+    Args:
+        handle_id: The handle, as the client saw it (``plugin.id``).
+
+    Returns:
+        An operator on [`JanusEvent`][rxjanus.eventhandlers.events.JanusEvent]s.
+    """
+    from ._of_handle import of_handle_
+
+    return of_handle_(handle_id)
+
+
+def media_quality(
+    window: float, *, max_media: int = 10_000, scheduler: abc.SchedulerBase | None = None
+) -> Callable[[Observable[JanusEvent]], Observable[MediaQuality]]:
+    """Per handle and medium, what Janus' media stats say about each window.
+
+    .. code::
+
+        events:   --s1---s2--d---s3-----s4-------   (s: stats of a handle's video)
+        window:   ----------|----------|---------|
+        result:   ----------q1---------q2--------q3  (q1 from s1..s2, q2 from s2..s3 ...)
+
+    Each window emits one [`MediaQuality`][rxjanus.eventhandlers.derived.MediaQuality]
+    per medium that had stats in it: packets, loss, bitrates in and out, RTT,
+    jitter and NACKs since the stats before. Janus sends stats every
+    ``stats_period`` seconds (``janus.jcfg``, default 5): pick a window at least
+    that long. A handle's detach (``d``) forgets it after its last window; at
+    most ``max_media`` media are remembered (the least recent go first, logged).
+
+    Args:
+        window: Seconds per window.
+        max_media: The most (handle, medium) baselines kept.
+        scheduler: The window timer's scheduler (default: the running asyncio loop's).
+
+    Returns:
+        An operator from events to media quality.
+    """
+    from ._media_quality import media_quality_
+
+    return media_quality_(window, max_media=max_media, scheduler=scheduler)
+
+
+def alerts(
+    no_media_after: float, *, scheduler: abc.SchedulerBase | None = None
+) -> Callable[[Observable[JanusEvent]], Observable[Alert]]:
+    """Raise alerts: slow links, ICE and DTLS failures, handles without media.
+
+    .. code::
+
+        events:   --up----st----sl----------------ice:failed--
+        timer:          |--N--|restart    |--N--|
+        result:   ----------------a:slowlink----a:no-media--a:ice-failed--
+
+    Each is an [`Alert`][rxjanus.eventhandlers.derived.Alert]. ``slowlink``,
+    ``ice-failed`` and ``dtls-failed`` come with their event. A
+    handle whose PeerConnection is up (``webrtcup``) and whose stats show no new
+    incoming packets (and no ``receiving: true``) for ``no_media_after`` seconds
+    raises ``no-media`` once, again after media came back and stopped again;
+    hangup or detach stops watching it. Janus reports packets with its stats,
+    every ``stats_period`` seconds: make ``no_media_after`` longer.
+
+    Args:
+        no_media_after: Seconds without incoming media before ``no-media``.
+        scheduler: The timers' scheduler (default: the running asyncio loop's).
+
+    Returns:
+        An operator from events to alerts.
+    """
+    from ._alerts import alerts_
+
+    return alerts_(no_media_after, scheduler=scheduler)
+
+
+def with_admin_view(
+    snapshots: Observable[ServerSnapshot],
+) -> Callable[[Observable[JanusEvent]], Observable[ViewedEvent]]:
+    """Pair each event with the Admin API's latest view of the server.
+
+    .. code::
+
+        snapshots: ----S1-----------S2------
+        events:    --a----b----c-------d----
+        result:    --(a,-)(b,S1)(c,S1)(d,S2)
+
+    ``snapshots`` is typically ``admin.watch(1.0, handles=True)``; each
+    [`ViewedEvent`][rxjanus.eventhandlers.derived.ViewedEvent] says whether the
+    server listed the event's session (and handle) then: events of sessions it no
+    longer lists, or listed sessions that stay silent, stand out. Disposal
+    disposes both subscriptions; the result ends with the events, or with an
+    error of either.
+
+    Args:
+        snapshots: The Admin API's [`ServerSnapshot`][rxjanus.admin.ServerSnapshot]s.
+
+    Returns:
+        An operator from events to viewed events.
+    """
+    from ._with_admin_view import with_admin_view_
+
+    return with_admin_view_(snapshots)
+
+
+def bounded(
+    maxsize: int, scheduler: abc.SchedulerBase | None = None
+) -> Callable[[Observable[T]], BoundedObservable[T]]:
+    """Deliver through a buffer of ``maxsize``; a consumer that falls behind loses the oldest.
+
+    .. code::
+
+        source:   --(abcd)------e--        (a burst, e.g. one batch of events)
+        bounded(2), delivered one a turn:
+        result:   ------c-d-----e--        (a, b dropped: dropped == 2)
+
+    Values are delivered on ``scheduler``, one per turn, so a producer keeps
+    running between them; whatever arrives while ``maxsize`` values wait pushes
+    out the oldest. The result's ``dropped`` counts the losses (all
+    subscriptions), and the first drop, then every 1000th, is logged. Memory
+    stays bounded however slow the consumer (``rxjanus.aio.iterate`` does the
+    same for ``async for`` loops).
+
+    Args:
+        maxsize: The most values waiting per subscription.
+        scheduler: Where values are delivered (default: the running asyncio loop).
+
+    Returns:
+        An operator whose result has a ``dropped`` counter.
+    """
+    from ._bounded import bounded_
+
+    return bounded_(maxsize, scheduler)

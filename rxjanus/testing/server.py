@@ -77,6 +77,7 @@ _STOP_GRACE: Final = 5.0
 _UNIX_PATH_MAX: Final = 107  # sun_path is 108 bytes including the NUL
 _LOG_TAIL_LINES: Final = 40
 _WS_DATA: Final = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
+_PFUNIX_RACE: Final = "Unix Sockets thread ended"
 
 # Modules rxjanus tests use. Everything else found in the module folders (and
 # the known extras below, in case the folders cannot be listed) is disabled.
@@ -280,6 +281,31 @@ def _disabled(
     if modules_dir is not None and (modules_dir / kind).is_dir():
         names.update(p.name for p in (modules_dir / kind).glob("*.so"))
     return ",".join(sorted(names - _WANTED[kind] - also_wanted))
+
+
+def _jcfg_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return f'"{_jcfg_string(value)}"'
+
+
+def _event_handler_configs(
+    handlers: Mapping[str, Mapping[str, str | int | bool]],
+) -> dict[str, str]:
+    """Render each event handler's ``general`` settings (``enabled`` is added)."""
+    rendered: dict[str, str] = {}
+    for name, settings in handlers.items():
+        if not name.isidentifier():
+            raise ValueError(f"not an event handler name: {name!r} (e.g. 'sampleevh')")
+        lines = ["\tenabled = true\n"]
+        for key, value in settings.items():
+            if not key.isidentifier() or key == "enabled":
+                raise ValueError(f"bad event handler setting {key!r} for {name}")
+            lines.append(f"\t{key} = {_jcfg_value(value)}\n")
+        rendered[name] = "".join(lines)
+    return rendered
 
 
 def _read_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -565,6 +591,11 @@ class JanusServer:
             Default None: a free port.
         admin_port: Serve the Admin API over HTTP on this port (default 7088).
             Default None: a free port.
+        event_handlers: Event handlers to enable, by short name (``"sampleevh"``,
+            ``"wsevh"``, ``"mqttevh"`` ...) with the settings of their ``general``
+            section, e.g. ``{"sampleevh": receiver.janus_settings()}``; turns on
+            ``broadcast`` in ``janus.jcfg``. Default None: no event handler.
+        events_stats_period: Seconds between media stats events (Janus' default 5).
     """
 
     def __init__(
@@ -592,6 +623,8 @@ class JanusServer:
         ws_port: int | None = None,
         http_port: int | None = None,
         admin_port: int | None = None,
+        event_handlers: Mapping[str, Mapping[str, str | int | bool]] | None = None,
+        events_stats_period: int = 5,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
@@ -643,6 +676,10 @@ class JanusServer:
             if rabbitmq_url is None
             else JanusRabbitMQ(rabbitmq_url, rabbitmq_queue_prefix, rabbitmq_exchange)
         )
+        self._event_handlers = _event_handler_configs(event_handlers or {})
+        if events_stats_period < 1:
+            raise ValueError("events_stats_period must be at least 1 second")
+        self._events_stats_period = events_stats_period
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -875,7 +912,13 @@ class JanusServer:
                 | (frozenset() if self._rabbitmq is None else frozenset({_RABBITMQ_MODULE})),
             ),
             "disabled_loggers": _disabled("loggers", modules_dir),
-            "disabled_events": _disabled("events", modules_dir),
+            "disabled_events": _disabled(
+                "events",
+                modules_dir,
+                frozenset(f"libjanus_{name}.so" for name in self._event_handlers),
+            ),
+            "events_broadcast": "true" if self._event_handlers else "false",
+            "events_stats_period": str(self._events_stats_period),
             "http_port": str(ports.http),
             "admin_http_port": str(ports.admin_http),
             "ws_port": str(ports.ws),
@@ -899,6 +942,10 @@ class JanusServer:
             text = templates.joinpath(name).read_text(encoding="utf-8")
             rendered = string.Template(text).substitute(values)
             (conf_dir / name).write_text(rendered, encoding="utf-8")
+        evh_template = templates.joinpath("janus.eventhandler.jcfg").read_text(encoding="utf-8")
+        for handler, settings in self._event_handlers.items():
+            rendered = string.Template(evh_template).substitute(settings=settings)
+            (conf_dir / f"janus.eventhandler.{handler}.jcfg").write_text(rendered, "utf-8")
 
     def _mqtt_values(self, broker: _MqttBroker) -> dict[str, str]:
         """The template values of ``janus.transport.mqtt.jcfg``."""
@@ -989,6 +1036,14 @@ class JanusServer:
                     "Janus logged [FATAL] during start: " + " | ".join(fatal),
                     tail(),
                     port_clash=clash,
+                )
+            if "unix" in pending and _PFUNIX_RACE in _read_tail(log_path, 200):
+                # Janus 1.1.2's pfunix starts its thread before it sets `initialized`;
+                # when the thread runs first it ends at once and unlinks its sockets.
+                raise JanusStartError(
+                    "Janus' Unix Sockets thread ended during start (a Janus 1.1.2 race)",
+                    tail(),
+                    port_clash=True,
                 )
             for key, probe in list(pending.items()):
                 try:
@@ -1335,10 +1390,30 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="enable the MQTT transport on this broker (mqtt://host:port)",
     )
     parser.add_argument("--mqtt-version", default="3.1.1", choices=_MQTT_VERSIONS)
+    parser.add_argument(
+        "--event-handler",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar=("NAME", "KEY=VALUE"),
+        help="enable an event handler with its settings, e.g. --event-handler sampleevh "
+        "events=all backend=http://127.0.0.1:7777/janus-events (repeatable)",
+    )
+    parser.add_argument("--events-stats-period", type=int, default=5)
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
+    handlers: dict[str, dict[str, str | int | bool]] = {}
+    for name, *pairs in args.event_handler:
+        settings: dict[str, str | int | bool] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                parser.error(f"--event-handler {name}: {pair!r} is not KEY=VALUE")
+            settings[key] = value
+        handlers[name] = settings
+    args.event_handlers = handlers
     return args
 
 
@@ -1378,6 +1453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls_key=args.tls_key,
         mqtt_url=args.mqtt_url,
         mqtt_version=args.mqtt_version,
+        event_handlers=args.event_handlers,
+        events_stats_period=args.events_stats_period,
     )
     try:
         try:
