@@ -22,7 +22,12 @@ from reactivex.subject import Subject
 
 from ..protocol import JSON
 from .frame_track import ObservableTrack
-from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
+from .sdp import (
+    answer_as_dtls_server,
+    candidate_from_janus,
+    candidates_in_sdp,
+    without_candidates,
+)
 
 __all__ = ["MediaKind", "MediaSource", "SingleMediaSource", "WebRTCPeer"]
 
@@ -198,9 +203,22 @@ class WebRTCPeer:
         return self.local_jsep()
 
     async def create_answer(self, offer: JSON) -> JSON:
-        """Apply Janus's offer, make our answer and return it as a ``jsep``."""
+        """Apply Janus's offer, make our answer and return it as a ``jsep``.
+
+        On the first negotiation we answer as the DTLS server where the offer
+        lets us choose (see `answer_as_dtls_server`): Janus then starts the DTLS
+        handshake once its ICE is ready, and the first frame comes without
+        waiting for aiortc's 1 s DTLS retransmit. A renegotiation keeps the role
+        the transport already has.
+        """
+        first = self.pc.localDescription is None
         await self.set_remote_description(offer)
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        answer = await self.pc.createAnswer()
+        if first:
+            answer = RTCSessionDescription(
+                sdp=answer_as_dtls_server(answer.sdp, str(offer["sdp"])), type=answer.type
+            )
+        await self.pc.setLocalDescription(answer)
         return self.local_jsep()
 
     async def set_remote_description(self, jsep: JSON) -> None:
