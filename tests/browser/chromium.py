@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 
-__all__ = ["JANUS_JS", "ADAPTER_JS", "Browser", "BrowserError", "Page", "chromium_available"]
+__all__ = ["ADAPTER_JS", "JANUS_JS", "Browser", "BrowserError", "Page", "chromium_available"]
 
 logger = logging.getLogger(__name__)
 

@@ -72,13 +72,14 @@ function attach(name, plugin, callbacks) {
       ondata: (data) => pushMessage(name, { data: data }),
       ondataopen: () => pushMessage(name, { dataopen: true }),
       onremotetrack: (track, mid, on) => {
-        if (on && track.kind === "video") {
-          // A sink, as a page showing the video would have.
-          const video = document.createElement("video");
-          video.muted = true;
-          video.autoplay = true;
-          video.srcObject = new MediaStream([track]);
-          document.body.appendChild(video);
+        if (on) {
+          // A sink, as a page showing the video and playing the sound would have
+          // (Chromium decodes remote audio only while something plays it out).
+          const element = document.createElement(track.kind === "video" ? "video" : "audio");
+          element.muted = track.kind === "video";
+          element.autoplay = true;
+          element.srcObject = new MediaStream([track]);
+          document.body.appendChild(element);
         }
       },
     }, callbacks || {}));

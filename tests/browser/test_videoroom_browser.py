@@ -37,11 +37,11 @@ async def room(janus: JanusServer) -> AsyncIterator[int]:
 
 
 async def test_rxjanus_subscribes_to_the_browsers_camera(
-    janus: JanusServer, page: Page, room: int
+    url: str, janus: JanusServer, page: Page, room: int
 ) -> None:
-    await page.call("connect", janus.ws_url)
+    await page.call("connect", url)  # janus.js and rxjanus both over ws, then both over http
     feed = await page.call("videoroomPublish", room, "browser")
-    async with JanusSession(base_url=janus.ws_url) as session:
+    async with JanusSession(base_url=url) as session:
         subscriber = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
         await subscriber.attach(session)
         frames = Recorder(subscriber.frames("video"))
@@ -51,4 +51,21 @@ async def test_rxjanus_subscribes_to_the_browsers_camera(
         assert (last.width, last.height) == (640, 480)  # Chromium's fake camera
         await subscriber.leave()
     await page.call("leave")
+    assert await sessions_left(janus) == []
+
+
+async def test_the_browser_subscribes_to_rxjanus(janus: JanusServer, page: Page, room: int) -> None:
+    source = SyntheticVideoTrack(320, 240, fps=30)
+    async with JanusSession(base_url=janus.ws_url) as session:
+        publisher = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
+        await publisher.attach(session)
+        await publisher.join_as_publisher(room, display="bot")
+        await publisher.publish(source, audio=False)
+        await page.call("connect", janus.ws_url)
+        await page.call("videoroomSubscribe", room, publisher.publisher_id)
+        decoded = await page.call("decodedVideo", "subscriber", 30)
+        assert decoded["framesDecoded"] >= 30
+        assert (decoded["frameWidth"], decoded["frameHeight"]) == (320, 240)
+        await page.call("leave")
+        await publisher.leave()
     assert await sessions_left(janus) == []
