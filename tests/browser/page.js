@@ -71,6 +71,7 @@ function attach(name, plugin, callbacks) {
       webrtcState: (up) => pushMessage(name, { webrtc: up }),
       ondata: (data) => pushMessage(name, { data: data }),
       ondataopen: () => pushMessage(name, { dataopen: true }),
+      mediaState: (medium, receiving) => pushMessage(name, { media: medium, receiving: receiving }),
       onremotetrack: (track, mid, on) => {
         if (on) {
           // A sink, as a page showing the video and playing the sound would have
@@ -125,8 +126,11 @@ const CAMERA_AND_MIC = [
 
 // -- VideoRoom ---------------------------------------------------------------------------
 
-async function videoroomPublish(room, display) {
-  const name = "publisher";
+// Publishes the fake camera and microphone; resolves with the feed id and the
+// milliseconds from attach to Janus's "media" event saying it receives the video.
+async function videoroomPublish(room, display, name) {
+  name = name || "publisher";
+  const started = performance.now();
   await attach(name, "janus.plugin.videoroom");
   await send(name, { request: "join", ptype: "publisher", room: room, display: display });
   const joined = await waitMessage(name, (m) => m.msg && m.msg.videoroom === "joined", "joined");
@@ -134,19 +138,21 @@ async function videoroomPublish(room, display) {
   await send(name, { request: "configure", audio: true, video: true }, jsep);
   const answered = await waitMessage(name, (m) => m.jsep && m.jsep.type === "answer", "answer");
   rx.handles[name].handleRemoteJsep({ jsep: answered.jsep });
-  await waitMessage(name, (m) => m.webrtc === true, "webrtcup");
-  return joined.msg.id;
+  await waitMessage(name, (m) => m.media === "video" && m.receiving, "media receiving video");
+  return { id: joined.msg.id, ms: performance.now() - started };
 }
 
-async function videoroomSubscribe(room, feed) {
-  const name = "subscriber";
+// Subscribes to `feed`; resolves with the milliseconds from attach to the first
+// decoded frame (getStats framesDecoded, read every 10 ms).
+async function videoroomSubscribe(room, feed, name) {
+  name = name || "subscriber";
   const started = performance.now();
   await attach(name, "janus.plugin.videoroom");
   await send(name, { request: "join", ptype: "subscriber", room: room, streams: [{ feed: feed }] });
   const offered = await waitMessage(name, (m) => m.jsep && m.jsep.type === "offer", "offer");
+  // Audio and video are accepted as offered (receive only), like Meetecho's demos do.
   const jsep = await answer(name, offered.jsep, [{ type: "data" }]);
   await send(name, { request: "start" }, jsep);
-  await waitMessage(name, (m) => m.webrtc === true, "webrtcup");
   await firstFrame(name);
   return performance.now() - started;
 }
@@ -284,6 +290,7 @@ function detach(name) {
       return;
     }
     delete rx.handles[name];
+    delete rx.messages[name];
     handle.detach({ success: () => resolve(true), error: () => resolve(false) });
   });
 }

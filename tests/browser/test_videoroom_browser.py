@@ -40,7 +40,8 @@ async def test_rxjanus_subscribes_to_the_browsers_camera(
     url: str, janus: JanusServer, page: Page, room: int
 ) -> None:
     await page.call("connect", url)  # janus.js and rxjanus both over ws, then both over http
-    feed = await page.call("videoroomPublish", room, "browser")
+    published = await page.call("videoroomPublish", room, "browser")
+    feed = published["id"]
     async with JanusSession(base_url=url) as session:
         subscriber = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
         await subscriber.attach(session)
