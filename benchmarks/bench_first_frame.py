@@ -249,7 +249,8 @@ def table(rows: list[tuple[str, str, list[float]]]) -> list[str]:
     return lines
 
 
-async def run(starts: int, browser: bool) -> list[tuple[str, str, list[float]]]:
+async def run(starts: int, browser: bool) -> tuple[list[tuple[str, str, list[float]]], list[int]]:
+    """Every path ``starts`` times on one private Janus; the rows and the sessions left."""
     rows: list[tuple[str, str, list[float]]] = []
     with JanusServer() as janus:
         async with JanusSession(base_url=janus.ws_url) as session:
@@ -309,9 +310,7 @@ async def run(starts: int, browser: bool) -> list[tuple[str, str, list[float]]]:
                 )
             )
         left = janus.list_sessions()
-        if left:
-            print(f"sessions left on Janus: {left}", file=sys.stderr)
-    return rows
+    return rows, left
 
 
 async def browser_rows(
@@ -343,7 +342,7 @@ async def browser_rows(
     ]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=20, help="starts per path (default 20)")
     parser.add_argument("--no-browser", action="store_true", help="leave janus.js out")
@@ -358,7 +357,7 @@ def main() -> None:
 
         rxjanus.media.peer.answer_as_dtls_server = lambda answer, offer: answer  # type: ignore[assignment]
     enable_loopback_ice()
-    rows = asyncio.run(run(args.starts, not args.no_browser))
+    rows, left = asyncio.run(run(args.starts, not args.no_browser))
     order = ["EchoTest", "VideoRoom publisher", "VideoRoom subscriber", "Streaming viewer"]
     rows.sort(key=lambda row: order.index(row[0]) if row[0] in order else len(order))
     print()
@@ -368,7 +367,11 @@ def main() -> None:
         f"target where Janus offers: p50 < {P50_TARGET:.0f} ms, p95 < {P95_TARGET:.0f} ms"
         + ("; DTLS as client (aiortc's default)" if args.dtls_client else "")
     )
+    if left:
+        print(f"sessions left on Janus: {left}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
