@@ -22,6 +22,7 @@ from reactivex.subject import Subject
 
 from ..protocol import JSON
 from .frame_track import ObservableTrack
+from .recording import recorder_tracks
 from .sdp import (
     answer_as_dtls_server,
     candidate_from_janus,
@@ -144,10 +145,12 @@ class WebRTCPeer:
         self.pc.addTransceiver(kind, direction="recvonly")
 
     def record_to(self, sink: str | Path | MediaRecorder) -> None:
-        """Write every remote track to a file (or a ``MediaRecorder`` you made)."""
+        """Write every remote track to a file (or a ``MediaRecorder`` you made).
+
+        Recording starts with the remote description; with video, the audio is
+        written from the first video frame on (see `recorder_tracks`).
+        """
         self._recorder = sink if isinstance(sink, MediaRecorder) else MediaRecorder(str(sink))
-        for track in self.remote_tracks:
-            self._recorder.addTrack(self._relay.subscribe(track))
 
     def frames(self, kind: MediaKind) -> Observable[Any]:
         """The remote ``kind`` frames (``av.VideoFrame`` or ``av.AudioFrame``).
@@ -232,6 +235,10 @@ class WebRTCPeer:
             await self.add_remote_candidate(candidate)
         if self._recorder is not None and not self._recorder_started:
             self._recorder_started = True
+            # Video first, and audio only from the first video frame on (see recorder_tracks).
+            subscribed = [self._relay.subscribe(track) for track in self.remote_tracks]
+            for track in recorder_tracks(subscribed):
+                self._recorder.addTrack(track)
             await self._recorder.start()
 
     def local_jsep(self) -> JSON:
@@ -288,7 +295,7 @@ class WebRTCPeer:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self.remote_tracks.append(track)
-        if self._recorder is not None:
+        if self._recorder is not None and self._recorder_started:
             self._recorder.addTrack(self._relay.subscribe(track))
         self._pumps.append(
             asyncio.create_task(
