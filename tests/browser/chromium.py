@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -119,6 +120,7 @@ class Browser:
         self._runner: web.AppRunner | None = None
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._drain: asyncio.Task[None] | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._pages: dict[str, Page] = {}
@@ -158,12 +160,10 @@ class Browser:
         app.router.add_get("/page.js", script(HERE / "page.js"))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.Server)
-        port = server.sockets[0].getsockname()[1]
-        self.origin = f"http://127.0.0.1:{port}"
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))  # a free port, known before serving
+        self.origin = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        await web.SockSite(self._runner, listening).start()
 
     async def _launch(self) -> None:
         self._profile = tempfile.mkdtemp(prefix="rxjanus-chromium-")
@@ -275,9 +275,9 @@ class Browser:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-        drain = getattr(self, "_drain", None)
-        if drain is not None:
-            await asyncio.gather(drain, return_exceptions=True)
+        if self._drain is not None:
+            await asyncio.gather(self._drain, return_exceptions=True)
+            self._drain = None
         if self._profile is not None:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
