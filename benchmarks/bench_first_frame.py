@@ -358,7 +358,7 @@ def main() -> int:
         def unchanged(answer: str, offer: str) -> str:
             return answer
 
-        setattr(rxjanus.media.peer, "answer_as_dtls_server", unchanged)
+        vars(rxjanus.media.peer)["answer_as_dtls_server"] = unchanged
     enable_loopback_ice()
     rows, left = asyncio.run(run(args.starts, not args.no_browser))
     order = ["EchoTest", "VideoRoom publisher", "VideoRoom subscriber", "Streaming viewer"]
