@@ -16,7 +16,13 @@ from rxjanus import JanusSession
 from rxjanus.media import answer_as_dtls_server
 from rxjanus.plugins.base import JanusPlugin
 from rxjanus.plugins.streaming import JanusStreamingPlugin, rtp_media
-from rxjanus.testing import JanusServer, enable_loopback_ice, loopback_rtc_configuration
+from rxjanus.plugins.videoroom import JanusVideoRoomPlugin
+from rxjanus.testing import (
+    JanusServer,
+    SyntheticVideoTrack,
+    enable_loopback_ice,
+    loopback_rtc_configuration,
+)
 from rxjanus.testing.rtp import RtpSource
 
 from .helpers import Recorder
@@ -99,3 +105,32 @@ async def test_a_streaming_viewer_answers_passive_and_janus_runs_the_handshake(
                 await viewer.stop()
         finally:
             await admin.destroy_mountpoint(mountpoint_id, secret="s3cret")
+
+
+async def test_a_videoroom_subscriber_answers_passive_and_janus_runs_the_handshake(
+    janus: JanusServer,
+) -> None:
+    enable_loopback_ice()
+    async with JanusSession(base_url=janus.ws_url) as session:
+        admin = JanusVideoRoomPlugin()
+        await admin.attach(session)
+        room = await admin.create_room(random.randint(10_000, 2**52))
+        try:
+            publisher = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
+            await publisher.attach(session)
+            await publisher.join_as_publisher(room, display="feed")
+            await publisher.publish(SyntheticVideoTrack(320, 240), audio=False)
+
+            subscriber = JanusVideoRoomPlugin(pc_config=loopback_rtc_configuration())
+            await subscriber.attach(session)
+            frames = Recorder(subscriber.frames("video"))
+            assert publisher.publisher_id is not None
+            await subscriber.subscribe_to_publisher(room, [{"feed": publisher.publisher_id}])
+            await frames.wait_for(lambda r: len(r.values) >= 1, WAIT)
+            assert "a=setup:passive" in subscriber.pc.localDescription.sdp.splitlines()
+            dtls = dtls_of(janus, subscriber)
+            assert (dtls["dtls-role"], dtls["dtls-state"]) == ("active", "connected"), dtls
+            await subscriber.leave()
+            await publisher.leave()
+        finally:
+            await admin.destroy_room(room)
