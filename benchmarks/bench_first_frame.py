@@ -199,7 +199,10 @@ async def mountpoint(session: JanusSession) -> AsyncIterator[int]:
     )
     [port] = [entry["port"] for entry in created["stream"]["ports"]]
     try:
-        with RtpSource(video_port=port):
+        with RtpSource(video_port=port) as source:
+            # A live stream whose first keyframe has reached Janus (one a second), as
+            # viewers of a running stream find it; else the first start waits for the next.
+            await source.wait_sent("video", source.keyframe_interval + 1)
             yield mountpoint_id
     finally:
         await admin.destroy_mountpoint(mountpoint_id)
