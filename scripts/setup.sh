@@ -12,6 +12,10 @@ command -v janus >/dev/null 2>&1 || missing+=(janus)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)  # the MQTT broker of the MQTT transport tests
 [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)  # the broker of the RabbitMQ tests
+# Headless Chromium with Meetecho's janus.js and adapter.js: the browser interop tests.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -f /usr/share/javascript/janus-gateway/janus.js ] || missing+=(libjs-janus-gateway)
+[ -f /usr/share/javascript/webrtc-adapter/adapter.js ] || missing+=(libjs-webrtc-adapter)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt" >&2
   sudo_cmd=()

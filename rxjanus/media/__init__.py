@@ -2,7 +2,7 @@
 
 from .frame_track import ObservableTrack
 from .peer import MediaKind, MediaSource, SingleMediaSource, WebRTCPeer
-from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
+from .sdp import answer_as_dtls_server, candidate_from_janus, candidates_in_sdp, without_candidates
 
 __all__ = [
     "MediaKind",
@@ -10,6 +10,7 @@ __all__ = [
     "ObservableTrack",
     "SingleMediaSource",
     "WebRTCPeer",
+    "answer_as_dtls_server",
     "candidate_from_janus",
     "candidates_in_sdp",
     "without_candidates",

@@ -22,7 +22,13 @@ from reactivex.subject import Subject
 
 from ..protocol import JSON
 from .frame_track import ObservableTrack
-from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
+from .recording import recorder_tracks
+from .sdp import (
+    answer_as_dtls_server,
+    candidate_from_janus,
+    candidates_in_sdp,
+    without_candidates,
+)
 
 __all__ = ["MediaKind", "MediaSource", "SingleMediaSource", "WebRTCPeer"]
 
@@ -139,10 +145,12 @@ class WebRTCPeer:
         self.pc.addTransceiver(kind, direction="recvonly")
 
     def record_to(self, sink: str | Path | MediaRecorder) -> None:
-        """Write every remote track to a file (or a ``MediaRecorder`` you made)."""
+        """Write every remote track to a file (or a ``MediaRecorder`` you made).
+
+        Recording starts with the remote description; with video, the audio is
+        written from the first video frame on (see `recorder_tracks`).
+        """
         self._recorder = sink if isinstance(sink, MediaRecorder) else MediaRecorder(str(sink))
-        for track in self.remote_tracks:
-            self._recorder.addTrack(self._relay.subscribe(track))
 
     def frames(self, kind: MediaKind) -> Observable[Any]:
         """The remote ``kind`` frames (``av.VideoFrame`` or ``av.AudioFrame``).
@@ -198,9 +206,22 @@ class WebRTCPeer:
         return self.local_jsep()
 
     async def create_answer(self, offer: JSON) -> JSON:
-        """Apply Janus's offer, make our answer and return it as a ``jsep``."""
+        """Apply Janus's offer, make our answer and return it as a ``jsep``.
+
+        On the first negotiation we answer as the DTLS server where the offer
+        lets us choose (see `answer_as_dtls_server`): Janus then starts the DTLS
+        handshake once its ICE is ready, and the first frame comes without
+        waiting for aiortc's 1 s DTLS retransmit. A renegotiation keeps the role
+        the transport already has.
+        """
+        first = self.pc.localDescription is None
         await self.set_remote_description(offer)
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        answer = await self.pc.createAnswer()
+        if first:
+            answer = RTCSessionDescription(
+                sdp=answer_as_dtls_server(answer.sdp, str(offer["sdp"])), type=answer.type
+            )
+        await self.pc.setLocalDescription(answer)
         return self.local_jsep()
 
     async def set_remote_description(self, jsep: JSON) -> None:
@@ -214,6 +235,10 @@ class WebRTCPeer:
             await self.add_remote_candidate(candidate)
         if self._recorder is not None and not self._recorder_started:
             self._recorder_started = True
+            # Video first, and audio only from the first video frame on (see recorder_tracks).
+            subscribed = [self._relay.subscribe(track) for track in self.remote_tracks]
+            for track in recorder_tracks(subscribed):
+                self._recorder.addTrack(track)
             await self._recorder.start()
 
     def local_jsep(self) -> JSON:
@@ -270,7 +295,7 @@ class WebRTCPeer:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self.remote_tracks.append(track)
-        if self._recorder is not None:
+        if self._recorder is not None and self._recorder_started:
             self._recorder.addTrack(self._relay.subscribe(track))
         self._pumps.append(
             asyncio.create_task(

@@ -1,0 +1,1 @@
+"""Interop with Meetecho's janus.js in headless Chromium (Debian's packages)."""
