@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 from ..exceptions import PluginError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
-from .base import event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .rooms import RoomPlugin, participant_request, room_request
 
 __all__ = [
@@ -88,7 +88,7 @@ class AudioBridgeEventType(enum.Enum):
     """An error event (``error_code`` and ``error``)."""
 
 
-_TOP_LEVEL = {
+_REPLIES = (
     "joined",
     "left",
     "roomchanged",
@@ -98,15 +98,15 @@ _TOP_LEVEL = {
     "announcement-started",
     "announcement-stopped",
     "hangingup",
-}
-_EVENT_KEYS: tuple[tuple[str, AudioBridgeEventType], ...] = (
-    ("leaving", AudioBridgeEventType.LEAVING),
-    ("kicked", AudioBridgeEventType.KICKED),
-    ("kicked_all", AudioBridgeEventType.KICKED_ALL),
-    ("participants", AudioBridgeEventType.PARTICIPANTS),
-    ("muted", AudioBridgeEventType.MUTED),
-    ("result", AudioBridgeEventType.CONFIGURED),
 )
+_EVENT_KEYS = {
+    "leaving": "leaving",
+    "kicked": "kicked",
+    "kicked_all": "kicked_all",
+    "participants": "participants",
+    "muted": "muted",
+    "result": "configured",
+}
 
 
 def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
@@ -119,18 +119,8 @@ def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
     Returns:
         The message's kind, or None for replies such as ``success`` or ``created``.
     """
-    data = event_data(message)
-    kind = data.get("audiobridge")
-    if kind == "event":
-        if "error_code" in data:
-            return AudioBridgeEventType.ERROR
-        for key, event_type in _EVENT_KEYS:
-            if key in data:
-                return event_type
-        return None
-    if kind in _TOP_LEVEL:
-        return AudioBridgeEventType(kind)
-    return None
+    kinds = AudioBridgeEventType
+    return classify(message, "audiobridge", kinds, keys=_EVENT_KEYS, replies=_REPLIES)
 
 
 class JanusAudioBridgePlugin(RoomPlugin):
@@ -163,36 +153,6 @@ class JanusAudioBridgePlugin(RoomPlugin):
     classify_event = staticmethod(audiobridge_event_type)
     answer_request = "configure"
     forwarders_key = "rtp_forwarders"
-
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "create": "create_room",
-        "edit": "edit",
-        "destroy": "destroy_room",
-        "exists": "exists",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "kick_all": "kick_all",
-        "list": "list_rooms",
-        "listparticipants": "list_participants",
-        "mute": "mute_participant",
-        "unmute": "unmute_participant",
-        "mute_room": "mute_room",
-        "unmute_room": "unmute_room",
-        "enable_recording": "enable_recording",
-        "enable_mjrs": "enable_mjrs",
-        "resetdecoder": "reset_decoder",
-        "rtp_forward": "rtp_forward",
-        "stop_rtp_forward": "stop_rtp_forward",
-        "listforwarders": "list_forwarders",
-        "play_file": "play_file",
-        "is_playing": "is_playing",
-        "stop_file": "stop_file",
-        "join": "join",
-        "configure": "configure",
-        "changeroom": "change_room",
-        "leave": "leave",
-        "hangup": "hangup",
-    }
 
     janus_events: ClassVar[Mapping[str, str]] = {
         "created": "the reply of create_room (its room id)",
@@ -240,6 +200,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- room administration --------------------------------------------------------
 
+    @sends("create")
     async def create_room(
         self,
         room_id: int | None = None,
@@ -333,6 +294,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             filename=filename, timeout=timeout,
         )  # fmt: skip
 
+    @sends("enable_recording")
     async def enable_recording(
         self,
         room_id: int,
@@ -348,6 +310,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             record_dir=record_dir, secret=secret, timeout=timeout,
         )  # fmt: skip
 
+    @sends("enable_mjrs")
     async def enable_mjrs(
         self,
         room_id: int,
@@ -364,6 +327,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- forwarders -----------------------------------------------------------------
 
+    @sends("rtp_forward")
     async def rtp_forward(
         self,
         room_id: int,
@@ -394,6 +358,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             timeout=timeout,
         )  # fmt: skip
 
+    @sends("stop_rtp_forward")
     async def stop_rtp_forward(
         self,
         room_id: int,
@@ -410,6 +375,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- announcements --------------------------------------------------------------
 
+    @sends("play_file")
     async def play_file(
         self,
         room_id: int,
@@ -436,6 +402,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         )  # fmt: skip
         return str(data["file_id"])
 
+    @sends("is_playing")
     async def is_playing(
         self,
         room_id: int,
@@ -449,6 +416,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         )
         return bool(data.get("playing", False))
 
+    @sends("stop_file")
     async def stop_file(
         self,
         room_id: int,
@@ -461,9 +429,11 @@ class JanusAudioBridgePlugin(RoomPlugin):
             "stop_file", room=room_id, file_id=file_id, secret=secret, timeout=timeout
         )
 
-    stop_all_files = room_request(
-        "stop_all_files", "Stop every announcement in a room (Janus 1.2 and later)."
-    )
+    async def stop_all_files(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Stop every announcement in a room (Janus 1.2 and later)."""
+        return await self._call("stop_all_files", room=room_id, secret=secret, timeout=timeout)
 
     async def list_announcements(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
@@ -474,6 +444,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- participant ----------------------------------------------------------------
 
+    @sends("join")
     async def join(
         self,
         room_id: int,
@@ -533,6 +504,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         self._muted = bool(muted)
         return data
 
+    @sends("configure")
     async def configure(
         self,
         muted: bool | None = None,
@@ -622,6 +594,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             self._reset_state()
         await self.hangup_media(timeout=timeout)
 
+    @sends("changeroom")
     async def change_room(
         self,
         room_id: int,
@@ -651,6 +624,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             self._muted = muted
         return data
 
+    @sends("leave")
     async def leave(self, room_id: int | None = None, timeout: float | None = None) -> JSON:
         """Leave the room and close our PeerConnection.
 
@@ -676,6 +650,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         await self.hangup_media(timeout=timeout)
         return data
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = None) -> JSON:
         """Ask the plugin to close our PeerConnection (its ``hangup`` request).
 
@@ -702,6 +677,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             await self._call("hangup", timeout=timeout)
         await self._close_peer()
 
+    @sends("resetdecoder")
     async def reset_decoder(self, timeout: float | None = None) -> JSON:
         """Have Janus recreate the Opus decoder of our audio (if it sounds garbled)."""
         return await self._call("resetdecoder", timeout=timeout)

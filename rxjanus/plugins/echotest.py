@@ -11,7 +11,7 @@ from aiortc.contrib.media import MediaRecorder
 
 from ..media import MediaSource
 from ..protocol import JSON
-from .base import request_body
+from .base import request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = ["JanusEchoTestPlugin"]
@@ -30,10 +30,6 @@ class JanusEchoTestPlugin(WebRTCPlugin):
 
     name = "janus.plugin.echotest"
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        # EchoTest has one unnamed request; with an SDP offer it starts the echo.
-        "(unnamed request)": "configure",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "ok": "returned by start() and configure() (plugin data `result: ok`)",
         "done": "events (plugin data `result: done` when the PeerConnection is gone)",
@@ -78,6 +74,8 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         )  # fmt: skip
         await self._negotiate(body, source=play_from, audio=audio, video=video, timeout=timeout)
 
+    # EchoTest has one unnamed request; with an SDP offer it starts the echo.
+    @sends("(unnamed request)")
     async def configure(
         self,
         *,

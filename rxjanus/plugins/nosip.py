@@ -33,7 +33,7 @@ from typing import ClassVar, Literal
 from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON
-from .base import classify, event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -111,12 +111,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
     error_class = NoSipError
     classify_event = staticmethod(nosip_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "generate": "generate",
-        "process": "process",
-        "hangup": "hangup",
-        "recording": "recording",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "generated": "returned by generate() (a BareboneSdp)",
         "processed": "returned by process(); the JSEP it carries is applied to the "
@@ -133,6 +127,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
         """Janus's offer from ``process("offer", ...)``, until ``generate`` answers it."""
         return self._remote_offer
 
+    @sends("generate")
     async def generate(
         self,
         source: MediaSource | None = None,
@@ -178,6 +173,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             raise ProtocolError("generated event without a barebone SDP")
         return BareboneSdp(sdp_type, sdp, bool(result.get("update", False)))
 
+    @sends("process")
     async def process(
         self,
         type: SdpType,
@@ -211,6 +207,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             await self.peer.set_remote_description(jsep)
         return result
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = None) -> JSON:
         """End the bridge: Janus closes the PeerConnection and stops relaying RTP.
 
@@ -236,6 +233,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             self._remote_offer = None
             await self.reset_connection()
 
+    @sends("recording")
     async def recording(
         self,
         action: Literal["start", "stop"],

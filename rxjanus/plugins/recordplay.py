@@ -27,7 +27,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
-from .base import classify, plugin_errors, request_body
+from .base import classify, plugin_errors, request_body, sends
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -165,14 +165,6 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
     error_class = RecordPlayError
     classify_event = staticmethod(recordplay_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_recordings",
-        "update": "update",
-        "record": "record",
-        "play": "play",
-        "start": "start",
-        "stop": "stop",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "list_recordings() returns it (Recording objects)",
         "ok": "update() returns it",
@@ -202,6 +194,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- synchronous requests -------------------------------------------------------
 
+    @sends("list")
     async def list_recordings(self, timeout: float | None = None) -> builtins.list[Recording]:
         """List the finished recordings (the ``list`` request).
 
@@ -214,6 +207,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         """The ``list`` request under its Janus name (see :meth:`list_recordings`)."""
         return await self.list_recordings(timeout=timeout)
 
+    @sends("update")
     async def update(self, timeout: float | None = None) -> JSON:
         """Make the plugin scan its folder again (for recordings copied there by hand).
 
@@ -245,6 +239,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- recording ------------------------------------------------------------------
 
+    @sends("record")
     async def record(
         self,
         source: MediaSource,
@@ -308,6 +303,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- playing --------------------------------------------------------------------
 
+    @sends("play")
     async def play(
         self,
         recording_id: int,
@@ -351,6 +347,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             return data
         return await self.start(timeout=timeout)
 
+    @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
         """Answer the offer of the last :meth:`play` (the ``start`` request).
 
@@ -372,6 +369,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- both -----------------------------------------------------------------------
 
+    @sends("stop")
     async def stop(self, timeout: float | None = None) -> JSON:
         """Stop recording or playing; Janus tears the PeerConnection down.
 

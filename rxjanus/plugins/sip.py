@@ -36,7 +36,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .base import classify, event_data, plugin_errors, request_body
+from .base import classify, event_data, plugin_errors, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -237,26 +237,6 @@ class JanusSipPlugin(WebRTCPlugin):
     error_class = SipError
     classify_event = staticmethod(sip_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "register": "register",
-        "unregister": "unregister",
-        "call": "call",
-        "accept": "accept",
-        "decline": "decline",
-        "info": "send_info",
-        "message": "send_message",
-        "dtmf_info": "send_dtmf",
-        "subscribe": "subscribe",
-        "unsubscribe": "unsubscribe",
-        "transfer": "transfer",
-        "recording": "recording",
-        "hold": "hold",
-        "unhold": "unhold",
-        "update": "update",
-        "hangup": "hangup",
-        # Not in the header's list, but handled by janus_sip.c 1.1.2:
-        "reset": "reset",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "registering": "the reply to register(), which then waits for the outcome",
         "registered": "returned by register(); events (SipEventType.REGISTERED)",
@@ -352,6 +332,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- registration ---------------------------------------------------------------
 
+    @sends("register")
     async def register(
         self,
         username: str,
@@ -430,6 +411,7 @@ class JanusSipPlugin(WebRTCPlugin):
         self._master_id = master if isinstance(master, int) and master else None
         return result
 
+    @sends("unregister")
     async def unregister(self, timeout: float = 30.0) -> JSON:
         """Unregister (a REGISTER with expiry 0 if one was sent at first).
 
@@ -450,6 +432,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- calls ----------------------------------------------------------------------
 
+    @sends("call")
     async def call(
         self,
         uri: str,
@@ -549,6 +532,7 @@ class JanusSipPlugin(WebRTCPlugin):
             raise InvalidStateError(f"{self!r}: the incoming call is gone already")
         return self._incoming
 
+    @sends("accept")
     async def accept(
         self,
         source: MediaSource | None = None,
@@ -613,6 +597,7 @@ class JanusSipPlugin(WebRTCPlugin):
         await self._settle_negotiations()
         return result
 
+    @sends("decline")
     async def decline(
         self,
         code: int | None = None,
@@ -656,6 +641,7 @@ class JanusSipPlugin(WebRTCPlugin):
             self._in_call = False
         return result
 
+    @sends("hangup")
     async def hangup(
         self, timeout: float | None = 30.0, *, headers: Mapping[str, str] | None = None
     ) -> JSON:
@@ -689,6 +675,7 @@ class JanusSipPlugin(WebRTCPlugin):
             await self.reset_connection()
         return result
 
+    @sends("update")
     async def update(
         self,
         jsep: JSON | None = None,
@@ -728,6 +715,7 @@ class JanusSipPlugin(WebRTCPlugin):
         await self._settle_negotiations()
         return result
 
+    @sends("hold")
     async def hold(
         self,
         direction: Literal["sendonly", "recvonly", "inactive"] | None = None,
@@ -753,6 +741,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("hold", direction=direction)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("unhold")
     async def unhold(self, *, timeout: float = 30.0) -> JSON:
         """Resume the call held with :meth:`hold` (a re-INVITE; see the note there).
 
@@ -765,6 +754,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- in-call and out-of-call messages -------------------------------------------
 
+    @sends("dtmf_info")
     async def send_dtmf(
         self,
         digit: str,
@@ -787,6 +777,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("dtmf_info", digit=digit, duration=duration, headers=headers)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("info")
     async def send_info(
         self,
         type: str,
@@ -803,6 +794,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("info", type=type, content=content, headers=headers)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("message")
     async def send_message(
         self,
         content: str,
@@ -826,6 +818,7 @@ class JanusSipPlugin(WebRTCPlugin):
         )  # fmt: skip
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("subscribe")
     async def subscribe(
         self,
         event: str,
@@ -858,6 +851,7 @@ class JanusSipPlugin(WebRTCPlugin):
             match=lambda m: _call_id(m) == call_id,
         )
 
+    @sends("unsubscribe")
     async def unsubscribe(
         self, event: str, *, to: str | None = None, timeout: float = 30.0
     ) -> JSON:
@@ -879,6 +873,7 @@ class JanusSipPlugin(WebRTCPlugin):
             wait=call_id is not None,
         )
 
+    @sends("transfer")
     async def transfer(
         self, uri: str, *, replace: str | None = None, timeout: float = 30.0
     ) -> JSON:
@@ -890,6 +885,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("transfer", uri=uri, replace=replace)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("recording")
     async def recording(
         self,
         action: Literal["start", "stop"],
@@ -923,6 +919,8 @@ class JanusSipPlugin(WebRTCPlugin):
         )  # fmt: skip
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    # Not in the header's list of requests, but handled by janus_sip.c 1.1.2.
+    @sends("reset")
     async def reset(self, timeout: float = 30.0) -> JSON:
         """Clear a call state Janus may keep after a call (its ``reset`` request).
 

@@ -31,7 +31,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
-from .base import event_data, request_body
+from .base import event_data, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -214,24 +214,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
     classify_event = staticmethod(streaming_event_type)
     answer_request = "start"
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_mountpoints",
-        "info": "mountpoint_info",
-        "create": "create_mountpoint",
-        "destroy": "destroy_mountpoint",
-        "recording": "recording",
-        "edit": "edit_mountpoint",
-        "enable": "enable_mountpoint",
-        "disable": "disable_mountpoint",
-        "kick_all": "kick_all",
-        "watch": "watch",
-        "start": "start",
-        "pause": "pause",
-        "configure": "configure",
-        "switch": "switch",
-        "stop": "stop",
-    }
-
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "returned by list_mountpoints() (the list)",
         "info": "returned by mountpoint_info() (the info)",
@@ -302,6 +284,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     # -- mountpoint administration --------------------------------------------------
 
+    @sends("list")
     async def list_mountpoints(
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -315,6 +298,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         data = await self._call("list", admin_key=admin_key, timeout=timeout)
         return list(data.get("list", []))
 
+    @sends("info")
     async def mountpoint_info(
         self,
         mountpoint_id: int | str,
@@ -331,6 +315,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         data = await self._call("info", id=mountpoint_id, secret=secret, timeout=timeout)
         return dict(data.get("info", {}))
 
+    @sends("create")
     async def create_mountpoint(
         self,
         mountpoint_id: int | str | None = None,
@@ -387,6 +372,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             admin_key=admin_key, timeout=timeout,
         )  # fmt: skip
 
+    @sends("destroy")
     async def destroy_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -403,6 +389,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             "destroy", id=mountpoint_id, permanent=permanent, secret=secret, timeout=timeout
         )
 
+    @sends("edit")
     async def edit_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -434,6 +421,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             edited_event=edited_event, timeout=timeout,
         )  # fmt: skip
 
+    @sends("enable")
     async def enable_mountpoint(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
@@ -444,6 +432,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         return await self._call("enable", id=mountpoint_id, secret=secret, timeout=timeout)
 
+    @sends("disable")
     async def disable_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -483,6 +472,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             "disable", id=mountpoint_id, secret=secret, stop_recording=False, timeout=timeout
         )
 
+    @sends("kick_all")
     async def kick_all(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
@@ -493,6 +483,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         return await self._call("kick_all", id=mountpoint_id, secret=secret, timeout=timeout)
 
+    @sends("recording")
     async def recording(
         self,
         mountpoint_id: int | str,
@@ -552,6 +543,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     # -- viewer ---------------------------------------------------------------------
 
+    @sends("watch")
     async def watch(
         self,
         mountpoint_id: int | str,
@@ -619,6 +611,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             raise
         return plugin_data(reply) or {}
 
+    @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
         """Resume the media after :meth:`pause` (``start`` without an SDP).
 
@@ -630,6 +623,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = False
         return data
 
+    @sends("pause")
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause the media, keeping the PeerConnection (resume with :meth:`start`).
 
@@ -641,6 +635,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = True
         return data
 
+    @sends("configure")
     async def configure(
         self,
         mid: str | None = None,
@@ -682,6 +677,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             min_delay=min_delay, max_delay=max_delay, timeout=timeout,
         )  # fmt: skip
 
+    @sends("switch")
     async def switch(self, mountpoint_id: int | str, timeout: float | None = None) -> JSON:
         """Watch another live RTP mountpoint on the same PeerConnection.
 
@@ -700,6 +696,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = False
         return data
 
+    @sends("stop")
     async def stop(self, timeout: float | None = None) -> JSON:
         """Stop watching: Janus closes the PeerConnection; so do we.
 

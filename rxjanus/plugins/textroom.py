@@ -25,7 +25,7 @@ from reactivex.subject import Subject
 
 from ..exceptions import InvalidStateError, JanusConnectionError, PluginError, ProtocolError
 from ..protocol import JSON, plugin_data
-from .base import event_data, plugin_errors
+from .base import event_data, plugin_errors, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -103,21 +103,6 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     error_class = TextRoomError
     classify_event = staticmethod(textroom_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "setup": "setup",
-        "list": "list_rooms",
-        "listparticipants": "list_participants",
-        "create": "create_room",
-        "edit": "edit_room",
-        "destroy": "destroy_room",
-        "exists": "room_exists",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "join": "join_room",
-        "leave": "leave_room",
-        "message": "send_message",
-        "announcement": "send_announcement",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "success": "returned by the method that sent the request (list_rooms(), "
         "room_exists(), create_room(), allowed(), join_room(), send_message()...)",
@@ -158,6 +143,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     # -- PeerConnection -------------------------------------------------------------
 
+    @sends("setup")
     async def setup(self, timeout: float = 30.0) -> None:
         """Set up the PeerConnection and open the data channel.
 
@@ -183,6 +169,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     # -- room admin, through the Janus API ------------------------------------------
 
+    @sends("list")
     async def list_rooms(
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -191,17 +178,20 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         rooms = data.get("list")
         return rooms if isinstance(rooms, list) else []
 
+    @sends("listparticipants")
     async def list_participants(self, room: int, timeout: float | None = None) -> list[JSON]:
         """Return the participants of ``room`` (``username`` and ``display``)."""
         data = await self._call("listparticipants", room=room, timeout=timeout)
         participants = data.get("participants")
         return participants if isinstance(participants, list) else []
 
+    @sends("exists")
     async def room_exists(self, room: int, timeout: float | None = None) -> bool:
         """Whether ``room`` exists."""
         data = await self._call("exists", room=room, timeout=timeout)
         return bool(data.get("exists"))
 
+    @sends("create")
     async def create_room(
         self,
         room: int | None = None,
@@ -231,6 +221,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             raise ProtocolError(f"the TextRoom create reply has no room id: {data!r}")
         return created
 
+    @sends("destroy")
     async def destroy_room(
         self,
         room: int,
@@ -244,6 +235,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             timeout=timeout,
         )  # fmt: skip
 
+    @sends("edit")
     async def edit_room(
         self,
         room: int,
@@ -271,6 +263,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             new_post=new_post, permanent=permanent or None, timeout=timeout,
         )  # fmt: skip
 
+    @sends("allowed")
     async def allowed(
         self,
         room: int,
@@ -300,6 +293,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     # -- participation, over the data channel ---------------------------------------
 
+    @sends("join")
     async def join_room(
         self,
         room: int,
@@ -324,10 +318,12 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         participants = reply.get("participants")
         return participants if isinstance(participants, list) else []
 
+    @sends("leave")
     async def leave_room(self, room: int, timeout: float | None = None) -> None:
         """Leave ``room``."""
         await self._channel_request({"textroom": "leave", "room": room}, timeout)
 
+    @sends("message")
     async def send_message(
         self,
         room: int,
@@ -362,6 +358,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         self._send_on_channel(body)
         return None
 
+    @sends("announcement")
     async def send_announcement(
         self, room: int, text: str, secret: str | None = None, timeout: float | None = None
     ) -> None:
@@ -371,6 +368,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             body["secret"] = secret
         await self._channel_or_admin(body, timeout)
 
+    @sends("kick")
     async def kick_participant(
         self, room: int, username: str, secret: str | None = None, timeout: float | None = None
     ) -> None:

@@ -24,7 +24,7 @@ from aiortc.contrib.media import MediaRecorder
 from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .base import request_body
+from .base import request_body, sends
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -124,14 +124,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
     error_class = VideoCallError
     classify_event = staticmethod(videocall_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_users",
-        "register": "register",
-        "call": "call",
-        "accept": "accept",
-        "set": "set_media",
-        "hangup": "hangup",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "returned by list_users() (the registered names)",
         "registered": "register() returns True",
@@ -172,12 +164,14 @@ class JanusVideoCallPlugin(WebRTCPlugin):
 
     # -- requests -------------------------------------------------------------------
 
+    @sends("list")
     async def list_users(self, timeout: float = 15.0) -> list[str]:
         """Return the registered usernames."""
         result = await self._result("list", timeout=timeout)
         users = result.get("list")
         return [str(user) for user in users] if isinstance(users, list) else []
 
+    @sends("register")
     async def register(self, username: str, timeout: float = 15.0) -> bool:
         """Register ``username`` so that others can call it.
 
@@ -195,6 +189,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         self._username = username
         return True
 
+    @sends("call")
     async def call(
         self,
         username: str,
@@ -277,6 +272,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         await peer.set_remote_description(answer)
         return True
 
+    @sends("accept")
     async def accept(
         self,
         jsep: JSON | None = None,
@@ -351,6 +347,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             raise ProtocolError("an incomingcall event without an offer")
         return self._incoming
 
+    @sends("set")
     async def set_media(
         self,
         audio: bool | None = None,
@@ -427,6 +424,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         await peer.set_remote_description(event["jsep"])
         return True
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = 15.0) -> bool:
         """Hang up the call, decline the incoming one, or cancel our attempt.
 

@@ -25,7 +25,7 @@ from aiortc.contrib.media import MediaRecorder
 from ..exceptions import PluginError
 from ..media import MediaSource
 from ..protocol import JSON
-from .base import event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .rooms import RoomPlugin
 
 __all__ = [
@@ -88,6 +88,7 @@ _EVENT_KEYS = (
     "started",
     "switched",
 )
+_REPLIES = ("joined", "attached", "updated", "destroyed", "talking", "stopped-talking")
 
 
 def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
@@ -100,18 +101,8 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`VideoRoomEventType`.
     """
-    data = event_data(message)
-    kind = data.get("videoroom")
-    if kind == "event":
-        if "error_code" in data:
-            return VideoRoomEventType.ERROR
-        for key in _EVENT_KEYS:
-            if key in data:
-                return VideoRoomEventType(key)
-        return None
-    if kind in ("joined", "attached", "updated", "destroyed", "talking", "stopped-talking"):
-        return VideoRoomEventType(kind)
-    return None
+    kinds = VideoRoomEventType
+    return classify(message, "videoroom", kinds, keys=_EVENT_KEYS, replies=_REPLIES)
 
 
 class JanusVideoRoomPlugin(RoomPlugin):
@@ -140,34 +131,6 @@ class JanusVideoRoomPlugin(RoomPlugin):
     answer_request = "start"
     forwarders_key = "publishers"
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "create": "create_room",
-        "destroy": "destroy_room",
-        "edit": "edit",
-        "exists": "exists",
-        "list": "list_rooms",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "moderate": "moderate_participant",
-        "enable_recording": "enable_recording",
-        "listparticipants": "list_participants",
-        "listforwarders": "list_forwarders",
-        # "join" with ptype "subscriber" is sent by subscribe_to_publisher().
-        "join": "join",
-        "joinandconfigure": "join_and_configure",
-        "configure": "configure",
-        "publish": "publish",
-        "unpublish": "unpublish",
-        "start": "start",
-        "pause": "pause",
-        "switch": "switch_publisher",
-        "leave": "leave",
-        "rtp_forward": "rtp_forward",
-        "stop_rtp_forward": "stop_rtp_forward",
-        "subscribe": "subscribe",
-        "unsubscribe": "unsubscribe",
-        "update": "update",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "created": "returned by create_room() (the room id)",
         "edited": "returned by edit()",
@@ -238,6 +201,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     # -- room administration --------------------------------------------------------
 
+    @sends("create")
     async def create_room(
         self,
         room_id: int | None = None,
@@ -289,6 +253,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         )  # fmt: skip
         return int(data["room"])
 
+    @sends("moderate")
     async def moderate_participant(
         self,
         room_id: int,
@@ -304,6 +269,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             timeout=timeout,
         )  # fmt: skip
 
+    @sends("enable_recording")
     async def enable_recording(
         self,
         room_id: int,
@@ -320,6 +286,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             "enable_recording", room=room_id, record=record, secret=secret, timeout=timeout
         )
 
+    @sends("rtp_forward")
     async def rtp_forward(
         self,
         room_id: int,
@@ -358,6 +325,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             srtp_crypto=srtp_crypto, timeout=timeout,
         )  # fmt: skip
 
+    @sends("stop_rtp_forward")
     async def stop_rtp_forward(
         self,
         room_id: int,
@@ -376,6 +344,8 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     # -- publisher ------------------------------------------------------------------
 
+    # "join" with ptype "subscriber" is sent by subscribe_to_publisher().
+    @sends("join")
     async def join(
         self,
         room_id: int,
@@ -428,6 +398,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         return data
 
+    @sends("joinandconfigure")
     async def join_and_configure(
         self,
         room_id: int,
@@ -481,6 +452,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         self._is_publishing = True
         return data
 
+    @sends("publish")
     async def publish(
         self,
         player: MediaSource,
@@ -537,6 +509,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self._display_name = display
         return data
 
+    @sends("configure")
     async def configure(
         self,
         bitrate: int | None = None,
@@ -568,6 +541,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self._display_name = display
         return data
 
+    @sends("unpublish")
     async def unpublish(self, timeout: float | None = None) -> JSON:
         """Stop publishing (and close our PeerConnection); stay in the room."""
         data = await self._call("unpublish", timeout=timeout)
@@ -628,6 +602,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self._joined(ParticipantType.SUBSCRIBER, room_id, data, None, private_id)
         return data
 
+    @sends("start")
     async def start(self, trickle: bool | None = None, timeout: float | None = None) -> JSON:
         """Resume the media after :meth:`pause` (``start`` without an SDP).
 
@@ -643,10 +618,12 @@ class JanusVideoRoomPlugin(RoomPlugin):
         self._use_trickle(trickle)
         return await self._call("start", timeout=timeout)
 
+    @sends("pause")
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause the media of the subscription."""
         return await self._call("pause", timeout=timeout)
 
+    @sends("subscribe")
     async def subscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Add streams to the subscription (Janus's new offer is answered).
 
@@ -655,6 +632,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         """
         return await self._call("subscribe", streams=streams, timeout=timeout)
 
+    @sends("unsubscribe")
     async def unsubscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Remove streams from the subscription (by ``feed``, ``mid`` or ``sub_mid``).
 
@@ -663,6 +641,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         """
         return await self._call("unsubscribe", streams=streams, timeout=timeout)
 
+    @sends("update")
     async def update(
         self,
         subscribe: list[JSON] | None = None,
@@ -674,6 +653,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             "update", subscribe=subscribe, unsubscribe=unsubscribe, timeout=timeout
         )
 
+    @sends("switch")
     async def switch_publisher(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Feed subscription streams from other publishers without renegotiating.
 
@@ -688,6 +668,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     # -- both -----------------------------------------------------------------------
 
+    @sends("leave")
     async def leave(self, timeout: float | None = None) -> JSON:
         """Leave the room (publisher) or end the subscription (subscriber).
 
