@@ -41,11 +41,9 @@ NOT_JOINED = 487
 class AudioBridgeError(PluginError):
     """An error the AudioBridge plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (or
-    janus_client's ``error_code`` and ``error_message``). Codes from Janus:
-    482 invalid request, 483 missing element, 484 invalid element, 485 no such
-    room, 486 room exists, 487 not joined, 489 unauthorized, 490 id exists,
-    491 already joined, 492 no such user, 493 invalid SDP, 494 no such group.
+    Codes from Janus: 482 invalid request, 483 missing element, 484 invalid element, 485 no such
+    room, 486 room exists, 487 not joined, 489 unauthorized, 490 id exists, 491 already joined,
+    492 no such user, 493 invalid SDP, 494 no such group.
     """
 
     label = "AudioBridge"

@@ -52,11 +52,7 @@ Srtp = Literal["sdes_optional", "sdes_mandatory"]
 
 
 class NoSipError(PluginError):
-    """An error from the NoSIP plugin (``error_code`` 440-499), or a local refusal (code 0).
-
-    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
-    ``plugin``, and janus_client's ``error_code``/``error_message``.
-    """
+    """An error from the NoSIP plugin (``error_code`` 440-499), or a local refusal (code 0)."""
 
     label = "NoSIP"
 

@@ -44,12 +44,9 @@ logger = logging.getLogger(__name__)
 class RecordPlayError(PluginError):
     """An error the Record&Play plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (and
-    janus_client's ``error_code``/``error_message``). Codes from Janus: 411 no
-    message, 412 invalid JSON, 413 invalid request, 414 invalid element, 415
-    missing element, 416 no such recording, 417 invalid recording (its files
-    cannot be read), 418 invalid state, 419 invalid SDP, 420 recording exists,
-    499 unknown.
+    Codes from Janus: 411 no message, 412 invalid JSON, 413 invalid request, 414 invalid
+    element, 415 missing element, 416 no such recording, 417 invalid recording (its files cannot
+    be read), 418 invalid state, 419 invalid SDP, 420 recording exists, 499 unknown.
     """
 
     label = "Record&Play"

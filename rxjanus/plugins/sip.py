@@ -56,11 +56,7 @@ logger = logging.getLogger(__name__)
 
 
 class SipError(PluginError):
-    """An error from the SIP plugin (``error_code`` 440-499), or a local refusal (code 0).
-
-    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
-    ``plugin``, and janus_client's ``error_code``/``error_message``.
-    """
+    """An error from the SIP plugin (``error_code`` 440-499), or a local refusal (code 0)."""
 
     label = "SIP"
 

@@ -53,12 +53,7 @@ MediaType = Literal["audio", "video", "data"]
 
 
 class StreamingError(PluginError):
-    """An error the Streaming plugin answered with.
-
-    It is a :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason``
-    (or janus_client's ``error_code`` and ``error_message``); the codes are
-    in :class:`StreamingErrorCode` (e.g. 455: no such mountpoint).
-    """
+    """An error the Streaming plugin answered with; its codes are `StreamingErrorCode`s."""
 
     label = "Streaming"
 

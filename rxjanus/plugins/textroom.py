@@ -41,12 +41,7 @@ CHANNEL_LABEL = "JanusDataChannel"
 
 
 class TextRoomError(PluginError):
-    """An error from the TextRoom plugin, or a request the handle's state forbids.
-
-    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
-    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
-    Code 0 marks a local refusal (no data channel yet).
-    """
+    """An error from the TextRoom plugin, or a local refusal (code 0: no data channel yet)."""
 
     label = "TextRoom"
 

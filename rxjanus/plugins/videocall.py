@@ -45,12 +45,7 @@ REMOTE_WEBRTC_HANGUP = "Remote WebRTC hangup"
 
 
 class VideoCallError(PluginError):
-    """An error from the VideoCall plugin, or a call the handle's state forbids.
-
-    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
-    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
-    Code 0 marks a local refusal (not registered, no call to accept...).
-    """
+    """An error from the VideoCall plugin, or a local refusal (code 0: not registered...)."""
 
     label = "VideoCall"
 

@@ -40,15 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 class VideoRoomError(PluginError):
-    """An error the VideoRoom plugin answered with (janus_client's name for it).
-
-    It is a :class:`~rxjanus.exceptions.PluginError`, so ``code`` and ``reason``
-    work too (e.g. 426: no such room).
-
-    Attributes:
-        error_code: The plugin's error code.
-        error_message: The plugin's error text.
-    """
+    """An error the VideoRoom plugin answered with (e.g. 426: no such room)."""
 
     label = "VideoRoom"
 

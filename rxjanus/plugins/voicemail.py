@@ -68,10 +68,8 @@ _FILE_RECORDING_ID = re.compile(r"janus-voicemail-(\d+)\.opus$")
 class VoiceMailError(PluginError):
     """An error the VoiceMail plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (and
-    janus_client's ``error_code``/``error_message``). Codes from Janus: 460 no
-    message, 461 invalid JSON, 462 invalid request, 463 missing element, 464
-    invalid element, 465 already recording, 466 I/O error (the file cannot be
+    Codes from Janus: 460 no message, 461 invalid JSON, 462 invalid request, 463 missing
+    element, 464 invalid element, 465 already recording, 466 I/O error (the file cannot be
     opened), 467 libogg error, 468 invalid state, 499 unknown.
     """
 
