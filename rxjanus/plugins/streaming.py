@@ -31,7 +31,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
-from .base import event_data, request_body, sends
+from .base import classify, event_data, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -107,7 +107,7 @@ class StreamingEventType(enum.Enum):
 _STATUSES = frozenset(
     {"preparing", "updating", "starting", "started", "pausing", "stopping", "stopped", "kicked_all"}
 )
-_LAYER_KEYS = ("substream", "temporal", "spatial_layer", "temporal_layer")
+_RESULT_KEYS = ("switched", "substream", "temporal", "spatial_layer", "temporal_layer")
 
 
 def streaming_event_type(message: JSON) -> StreamingEventType | None:
@@ -121,29 +121,22 @@ def streaming_event_type(message: JSON) -> StreamingEventType | None:
         The message's kind, or None if it is none of :class:`StreamingEventType`.
     """
     data = event_data(message)
-    kind = data.get("streaming")
-    if kind == "event":
-        if "error_code" in data:
-            return StreamingEventType.ERROR
-        result = data.get("result")
-        if not isinstance(result, dict):
-            return None
-        status = result.get("status")
-        if status in _STATUSES:
-            return StreamingEventType(status)
-        if "switched" in result:
-            return StreamingEventType.SWITCHED
-        if result.get("event") == "configured":
-            return StreamingEventType.CONFIGURED
-        for key in _LAYER_KEYS:
-            if key in result:
-                return StreamingEventType(key)
-        return None
-    if kind in ("destroyed", "edited", "kicked_all"):
-        return StreamingEventType(kind)  # replies to destroy, edit and kick_all
-    if kind is None and data.get("event") == "edited":
+    if "streaming" not in data and data.get("event") == "edited":
         return StreamingEventType.EDITED  # the viewers' notice of an edit (no "streaming" key)
-    return None
+    # destroyed, edited and kicked_all also answer destroy, edit and kick_all
+    replies = ("destroyed", "edited", "kicked_all")
+    return classify(data, "streaming", StreamingEventType, _result_kind, replies=replies)
+
+
+def _result_kind(data: JSON) -> str | None:
+    result = data.get("result")
+    if not isinstance(result, dict):
+        return None
+    if result.get("status") in _STATUSES:
+        return str(result["status"])
+    if "switched" not in result and result.get("event") == "configured":
+        return "configured"
+    return next((key for key in _RESULT_KEYS if key in result), None)
 
 
 def rtp_media(
