@@ -246,12 +246,25 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The room's id.
         """
         data = await self._call(
-            "create", options, is_private=is_private, record=record, permanent=permanent,
-            room=room_id, description=description, secret=secret, pin=pin,
-            sampling_rate=sampling_rate, allowed=allowed, audiolevel_event=audiolevel_event,
-            audio_active_packets=audio_active_packets, audio_level_average=audio_level_average,
-            record_file=record_file, record_dir=record_dir, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            options,
+            is_private=is_private,
+            record=record,
+            permanent=permanent,
+            room=room_id,
+            description=description,
+            secret=secret,
+            pin=pin,
+            sampling_rate=sampling_rate,
+            allowed=allowed,
+            audiolevel_event=audiolevel_event,
+            audio_active_packets=audio_active_packets,
+            audio_level_average=audio_level_average,
+            record_file=record_file,
+            record_dir=record_dir,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return int(data["room"])
 
     kick_all = room_request("kick_all", "Kick everyone out of a room.")
@@ -273,9 +286,14 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Take a participant out of the mix without kicking it (Janus 1.2 and later)."""
         return await self._call(
-            "suspend", room=room_id, id=participant_id, secret=secret,
-            pause_events=pause_events, stop_record=stop_record, timeout=timeout,
-        )  # fmt: skip
+            "suspend",
+            room=room_id,
+            id=participant_id,
+            secret=secret,
+            pause_events=pause_events,
+            stop_record=stop_record,
+            timeout=timeout,
+        )
 
     async def resume_participant(
         self,
@@ -288,9 +306,14 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Bring a suspended participant back into the mix (Janus 1.2 and later)."""
         return await self._call(
-            "resume", room=room_id, id=participant_id, secret=secret, record=record,
-            filename=filename, timeout=timeout,
-        )  # fmt: skip
+            "resume",
+            room=room_id,
+            id=participant_id,
+            secret=secret,
+            record=record,
+            filename=filename,
+            timeout=timeout,
+        )
 
     @sends("enable_recording")
     async def enable_recording(
@@ -304,9 +327,14 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Start or stop recording the room's mix to a .wav on the server."""
         return await self._call(
-            "enable_recording", room=room_id, record=record, record_file=record_file,
-            record_dir=record_dir, secret=secret, timeout=timeout,
-        )  # fmt: skip
+            "enable_recording",
+            room=room_id,
+            record=record,
+            record_file=record_file,
+            record_dir=record_dir,
+            secret=secret,
+            timeout=timeout,
+        )
 
     @sends("enable_mjrs")
     async def enable_mjrs(
@@ -319,9 +347,13 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Start or stop recording each participant to its own .mjr file."""
         return await self._call(
-            "enable_mjrs", room=room_id, mjrs=mjrs, mjrs_dir=mjrs_dir, secret=secret,
+            "enable_mjrs",
+            room=room_id,
+            mjrs=mjrs,
+            mjrs_dir=mjrs_dir,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     # -- forwarders -----------------------------------------------------------------
 
@@ -350,11 +382,22 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The plugin's data; ``stream_id`` names the forwarder.
         """
         return await self._call(
-            "rtp_forward", room=room_id, host=host, port=port, group=group, ssrc=ssrc,
-            codec=codec, ptype=ptype, host_family=host_family, srtp_suite=srtp_suite,
-            srtp_crypto=srtp_crypto, always_on=always_on, secret=secret, admin_key=admin_key,
+            "rtp_forward",
+            room=room_id,
+            host=host,
+            port=port,
+            group=group,
+            ssrc=ssrc,
+            codec=codec,
+            ptype=ptype,
+            host_family=host_family,
+            srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto,
+            always_on=always_on,
+            secret=secret,
+            admin_key=admin_key,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     @sends("stop_rtp_forward")
     async def stop_rtp_forward(
@@ -367,9 +410,13 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Stop an RTP forwarder."""
         return await self._call(
-            "stop_rtp_forward", room=room_id, stream_id=stream_id, secret=secret,
-            admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "stop_rtp_forward",
+            room=room_id,
+            stream_id=stream_id,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
     # -- announcements --------------------------------------------------------------
 
@@ -395,9 +442,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The announcement's ``file_id`` (ours, or one Janus picked).
         """
         data = await self._call(
-            "play_file", room=room_id, filename=filename, file_id=file_id, loop=loop,
-            group=group, secret=secret, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "play_file",
+            room=room_id,
+            filename=filename,
+            file_id=file_id,
+            loop=loop,
+            group=group,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return str(data["file_id"])
 
     @sends("is_playing")
@@ -490,9 +544,19 @@ class JanusAudioBridgePlugin(RoomPlugin):
             AudioBridgeError: E.g. 485 when the room does not exist.
         """
         body = request_body(
-            "join", options, room=room_id, id=participant_id, display=username, token=token,
-            pin=pin, muted=muted, codec=codec, bitrate=bitrate, quality=quality, volume=volume,
-        )  # fmt: skip
+            "join",
+            options,
+            room=room_id,
+            id=participant_id,
+            display=username,
+            token=token,
+            pin=pin,
+            muted=muted,
+            codec=codec,
+            bitrate=bitrate,
+            quality=quality,
+            volume=volume,
+        )
         if media is None:
             media = source is not None
         data = await self._send_audio(body, source, timeout, media=media)
@@ -539,9 +603,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The plugin's data (``{"audiobridge": "event", "result": "ok"}``).
         """
         body = request_body(
-            "configure", options, muted=muted, display=display, volume=volume, quality=quality,
-            bitrate=bitrate, record=record, filename=filename,
-        )  # fmt: skip
+            "configure",
+            options,
+            muted=muted,
+            display=display,
+            volume=volume,
+            quality=quality,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+        )
         data = await self._send_audio(body, source, timeout, media=source is not None)
         if muted is not None:
             self._muted = muted
@@ -611,9 +682,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The ``roomchanged`` data: our new ``id`` and the room's ``participants``.
         """
         data = await self._call(
-            "changeroom", options, room=room_id, id=participant_id, display=username,
-            token=token, pin=pin, muted=muted, timeout=timeout,
-        )  # fmt: skip
+            "changeroom",
+            options,
+            room=room_id,
+            id=participant_id,
+            display=username,
+            token=token,
+            pin=pin,
+            muted=muted,
+            timeout=timeout,
+        )
         self._room_id = int(data.get("room", room_id))
         self._participant_id = data.get("id")
         if username is not None:

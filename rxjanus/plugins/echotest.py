@@ -69,9 +69,16 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         if record_to is not None and record_to != "":
             self.peer.record_to(record_to)
         body = request_body(
-            "", audio=audio, video=video, bitrate=bitrate, audiocodec=audiocodec,
-            videocodec=videocodec, videoprofile=videoprofile, record=record, filename=filename,
-        )  # fmt: skip
+            "",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            videoprofile=videoprofile,
+            record=record,
+            filename=filename,
+        )
         await self._negotiate(body, source=play_from, audio=audio, video=video, timeout=timeout)
 
     # EchoTest has one unnamed request; with an SDP offer it starts the echo.
@@ -107,9 +114,16 @@ class JanusEchoTestPlugin(WebRTCPlugin):
             The plugin's data (``{"echotest": "event", "result": "ok"}``).
         """
         return await self._call(
-            "", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
-            substream=substream, temporal=temporal, timeout=timeout,
-        )  # fmt: skip
+            "",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            substream=substream,
+            temporal=temporal,
+            timeout=timeout,
+        )
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

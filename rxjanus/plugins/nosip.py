@@ -256,9 +256,14 @@ class JanusNoSipPlugin(WebRTCPlugin):
             The ``recordingupdated`` result.
         """
         body = request_body(
-            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
-            peer_video=peer_video, filename=filename,
-        )  # fmt: skip
+            "recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            filename=filename,
+        )
         return _result_of(await self._reply(body, timeout=timeout))
 
     # -- internals ------------------------------------------------------------------

@@ -279,9 +279,16 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             RecordPlayError: E.g. 420 when ``recording_id`` exists already.
         """
         body = request_body(
-            "record", name=name, id=recording_id, filename=filename, audiocodec=audiocodec,
-            videocodec=videocodec, videoprofile=videoprofile, opusred=opusred, textdata=textdata,
-        )  # fmt: skip
+            "record",
+            name=name,
+            id=recording_id,
+            filename=filename,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            videoprofile=videoprofile,
+            opusred=opusred,
+            textdata=textdata,
+        )
         await self._wait_idle()
         self.peer.add_source(source, audio=audio, video=video)
         self._begin()

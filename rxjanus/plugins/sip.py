@@ -389,14 +389,28 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: The plugin refused the request (e.g. 445, already registered).
         """
         body = request_body(
-            "register", username=username, secret=secret, proxy=proxy, type=type,
-            ha1_secret=ha1_secret, authuser=authuser, display_name=display_name,
-            user_agent=user_agent, outbound_proxy=outbound_proxy, headers=headers,
-            contact_params=contact_params, incoming_header_prefixes=incoming_header_prefixes,
-            refresh=refresh, master_id=master_id, register_ttl=register_ttl,
-            send_register=send_register, force_udp=force_udp, force_tcp=force_tcp, sips=sips,
+            "register",
+            username=username,
+            secret=secret,
+            proxy=proxy,
+            type=type,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            display_name=display_name,
+            user_agent=user_agent,
+            outbound_proxy=outbound_proxy,
+            headers=headers,
+            contact_params=contact_params,
+            incoming_header_prefixes=incoming_header_prefixes,
+            refresh=refresh,
+            master_id=master_id,
+            register_ttl=register_ttl,
+            send_register=send_register,
+            force_udp=force_udp,
+            force_tcp=force_tcp,
+            sips=sips,
             rfc2543_cancel=rfc2543_cancel,
-        )  # fmt: skip
+        )
         result = await self._exchange(
             body,
             timeout=timeout,
@@ -485,10 +499,18 @@ class JanusSipPlugin(WebRTCPlugin):
         offer = await self.peer.create_offer()
         call_id = call_id or _new_call_id()
         body = request_body(
-            "call", uri=uri, call_id=call_id, headers=headers, srtp=srtp, srtp_profile=srtp_profile,
-            secret=secret, ha1_secret=ha1_secret, authuser=authuser, refer_id=refer_id,
+            "call",
+            uri=uri,
+            call_id=call_id,
+            headers=headers,
+            srtp=srtp,
+            srtp_profile=srtp_profile,
+            secret=secret,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            refer_id=refer_id,
             autoaccept_reinvites=autoaccept_reinvites,
-        )  # fmt: skip
+        )
         self._in_call = True
         self._call_id = call_id
         self._pending_answer = True
@@ -569,8 +591,11 @@ class JanusSipPlugin(WebRTCPlugin):
         peer = self.peer
         self._add_media(source, audio=audio, video=video, receive=receive if offer is None else ())
         body = request_body(
-            "accept", srtp=srtp, headers=headers, autoaccept_reinvites=autoaccept_reinvites,
-        )  # fmt: skip
+            "accept",
+            srtp=srtp,
+            headers=headers,
+            autoaccept_reinvites=autoaccept_reinvites,
+        )
         try:
             if offer is not None:
                 local = await peer.create_answer(offer)
@@ -809,9 +834,13 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``messagesent`` result.
         """
         body = request_body(
-            "message", content=content, uri=uri, content_type=content_type, call_id=call_id,
+            "message",
+            content=content,
+            uri=uri,
+            content_type=content_type,
+            call_id=call_id,
             headers=headers,
-        )  # fmt: skip
+        )
         return await self._exchange(body, timeout=timeout, wait=False)
 
     @sends("subscribe")
@@ -838,9 +867,14 @@ class JanusSipPlugin(WebRTCPlugin):
         # outcome from the late outcome of an earlier (un)subscription.
         call_id = self._subscriptions.setdefault(event, call_id or _new_call_id())
         body = request_body(
-            "subscribe", event=event, to=to, accept=accept, subscribe_ttl=subscribe_ttl,
-            call_id=call_id, headers=headers,
-        )  # fmt: skip
+            "subscribe",
+            event=event,
+            to=to,
+            accept=accept,
+            subscribe_ttl=subscribe_ttl,
+            call_id=call_id,
+            headers=headers,
+        )
         return await self._exchange(
             body,
             timeout=timeout,
@@ -910,9 +944,15 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``recordingupdated`` result.
         """
         body = request_body(
-            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
-            peer_video=peer_video, send_peer_pli=send_peer_pli, filename=filename,
-        )  # fmt: skip
+            "recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            send_peer_pli=send_peer_pli,
+            filename=filename,
+        )
         return await self._exchange(body, timeout=timeout, wait=False)
 
     # Not in the header's list of requests, but handled by janus_sip.c 1.1.2.

@@ -353,12 +353,23 @@ class JanusStreamingPlugin(WebRTCPlugin):
             for RTP, ``host`` and the ``ports`` bound).
         """
         return await self._call(
-            "create", options, type=type, is_private=is_private, permanent=permanent,
+            "create",
+            options,
+            type=type,
+            is_private=is_private,
+            permanent=permanent,
             filename=None if filename is None else str(filename),
-            audio=None if filename is None else True, id=mountpoint_id, name=name,
-            description=description, metadata=metadata, secret=secret, pin=pin, media=media,
-            admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            audio=None if filename is None else True,
+            id=mountpoint_id,
+            name=name,
+            description=description,
+            metadata=metadata,
+            secret=secret,
+            pin=pin,
+            media=media,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
     @sends("destroy")
     async def destroy_mountpoint(
@@ -405,9 +416,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         new = {key if key.startswith("new_") else f"new_{key}": v for key, v in changes.items()}
         return await self._call(
-            "edit", new, id=mountpoint_id, permanent=permanent, secret=secret,
-            edited_event=edited_event, timeout=timeout,
-        )  # fmt: skip
+            "edit",
+            new,
+            id=mountpoint_id,
+            permanent=permanent,
+            secret=secret,
+            edited_event=edited_event,
+            timeout=timeout,
+        )
 
     @sends("enable")
     async def enable_mountpoint(
@@ -449,9 +465,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if stop_recording:
             try:
                 await self.recording(
-                    mountpoint_id, "stop", secret=secret, timeout=timeout, audio=True, video=True,
+                    mountpoint_id,
+                    "stop",
+                    secret=secret,
+                    timeout=timeout,
+                    audio=True,
+                    video=True,
                     data=True,
-                )  # fmt: skip
+                )
             except StreamingError as exc:
                 if exc.code != StreamingErrorCode.INVALID_REQUEST:
                     raise
@@ -497,9 +518,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
             The plugin's data (``{"streaming": "ok"}``).
         """
         return await self._call(
-            "recording", options, action=action, id=mountpoint_id, media=media, secret=secret,
+            "recording",
+            options,
+            action=action,
+            id=mountpoint_id,
+            media=media,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     async def start_recording(
         self,
@@ -579,9 +605,15 @@ class JanusStreamingPlugin(WebRTCPlugin):
                 f"{self!r} already watches mountpoint {self._mountpoint_id}; stop() or switch()"
             )
         body = request_body(
-            "watch", options, id=mountpoint_id, pin=pin, media=media, offer_audio=offer_audio,
-            offer_video=offer_video, offer_data=offer_data,
-        )  # fmt: skip
+            "watch",
+            options,
+            id=mountpoint_id,
+            pin=pin,
+            media=media,
+            offer_audio=offer_audio,
+            offer_video=offer_video,
+            offer_data=offer_data,
+        )
         self._use_trickle(trickle)
         if recorder is not None and recorder != "":
             self.peer.record_to(recorder)
@@ -660,10 +692,19 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         self._require_mountpoint("configure")
         return await self._call(
-            "configure", options, mid=mid, send=send, substream=substream, temporal=temporal,
-            fallback=fallback, spatial_layer=spatial_layer, temporal_layer=temporal_layer,
-            min_delay=min_delay, max_delay=max_delay, timeout=timeout,
-        )  # fmt: skip
+            "configure",
+            options,
+            mid=mid,
+            send=send,
+            substream=substream,
+            temporal=temporal,
+            fallback=fallback,
+            spatial_layer=spatial_layer,
+            temporal_layer=temporal_layer,
+            min_delay=min_delay,
+            max_delay=max_delay,
+            timeout=timeout,
+        )
 
     @sends("switch")
     async def switch(self, mountpoint_id: int | str, timeout: float | None = None) -> JSON:

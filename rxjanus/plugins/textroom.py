@@ -206,11 +206,18 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             TextRoomError: For example 418, the room exists already.
         """
         data = await self._call(
-            "create", is_private=is_private, room=room, description=description or None,
-            secret=secret or None, pin=pin or None, post=post or None,
-            admin_key=admin_key or None, history=history if history > 0 else None,
-            permanent=permanent or None, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            is_private=is_private,
+            room=room,
+            description=description or None,
+            secret=secret or None,
+            pin=pin or None,
+            post=post or None,
+            admin_key=admin_key or None,
+            history=history if history > 0 else None,
+            permanent=permanent or None,
+            timeout=timeout,
+        )
         created = data.get("room")
         if not isinstance(created, int):
             raise ProtocolError(f"the TextRoom create reply has no room id: {data!r}")
@@ -226,9 +233,12 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     ) -> None:
         """Destroy ``room``; its participants get a ``destroyed`` message."""
         await self._call(
-            "destroy", room=room, secret=secret or None, permanent=permanent or None,
+            "destroy",
+            room=room,
+            secret=secret or None,
+            permanent=permanent or None,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     @sends("edit")
     async def edit_room(
@@ -253,10 +263,17 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             TextRoomError: For example 417 (no such room) or 419 (wrong secret).
         """
         return await self._call(
-            "edit", room=room, secret=secret, new_description=new_description,
-            new_secret=new_secret, new_pin=new_pin, new_is_private=new_is_private,
-            new_post=new_post, permanent=permanent or None, timeout=timeout,
-        )  # fmt: skip
+            "edit",
+            room=room,
+            secret=secret,
+            new_description=new_description,
+            new_secret=new_secret,
+            new_pin=new_pin,
+            new_is_private=new_is_private,
+            new_post=new_post,
+            permanent=permanent or None,
+            timeout=timeout,
+        )
 
     @sends("allowed")
     async def allowed(
@@ -280,9 +297,13 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             The whole list of tokens now (empty after ``disable``).
         """
         data = await self._call(
-            "allowed", room=room, action=action, allowed=allowed, secret=secret or None,
+            "allowed",
+            room=room,
+            action=action,
+            allowed=allowed,
+            secret=secret or None,
             timeout=timeout,
-        )  # fmt: skip
+        )
         tokens = data.get("allowed")
         return [str(token) for token in tokens] if isinstance(tokens, list) else []
 

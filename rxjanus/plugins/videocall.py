@@ -374,9 +374,18 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             True once Janus confirms (a ``set`` event).
         """
         result = await self._result(
-            "set", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
-            substream=substream, temporal=temporal, fallback=fallback, jsep=jsep, timeout=timeout,
-        )  # fmt: skip
+            "set",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            substream=substream,
+            temporal=temporal,
+            fallback=fallback,
+            jsep=jsep,
+            timeout=timeout,
+        )
         return result.get("event") == "set"
 
     async def renegotiate(self, timeout: float = 30.0) -> bool:

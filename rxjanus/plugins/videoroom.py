@@ -238,11 +238,24 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The room's id.
         """
         data = await self._call(
-            "create", options, is_private=is_private, publishers=publishers, fir_freq=fir_freq,
-            record=record, permanent=permanent, room=room_id, description=description,
-            secret=secret, pin=pin, bitrate=bitrate, audiocodec=audiocodec,
-            videocodec=videocodec, rec_dir=rec_dir, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            options,
+            is_private=is_private,
+            publishers=publishers,
+            fir_freq=fir_freq,
+            record=record,
+            permanent=permanent,
+            room=room_id,
+            description=description,
+            secret=secret,
+            pin=pin,
+            bitrate=bitrate,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            rec_dir=rec_dir,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return int(data["room"])
 
     @sends("moderate")
@@ -257,9 +270,14 @@ class JanusVideoRoomPlugin(RoomPlugin):
     ) -> JSON:
         """Mute or unmute one of a participant's published streams (by ``mid``)."""
         return await self._call(
-            "moderate", room=room_id, id=participant_id, mid=mid, mute=mute, secret=secret,
+            "moderate",
+            room=room_id,
+            id=participant_id,
+            mid=mid,
+            mute=mute,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     @sends("enable_recording")
     async def enable_recording(
@@ -312,10 +330,18 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The ``rtp_forward`` data: its ``forwarders``, each with a ``stream_id``.
         """
         return await self._call(
-            "rtp_forward", room=room_id, publisher_id=publisher_id, streams=streams, host=host,
-            host_family=host_family, secret=secret, admin_key=admin_key, srtp_suite=srtp_suite,
-            srtp_crypto=srtp_crypto, timeout=timeout,
-        )  # fmt: skip
+            "rtp_forward",
+            room=room_id,
+            publisher_id=publisher_id,
+            streams=streams,
+            host=host,
+            host_family=host_family,
+            secret=secret,
+            admin_key=admin_key,
+            srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto,
+            timeout=timeout,
+        )
 
     @sends("stop_rtp_forward")
     async def stop_rtp_forward(
@@ -330,9 +356,14 @@ class JanusVideoRoomPlugin(RoomPlugin):
     ) -> JSON:
         """Stop one RTP forwarder (by the ``stream_id`` `rtp_forward` returned)."""
         return await self._call(
-            "stop_rtp_forward", room=room_id, publisher_id=publisher_id, stream_id=stream_id,
-            secret=secret, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "stop_rtp_forward",
+            room=room_id,
+            publisher_id=publisher_id,
+            stream_id=stream_id,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
     # -- publisher ------------------------------------------------------------------
 
@@ -384,9 +415,15 @@ class JanusVideoRoomPlugin(RoomPlugin):
             VideoRoomError: E.g. 426 when the room does not exist.
         """
         data = await self._call(
-            "join", ptype="publisher", room=room_id, id=publisher_id, display=display,
-            token=token, pin=pin, timeout=timeout,
-        )  # fmt: skip
+            "join",
+            ptype="publisher",
+            room=room_id,
+            id=publisher_id,
+            display=display,
+            token=token,
+            pin=pin,
+            timeout=timeout,
+        )
         self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         return data
 
@@ -435,9 +472,15 @@ class JanusVideoRoomPlugin(RoomPlugin):
         if self._participant_type is not None:
             raise self._misuse("the handle already joined a room")
         body = request_body(
-            "joinandconfigure", options, ptype="publisher", room=room_id, id=publisher_id,
-            display=display, token=token, pin=pin,
-        )  # fmt: skip
+            "joinandconfigure",
+            options,
+            ptype="publisher",
+            room=room_id,
+            id=publisher_id,
+            display=display,
+            token=token,
+            pin=pin,
+        )
         self._use_trickle(trickle)
         data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
         self._joined(ParticipantType.PUBLISHER, room_id, data, display)
@@ -491,9 +534,16 @@ class JanusVideoRoomPlugin(RoomPlugin):
         if self._participant_type is not ParticipantType.PUBLISHER:
             raise self._misuse("Must join as publisher before publishing", -1)
         body = request_body(
-            "publish", options, audiocodec=audiocodec, videocodec=videocodec, bitrate=bitrate,
-            record=record, filename=filename, descriptions=descriptions, display=display,
-        )  # fmt: skip
+            "publish",
+            options,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            descriptions=descriptions,
+            display=display,
+        )
         self._use_trickle(trickle)
         data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
         self._is_publishing = True
@@ -525,10 +575,17 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
         """
         data = await self._call(
-            "configure", options, bitrate=bitrate, keyframe=keyframe or None, record=record,
-            filename=filename, display=display, streams=streams, descriptions=descriptions,
+            "configure",
+            options,
+            bitrate=bitrate,
+            keyframe=keyframe or None,
+            record=record,
+            filename=filename,
+            display=display,
+            streams=streams,
+            descriptions=descriptions,
             timeout=timeout,
-        )  # fmt: skip
+        )
         if display is not None:
             self._display_name = display
         return data
@@ -588,9 +645,15 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self.peer.record_to(recorder)
         async with self._connecting(timeout):
             data = await self._call(
-                "join", ptype="subscriber", room=room_id, streams=streams, use_msid=use_msid,
-                autoupdate=autoupdate, private_id=private_id, timeout=timeout,
-            )  # fmt: skip
+                "join",
+                ptype="subscriber",
+                room=room_id,
+                streams=streams,
+                use_msid=use_msid,
+                autoupdate=autoupdate,
+                private_id=private_id,
+                timeout=timeout,
+            )
             self._joined(ParticipantType.SUBSCRIBER, room_id, data, None, private_id)
         return data
 
