@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 from ..exceptions import PluginError
 from ..media import MediaKind, MediaSource, WebRTCPeer
 from ..protocol import JSON, plugin_data
-from .base import event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .rooms import RoomPlugin, participant_request, room_request
 
 __all__ = [
@@ -41,11 +41,9 @@ NOT_JOINED = 487
 class AudioBridgeError(PluginError):
     """An error the AudioBridge plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (or
-    janus_client's ``error_code`` and ``error_message``). Codes from Janus:
-    482 invalid request, 483 missing element, 484 invalid element, 485 no such
-    room, 486 room exists, 487 not joined, 489 unauthorized, 490 id exists,
-    491 already joined, 492 no such user, 493 invalid SDP, 494 no such group.
+    Codes from Janus: 482 invalid request, 483 missing element, 484 invalid element, 485 no such
+    room, 486 room exists, 487 not joined, 489 unauthorized, 490 id exists, 491 already joined,
+    492 no such user, 493 invalid SDP, 494 no such group.
     """
 
     label = "AudioBridge"
@@ -88,7 +86,7 @@ class AudioBridgeEventType(enum.Enum):
     """An error event (``error_code`` and ``error``)."""
 
 
-_TOP_LEVEL = {
+_REPLIES = (
     "joined",
     "left",
     "roomchanged",
@@ -98,15 +96,15 @@ _TOP_LEVEL = {
     "announcement-started",
     "announcement-stopped",
     "hangingup",
-}
-_EVENT_KEYS: tuple[tuple[str, AudioBridgeEventType], ...] = (
-    ("leaving", AudioBridgeEventType.LEAVING),
-    ("kicked", AudioBridgeEventType.KICKED),
-    ("kicked_all", AudioBridgeEventType.KICKED_ALL),
-    ("participants", AudioBridgeEventType.PARTICIPANTS),
-    ("muted", AudioBridgeEventType.MUTED),
-    ("result", AudioBridgeEventType.CONFIGURED),
 )
+_EVENT_KEYS = {
+    "leaving": "leaving",
+    "kicked": "kicked",
+    "kicked_all": "kicked_all",
+    "participants": "participants",
+    "muted": "muted",
+    "result": "configured",
+}
 
 
 def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
@@ -119,18 +117,8 @@ def audiobridge_event_type(message: JSON) -> AudioBridgeEventType | None:
     Returns:
         The message's kind, or None for replies such as ``success`` or ``created``.
     """
-    data = event_data(message)
-    kind = data.get("audiobridge")
-    if kind == "event":
-        if "error_code" in data:
-            return AudioBridgeEventType.ERROR
-        for key, event_type in _EVENT_KEYS:
-            if key in data:
-                return event_type
-        return None
-    if kind in _TOP_LEVEL:
-        return AudioBridgeEventType(kind)
-    return None
+    kinds = AudioBridgeEventType
+    return classify(message, "audiobridge", kinds, keys=_EVENT_KEYS, replies=_REPLIES)
 
 
 class JanusAudioBridgePlugin(RoomPlugin):
@@ -163,36 +151,6 @@ class JanusAudioBridgePlugin(RoomPlugin):
     classify_event = staticmethod(audiobridge_event_type)
     answer_request = "configure"
     forwarders_key = "rtp_forwarders"
-
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "create": "create_room",
-        "edit": "edit",
-        "destroy": "destroy_room",
-        "exists": "exists",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "kick_all": "kick_all",
-        "list": "list_rooms",
-        "listparticipants": "list_participants",
-        "mute": "mute_participant",
-        "unmute": "unmute_participant",
-        "mute_room": "mute_room",
-        "unmute_room": "unmute_room",
-        "enable_recording": "enable_recording",
-        "enable_mjrs": "enable_mjrs",
-        "resetdecoder": "reset_decoder",
-        "rtp_forward": "rtp_forward",
-        "stop_rtp_forward": "stop_rtp_forward",
-        "listforwarders": "list_forwarders",
-        "play_file": "play_file",
-        "is_playing": "is_playing",
-        "stop_file": "stop_file",
-        "join": "join",
-        "configure": "configure",
-        "changeroom": "change_room",
-        "leave": "leave",
-        "hangup": "hangup",
-    }
 
     janus_events: ClassVar[Mapping[str, str]] = {
         "created": "the reply of create_room (its room id)",
@@ -240,6 +198,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- room administration --------------------------------------------------------
 
+    @sends("create")
     async def create_room(
         self,
         room_id: int | None = None,
@@ -287,12 +246,25 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The room's id.
         """
         data = await self._call(
-            "create", options, is_private=is_private, record=record, permanent=permanent,
-            room=room_id, description=description, secret=secret, pin=pin,
-            sampling_rate=sampling_rate, allowed=allowed, audiolevel_event=audiolevel_event,
-            audio_active_packets=audio_active_packets, audio_level_average=audio_level_average,
-            record_file=record_file, record_dir=record_dir, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            options,
+            is_private=is_private,
+            record=record,
+            permanent=permanent,
+            room=room_id,
+            description=description,
+            secret=secret,
+            pin=pin,
+            sampling_rate=sampling_rate,
+            allowed=allowed,
+            audiolevel_event=audiolevel_event,
+            audio_active_packets=audio_active_packets,
+            audio_level_average=audio_level_average,
+            record_file=record_file,
+            record_dir=record_dir,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return int(data["room"])
 
     kick_all = room_request("kick_all", "Kick everyone out of a room.")
@@ -314,9 +286,14 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Take a participant out of the mix without kicking it (Janus 1.2 and later)."""
         return await self._call(
-            "suspend", room=room_id, id=participant_id, secret=secret,
-            pause_events=pause_events, stop_record=stop_record, timeout=timeout,
-        )  # fmt: skip
+            "suspend",
+            room=room_id,
+            id=participant_id,
+            secret=secret,
+            pause_events=pause_events,
+            stop_record=stop_record,
+            timeout=timeout,
+        )
 
     async def resume_participant(
         self,
@@ -329,10 +306,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Bring a suspended participant back into the mix (Janus 1.2 and later)."""
         return await self._call(
-            "resume", room=room_id, id=participant_id, secret=secret, record=record,
-            filename=filename, timeout=timeout,
-        )  # fmt: skip
+            "resume",
+            room=room_id,
+            id=participant_id,
+            secret=secret,
+            record=record,
+            filename=filename,
+            timeout=timeout,
+        )
 
+    @sends("enable_recording")
     async def enable_recording(
         self,
         room_id: int,
@@ -344,10 +327,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Start or stop recording the room's mix to a .wav on the server."""
         return await self._call(
-            "enable_recording", room=room_id, record=record, record_file=record_file,
-            record_dir=record_dir, secret=secret, timeout=timeout,
-        )  # fmt: skip
+            "enable_recording",
+            room=room_id,
+            record=record,
+            record_file=record_file,
+            record_dir=record_dir,
+            secret=secret,
+            timeout=timeout,
+        )
 
+    @sends("enable_mjrs")
     async def enable_mjrs(
         self,
         room_id: int,
@@ -358,12 +347,17 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Start or stop recording each participant to its own .mjr file."""
         return await self._call(
-            "enable_mjrs", room=room_id, mjrs=mjrs, mjrs_dir=mjrs_dir, secret=secret,
+            "enable_mjrs",
+            room=room_id,
+            mjrs=mjrs,
+            mjrs_dir=mjrs_dir,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     # -- forwarders -----------------------------------------------------------------
 
+    @sends("rtp_forward")
     async def rtp_forward(
         self,
         room_id: int,
@@ -388,12 +382,24 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The plugin's data; ``stream_id`` names the forwarder.
         """
         return await self._call(
-            "rtp_forward", room=room_id, host=host, port=port, group=group, ssrc=ssrc,
-            codec=codec, ptype=ptype, host_family=host_family, srtp_suite=srtp_suite,
-            srtp_crypto=srtp_crypto, always_on=always_on, secret=secret, admin_key=admin_key,
+            "rtp_forward",
+            room=room_id,
+            host=host,
+            port=port,
+            group=group,
+            ssrc=ssrc,
+            codec=codec,
+            ptype=ptype,
+            host_family=host_family,
+            srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto,
+            always_on=always_on,
+            secret=secret,
+            admin_key=admin_key,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
+    @sends("stop_rtp_forward")
     async def stop_rtp_forward(
         self,
         room_id: int,
@@ -404,12 +410,17 @@ class JanusAudioBridgePlugin(RoomPlugin):
     ) -> JSON:
         """Stop an RTP forwarder."""
         return await self._call(
-            "stop_rtp_forward", room=room_id, stream_id=stream_id, secret=secret,
-            admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "stop_rtp_forward",
+            room=room_id,
+            stream_id=stream_id,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
     # -- announcements --------------------------------------------------------------
 
+    @sends("play_file")
     async def play_file(
         self,
         room_id: int,
@@ -431,11 +442,19 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The announcement's ``file_id`` (ours, or one Janus picked).
         """
         data = await self._call(
-            "play_file", room=room_id, filename=filename, file_id=file_id, loop=loop,
-            group=group, secret=secret, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "play_file",
+            room=room_id,
+            filename=filename,
+            file_id=file_id,
+            loop=loop,
+            group=group,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return str(data["file_id"])
 
+    @sends("is_playing")
     async def is_playing(
         self,
         room_id: int,
@@ -449,6 +468,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         )
         return bool(data.get("playing", False))
 
+    @sends("stop_file")
     async def stop_file(
         self,
         room_id: int,
@@ -461,9 +481,11 @@ class JanusAudioBridgePlugin(RoomPlugin):
             "stop_file", room=room_id, file_id=file_id, secret=secret, timeout=timeout
         )
 
-    stop_all_files = room_request(
-        "stop_all_files", "Stop every announcement in a room (Janus 1.2 and later)."
-    )
+    async def stop_all_files(
+        self, room_id: int, secret: str | None = None, timeout: float | None = None
+    ) -> JSON:
+        """Stop every announcement in a room (Janus 1.2 and later)."""
+        return await self._call("stop_all_files", room=room_id, secret=secret, timeout=timeout)
 
     async def list_announcements(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
@@ -474,6 +496,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
 
     # -- participant ----------------------------------------------------------------
 
+    @sends("join")
     async def join(
         self,
         room_id: int,
@@ -521,9 +544,19 @@ class JanusAudioBridgePlugin(RoomPlugin):
             AudioBridgeError: E.g. 485 when the room does not exist.
         """
         body = request_body(
-            "join", options, room=room_id, id=participant_id, display=username, token=token,
-            pin=pin, muted=muted, codec=codec, bitrate=bitrate, quality=quality, volume=volume,
-        )  # fmt: skip
+            "join",
+            options,
+            room=room_id,
+            id=participant_id,
+            display=username,
+            token=token,
+            pin=pin,
+            muted=muted,
+            codec=codec,
+            bitrate=bitrate,
+            quality=quality,
+            volume=volume,
+        )
         if media is None:
             media = source is not None
         data = await self._send_audio(body, source, timeout, media=media)
@@ -533,6 +566,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         self._muted = bool(muted)
         return data
 
+    @sends("configure")
     async def configure(
         self,
         muted: bool | None = None,
@@ -569,9 +603,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The plugin's data (``{"audiobridge": "event", "result": "ok"}``).
         """
         body = request_body(
-            "configure", options, muted=muted, display=display, volume=volume, quality=quality,
-            bitrate=bitrate, record=record, filename=filename,
-        )  # fmt: skip
+            "configure",
+            options,
+            muted=muted,
+            display=display,
+            volume=volume,
+            quality=quality,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+        )
         data = await self._send_audio(body, source, timeout, media=source is not None)
         if muted is not None:
             self._muted = muted
@@ -622,6 +663,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             self._reset_state()
         await self.hangup_media(timeout=timeout)
 
+    @sends("changeroom")
     async def change_room(
         self,
         room_id: int,
@@ -640,9 +682,16 @@ class JanusAudioBridgePlugin(RoomPlugin):
             The ``roomchanged`` data: our new ``id`` and the room's ``participants``.
         """
         data = await self._call(
-            "changeroom", options, room=room_id, id=participant_id, display=username,
-            token=token, pin=pin, muted=muted, timeout=timeout,
-        )  # fmt: skip
+            "changeroom",
+            options,
+            room=room_id,
+            id=participant_id,
+            display=username,
+            token=token,
+            pin=pin,
+            muted=muted,
+            timeout=timeout,
+        )
         self._room_id = int(data.get("room", room_id))
         self._participant_id = data.get("id")
         if username is not None:
@@ -651,6 +700,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             self._muted = muted
         return data
 
+    @sends("leave")
     async def leave(self, room_id: int | None = None, timeout: float | None = None) -> JSON:
         """Leave the room and close our PeerConnection.
 
@@ -676,6 +726,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
         await self.hangup_media(timeout=timeout)
         return data
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = None) -> JSON:
         """Ask the plugin to close our PeerConnection (its ``hangup`` request).
 
@@ -702,6 +753,7 @@ class JanusAudioBridgePlugin(RoomPlugin):
             await self._call("hangup", timeout=timeout)
         await self._close_peer()
 
+    @sends("resetdecoder")
     async def reset_decoder(self, timeout: float | None = None) -> JSON:
         """Have Janus recreate the Opus decoder of our audio (if it sounds garbled)."""
         return await self._call("resetdecoder", timeout=timeout)

@@ -12,7 +12,7 @@ import contextlib
 import enum
 import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reactivex import Observable
@@ -34,6 +34,7 @@ __all__ = [
     "event_data",
     "plugin_errors",
     "request_body",
+    "sends",
 ]
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ EventHandler = Callable[[JSON], Any]
 """An ``on_event`` handler: called with the event's data; may return an awaitable."""
 
 EventKind = TypeVar("EventKind", bound=enum.Enum)
+Method = TypeVar("Method", bound=Callable[..., Any])
 
 _TEARDOWNS: set[asyncio.Task[None]] = set()
 """Teardowns scheduled from callbacks, kept referenced until they finish."""
@@ -58,6 +60,16 @@ def plugin_errors(error_class: type[PluginError]) -> Iterator[None]:
         raise error_class(exc.code, exc.reason) from exc
 
 
+def sends(*requests: str) -> Callable[[Method], Method]:
+    """Declare the Janus requests a plugin method sends (they fill ``janus_requests``)."""
+
+    def mark(method: Method) -> Method:
+        vars(method)["_janus_requests"] = requests
+        return method
+
+    return mark
+
+
 def event_data(message: JSON) -> JSON:
     """The plugin's data of a whole Janus message; a message without ``plugindata`` as is."""
     if "plugindata" in message:
@@ -66,26 +78,45 @@ def event_data(message: JSON) -> JSON:
 
 
 def classify(
-    message: JSON, plugin: str, kinds: type[EventKind], kind: Callable[[JSON], Any]
+    message: JSON,
+    plugin: str,
+    kinds: type[EventKind],
+    kind: Callable[[JSON], Any] | None = None,
+    *,
+    keys: Collection[str] = (),
+    replies: Collection[str] = (),
 ) -> EventKind | None:
-    """The kind of a plugin's ``event`` message, as a member of ``kinds``.
+    """The kind of a plugin's message, as a member of ``kinds``.
 
-    ``kinds.ERROR`` for an error; else the member whose value ``kind(data)``
-    gives; None for other messages.
+    An ``event`` is ``kinds.ERROR`` with an ``error_code``; else the member
+    ``kind(data)`` names, or that of the first of ``keys`` in the data. Any
+    other message whose plugin key is one of ``replies`` is that member.
 
     Args:
         message: A whole Janus message or its plugin data.
         plugin: The plugin's key in its data (``"sip"`` for ``{"sip": "event"}``).
         kinds: The plugin's event-type enum (with an ``ERROR`` member).
-        kind: Picks the kind's value out of the plugin data.
+        kind: Picks the kind's value out of an event's plugin data.
+        keys: Data keys that mark an event: its kind (or, in a mapping, the key's value).
+        replies: Values of the plugin key that are kinds of their own.
+
+    Returns:
+        The kind, or None for other messages (core messages included).
     """
     data = event_data(message)
-    if data.get(plugin) != "event":
+    name = data.get(plugin)
+    if name == "event":
+        if "error_code" in data:
+            return kinds["ERROR"]
+        if kind is not None:
+            name = kind(data)
+        else:
+            name = next((key for key in keys if key in data), None)
+            name = keys.get(name) if isinstance(keys, Mapping) else name
+    elif name not in replies:
         return None
-    if "error_code" in data:
-        return kinds["ERROR"]
     try:
-        return kinds(kind(data))
+        return kinds(name)
     except ValueError:
         return None
 
@@ -135,7 +166,10 @@ class JanusPlugin:
         return None
 
     janus_requests: ClassVar[Mapping[str, str]] = {}
-    """Each request the plugin's Janus documentation lists, and the method that sends it."""
+    """Each request the plugin's Janus documentation lists, and the method that sends it.
+
+    Collected from the methods marked with [sends][rxjanus.plugins.base.sends].
+    """
 
     janus_events: ClassVar[Mapping[str, str]] = {}
     """Each event the plugin's Janus documentation lists, and where it reaches the user."""
@@ -144,6 +178,13 @@ class JanusPlugin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.name and "janus_requests" not in vars(cls):
+            requests: dict[str, str] = {}
+            for klass in cls.__mro__:
+                for attribute, value in vars(klass).items():
+                    for request in getattr(value, "_janus_requests", ()):
+                        requests.setdefault(request, attribute)
+            cls.janus_requests = requests
         error_class = cls.__dict__.get("error_class")
         if error_class is not None:
             if not error_class.plugin_name:

@@ -11,7 +11,7 @@ from aiortc.contrib.media import MediaRecorder
 
 from ..media import MediaSource
 from ..protocol import JSON
-from .base import request_body
+from .base import request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = ["JanusEchoTestPlugin"]
@@ -30,10 +30,6 @@ class JanusEchoTestPlugin(WebRTCPlugin):
 
     name = "janus.plugin.echotest"
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        # EchoTest has one unnamed request; with an SDP offer it starts the echo.
-        "(unnamed request)": "configure",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "ok": "returned by start() and configure() (plugin data `result: ok`)",
         "done": "events (plugin data `result: done` when the PeerConnection is gone)",
@@ -73,11 +69,20 @@ class JanusEchoTestPlugin(WebRTCPlugin):
         if record_to is not None and record_to != "":
             self.peer.record_to(record_to)
         body = request_body(
-            "", audio=audio, video=video, bitrate=bitrate, audiocodec=audiocodec,
-            videocodec=videocodec, videoprofile=videoprofile, record=record, filename=filename,
-        )  # fmt: skip
+            "",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            videoprofile=videoprofile,
+            record=record,
+            filename=filename,
+        )
         await self._negotiate(body, source=play_from, audio=audio, video=video, timeout=timeout)
 
+    # EchoTest has one unnamed request; with an SDP offer it starts the echo.
+    @sends("(unnamed request)")
     async def configure(
         self,
         *,
@@ -109,9 +114,16 @@ class JanusEchoTestPlugin(WebRTCPlugin):
             The plugin's data (``{"echotest": "event", "result": "ok"}``).
         """
         return await self._call(
-            "", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
-            substream=substream, temporal=temporal, timeout=timeout,
-        )  # fmt: skip
+            "",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            substream=substream,
+            temporal=temporal,
+            timeout=timeout,
+        )
 
     def _on_event(self, message: JSON) -> None:
         super()._on_event(message)

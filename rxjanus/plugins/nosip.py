@@ -33,7 +33,7 @@ from typing import ClassVar, Literal
 from ..exceptions import PluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON
-from .base import classify, event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -52,11 +52,7 @@ Srtp = Literal["sdes_optional", "sdes_mandatory"]
 
 
 class NoSipError(PluginError):
-    """An error from the NoSIP plugin (``error_code`` 440-499), or a local refusal (code 0).
-
-    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
-    ``plugin``, and janus_client's ``error_code``/``error_message``.
-    """
+    """An error from the NoSIP plugin (``error_code`` 440-499), or a local refusal (code 0)."""
 
     label = "NoSIP"
 
@@ -111,12 +107,6 @@ class JanusNoSipPlugin(WebRTCPlugin):
     error_class = NoSipError
     classify_event = staticmethod(nosip_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "generate": "generate",
-        "process": "process",
-        "hangup": "hangup",
-        "recording": "recording",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "generated": "returned by generate() (a BareboneSdp)",
         "processed": "returned by process(); the JSEP it carries is applied to the "
@@ -133,6 +123,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
         """Janus's offer from ``process("offer", ...)``, until ``generate`` answers it."""
         return self._remote_offer
 
+    @sends("generate")
     async def generate(
         self,
         source: MediaSource | None = None,
@@ -178,6 +169,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             raise ProtocolError("generated event without a barebone SDP")
         return BareboneSdp(sdp_type, sdp, bool(result.get("update", False)))
 
+    @sends("process")
     async def process(
         self,
         type: SdpType,
@@ -211,6 +203,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             await self.peer.set_remote_description(jsep)
         return result
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = None) -> JSON:
         """End the bridge: Janus closes the PeerConnection and stops relaying RTP.
 
@@ -236,6 +229,7 @@ class JanusNoSipPlugin(WebRTCPlugin):
             self._remote_offer = None
             await self.reset_connection()
 
+    @sends("recording")
     async def recording(
         self,
         action: Literal["start", "stop"],
@@ -262,9 +256,14 @@ class JanusNoSipPlugin(WebRTCPlugin):
             The ``recordingupdated`` result.
         """
         body = request_body(
-            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
-            peer_video=peer_video, filename=filename,
-        )  # fmt: skip
+            "recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            filename=filename,
+        )
         return _result_of(await self._reply(body, timeout=timeout))
 
     # -- internals ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, JanusError, PluginError, ProtocolError
 from ..media import MediaSource
 from ..protocol import JSON, plugin_data
-from .base import classify, plugin_errors, request_body
+from .base import classify, plugin_errors, request_body, sends
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -44,12 +44,9 @@ logger = logging.getLogger(__name__)
 class RecordPlayError(PluginError):
     """An error the Record&Play plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (and
-    janus_client's ``error_code``/``error_message``). Codes from Janus: 411 no
-    message, 412 invalid JSON, 413 invalid request, 414 invalid element, 415
-    missing element, 416 no such recording, 417 invalid recording (its files
-    cannot be read), 418 invalid state, 419 invalid SDP, 420 recording exists,
-    499 unknown.
+    Codes from Janus: 411 no message, 412 invalid JSON, 413 invalid request, 414 invalid
+    element, 415 missing element, 416 no such recording, 417 invalid recording (its files cannot
+    be read), 418 invalid state, 419 invalid SDP, 420 recording exists, 499 unknown.
     """
 
     label = "Record&Play"
@@ -165,14 +162,6 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
     error_class = RecordPlayError
     classify_event = staticmethod(recordplay_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_recordings",
-        "update": "update",
-        "record": "record",
-        "play": "play",
-        "start": "start",
-        "stop": "stop",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "list_recordings() returns it (Recording objects)",
         "ok": "update() returns it",
@@ -202,6 +191,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- synchronous requests -------------------------------------------------------
 
+    @sends("list")
     async def list_recordings(self, timeout: float | None = None) -> builtins.list[Recording]:
         """List the finished recordings (the ``list`` request).
 
@@ -214,6 +204,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         """The ``list`` request under its Janus name (see :meth:`list_recordings`)."""
         return await self.list_recordings(timeout=timeout)
 
+    @sends("update")
     async def update(self, timeout: float | None = None) -> JSON:
         """Make the plugin scan its folder again (for recordings copied there by hand).
 
@@ -245,6 +236,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- recording ------------------------------------------------------------------
 
+    @sends("record")
     async def record(
         self,
         source: MediaSource,
@@ -287,9 +279,16 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             RecordPlayError: E.g. 420 when ``recording_id`` exists already.
         """
         body = request_body(
-            "record", name=name, id=recording_id, filename=filename, audiocodec=audiocodec,
-            videocodec=videocodec, videoprofile=videoprofile, opusred=opusred, textdata=textdata,
-        )  # fmt: skip
+            "record",
+            name=name,
+            id=recording_id,
+            filename=filename,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            videoprofile=videoprofile,
+            opusred=opusred,
+            textdata=textdata,
+        )
         await self._wait_idle()
         self.peer.add_source(source, audio=audio, video=video)
         self._begin()
@@ -308,6 +307,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- playing --------------------------------------------------------------------
 
+    @sends("play")
     async def play(
         self,
         recording_id: int,
@@ -351,6 +351,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             return data
         return await self.start(timeout=timeout)
 
+    @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
         """Answer the offer of the last :meth:`play` (the ``start`` request).
 
@@ -372,6 +373,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     # -- both -----------------------------------------------------------------------
 
+    @sends("stop")
     async def stop(self, timeout: float | None = None) -> JSON:
         """Stop recording or playing; Janus tears the PeerConnection down.
 

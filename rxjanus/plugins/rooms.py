@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, Literal
 
 from ..protocol import JSON
+from .base import sends
 from .webrtc import WebRTCPlugin
 
 __all__ = ["RoomPlugin", "participant_request", "room_request"]
@@ -25,7 +26,7 @@ def room_request(request: str, doc: str) -> RoomRequest:
         return await self._call(request, room=room_id, secret=secret, timeout=timeout)
 
     send.__doc__ = doc
-    return send
+    return sends(request)(send)
 
 
 def participant_request(request: str, doc: str) -> ParticipantRequest:
@@ -43,7 +44,7 @@ def participant_request(request: str, doc: str) -> ParticipantRequest:
         )
 
     send.__doc__ = doc
-    return send
+    return sends(request)(send)
 
 
 class RoomPlugin(WebRTCPlugin):
@@ -68,6 +69,7 @@ class RoomPlugin(WebRTCPlugin):
         """Our display name in the room."""
         return self._display_name
 
+    @sends("destroy", "destroy")
     async def destroy_room(
         self,
         room_id: int,
@@ -84,10 +86,12 @@ class RoomPlugin(WebRTCPlugin):
             "destroy", room=room_id, permanent=permanent, secret=secret, timeout=timeout
         )
 
+    @sends("exists", "exists")
     async def exists(self, room_id: int, timeout: float | None = None) -> bool:
         """Return whether the room exists."""
         return bool((await self._call("exists", room=room_id, timeout=timeout)).get("exists"))
 
+    @sends("list", "list")
     async def list_rooms(
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -96,11 +100,13 @@ class RoomPlugin(WebRTCPlugin):
         # Janus 1.1's AudioBridge sends "list" (its documentation says "rooms").
         return list(data.get("list") or data.get("rooms") or [])
 
+    @sends("listparticipants", "listparticipants")
     async def list_participants(self, room_id: int, timeout: float | None = None) -> list[JSON]:
         """List a room's participants (``id``, ``display``...)."""
         data = await self._call("listparticipants", room=room_id, timeout=timeout)
         return list(data.get("participants", []))
 
+    @sends("listforwarders", "listforwarders")
     async def list_forwarders(
         self, room_id: int, secret: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -112,6 +118,7 @@ class RoomPlugin(WebRTCPlugin):
         data = await self._call("listforwarders", room=room_id, secret=secret, timeout=timeout)
         return list(data.get(self.forwarders_key, []))
 
+    @sends("edit", "edit")
     async def edit(
         self,
         room_id: int,
@@ -143,6 +150,7 @@ class RoomPlugin(WebRTCPlugin):
         """Another name for `edit`."""
         return await self.edit(room_id, **changes)
 
+    @sends("allowed", "allowed")
     async def allowed(
         self,
         room_id: int,

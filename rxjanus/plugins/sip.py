@@ -36,7 +36,7 @@ from aiortc import RTCConfiguration
 from ..exceptions import InvalidStateError, PluginError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .base import classify, event_data, plugin_errors, request_body
+from .base import classify, event_data, plugin_errors, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -56,11 +56,7 @@ logger = logging.getLogger(__name__)
 
 
 class SipError(PluginError):
-    """An error from the SIP plugin (``error_code`` 440-499), or a local refusal (code 0).
-
-    A :class:`~rxjanus.exceptions.PluginError`: ``code``, ``reason`` and
-    ``plugin``, and janus_client's ``error_code``/``error_message``.
-    """
+    """An error from the SIP plugin (``error_code`` 440-499), or a local refusal (code 0)."""
 
     label = "SIP"
 
@@ -237,26 +233,6 @@ class JanusSipPlugin(WebRTCPlugin):
     error_class = SipError
     classify_event = staticmethod(sip_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "register": "register",
-        "unregister": "unregister",
-        "call": "call",
-        "accept": "accept",
-        "decline": "decline",
-        "info": "send_info",
-        "message": "send_message",
-        "dtmf_info": "send_dtmf",
-        "subscribe": "subscribe",
-        "unsubscribe": "unsubscribe",
-        "transfer": "transfer",
-        "recording": "recording",
-        "hold": "hold",
-        "unhold": "unhold",
-        "update": "update",
-        "hangup": "hangup",
-        # Not in the header's list, but handled by janus_sip.c 1.1.2:
-        "reset": "reset",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "registering": "the reply to register(), which then waits for the outcome",
         "registered": "returned by register(); events (SipEventType.REGISTERED)",
@@ -352,6 +328,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- registration ---------------------------------------------------------------
 
+    @sends("register")
     async def register(
         self,
         username: str,
@@ -412,14 +389,28 @@ class JanusSipPlugin(WebRTCPlugin):
             SipError: The plugin refused the request (e.g. 445, already registered).
         """
         body = request_body(
-            "register", username=username, secret=secret, proxy=proxy, type=type,
-            ha1_secret=ha1_secret, authuser=authuser, display_name=display_name,
-            user_agent=user_agent, outbound_proxy=outbound_proxy, headers=headers,
-            contact_params=contact_params, incoming_header_prefixes=incoming_header_prefixes,
-            refresh=refresh, master_id=master_id, register_ttl=register_ttl,
-            send_register=send_register, force_udp=force_udp, force_tcp=force_tcp, sips=sips,
+            "register",
+            username=username,
+            secret=secret,
+            proxy=proxy,
+            type=type,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            display_name=display_name,
+            user_agent=user_agent,
+            outbound_proxy=outbound_proxy,
+            headers=headers,
+            contact_params=contact_params,
+            incoming_header_prefixes=incoming_header_prefixes,
+            refresh=refresh,
+            master_id=master_id,
+            register_ttl=register_ttl,
+            send_register=send_register,
+            force_udp=force_udp,
+            force_tcp=force_tcp,
+            sips=sips,
             rfc2543_cancel=rfc2543_cancel,
-        )  # fmt: skip
+        )
         result = await self._exchange(
             body,
             timeout=timeout,
@@ -430,6 +421,7 @@ class JanusSipPlugin(WebRTCPlugin):
         self._master_id = master if isinstance(master, int) and master else None
         return result
 
+    @sends("unregister")
     async def unregister(self, timeout: float = 30.0) -> JSON:
         """Unregister (a REGISTER with expiry 0 if one was sent at first).
 
@@ -450,6 +442,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- calls ----------------------------------------------------------------------
 
+    @sends("call")
     async def call(
         self,
         uri: str,
@@ -506,10 +499,18 @@ class JanusSipPlugin(WebRTCPlugin):
         offer = await self.peer.create_offer()
         call_id = call_id or _new_call_id()
         body = request_body(
-            "call", uri=uri, call_id=call_id, headers=headers, srtp=srtp, srtp_profile=srtp_profile,
-            secret=secret, ha1_secret=ha1_secret, authuser=authuser, refer_id=refer_id,
+            "call",
+            uri=uri,
+            call_id=call_id,
+            headers=headers,
+            srtp=srtp,
+            srtp_profile=srtp_profile,
+            secret=secret,
+            ha1_secret=ha1_secret,
+            authuser=authuser,
+            refer_id=refer_id,
             autoaccept_reinvites=autoaccept_reinvites,
-        )  # fmt: skip
+        )
         self._in_call = True
         self._call_id = call_id
         self._pending_answer = True
@@ -549,6 +550,7 @@ class JanusSipPlugin(WebRTCPlugin):
             raise InvalidStateError(f"{self!r}: the incoming call is gone already")
         return self._incoming
 
+    @sends("accept")
     async def accept(
         self,
         source: MediaSource | None = None,
@@ -589,8 +591,11 @@ class JanusSipPlugin(WebRTCPlugin):
         peer = self.peer
         self._add_media(source, audio=audio, video=video, receive=receive if offer is None else ())
         body = request_body(
-            "accept", srtp=srtp, headers=headers, autoaccept_reinvites=autoaccept_reinvites,
-        )  # fmt: skip
+            "accept",
+            srtp=srtp,
+            headers=headers,
+            autoaccept_reinvites=autoaccept_reinvites,
+        )
         try:
             if offer is not None:
                 local = await peer.create_answer(offer)
@@ -613,6 +618,7 @@ class JanusSipPlugin(WebRTCPlugin):
         await self._settle_negotiations()
         return result
 
+    @sends("decline")
     async def decline(
         self,
         code: int | None = None,
@@ -656,6 +662,7 @@ class JanusSipPlugin(WebRTCPlugin):
             self._in_call = False
         return result
 
+    @sends("hangup")
     async def hangup(
         self, timeout: float | None = 30.0, *, headers: Mapping[str, str] | None = None
     ) -> JSON:
@@ -689,6 +696,7 @@ class JanusSipPlugin(WebRTCPlugin):
             await self.reset_connection()
         return result
 
+    @sends("update")
     async def update(
         self,
         jsep: JSON | None = None,
@@ -728,6 +736,7 @@ class JanusSipPlugin(WebRTCPlugin):
         await self._settle_negotiations()
         return result
 
+    @sends("hold")
     async def hold(
         self,
         direction: Literal["sendonly", "recvonly", "inactive"] | None = None,
@@ -753,6 +762,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("hold", direction=direction)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("unhold")
     async def unhold(self, *, timeout: float = 30.0) -> JSON:
         """Resume the call held with :meth:`hold` (a re-INVITE; see the note there).
 
@@ -765,6 +775,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     # -- in-call and out-of-call messages -------------------------------------------
 
+    @sends("dtmf_info")
     async def send_dtmf(
         self,
         digit: str,
@@ -787,6 +798,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("dtmf_info", digit=digit, duration=duration, headers=headers)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("info")
     async def send_info(
         self,
         type: str,
@@ -803,6 +815,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("info", type=type, content=content, headers=headers)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("message")
     async def send_message(
         self,
         content: str,
@@ -821,11 +834,16 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``messagesent`` result.
         """
         body = request_body(
-            "message", content=content, uri=uri, content_type=content_type, call_id=call_id,
+            "message",
+            content=content,
+            uri=uri,
+            content_type=content_type,
+            call_id=call_id,
             headers=headers,
-        )  # fmt: skip
+        )
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("subscribe")
     async def subscribe(
         self,
         event: str,
@@ -849,15 +867,21 @@ class JanusSipPlugin(WebRTCPlugin):
         # outcome from the late outcome of an earlier (un)subscription.
         call_id = self._subscriptions.setdefault(event, call_id or _new_call_id())
         body = request_body(
-            "subscribe", event=event, to=to, accept=accept, subscribe_ttl=subscribe_ttl,
-            call_id=call_id, headers=headers,
-        )  # fmt: skip
+            "subscribe",
+            event=event,
+            to=to,
+            accept=accept,
+            subscribe_ttl=subscribe_ttl,
+            call_id=call_id,
+            headers=headers,
+        )
         return await self._exchange(
             body,
             timeout=timeout,
             match=lambda m: _call_id(m) == call_id,
         )
 
+    @sends("unsubscribe")
     async def unsubscribe(
         self, event: str, *, to: str | None = None, timeout: float = 30.0
     ) -> JSON:
@@ -879,6 +903,7 @@ class JanusSipPlugin(WebRTCPlugin):
             wait=call_id is not None,
         )
 
+    @sends("transfer")
     async def transfer(
         self, uri: str, *, replace: str | None = None, timeout: float = 30.0
     ) -> JSON:
@@ -890,6 +915,7 @@ class JanusSipPlugin(WebRTCPlugin):
         body = request_body("transfer", uri=uri, replace=replace)
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    @sends("recording")
     async def recording(
         self,
         action: Literal["start", "stop"],
@@ -918,11 +944,19 @@ class JanusSipPlugin(WebRTCPlugin):
             The ``recordingupdated`` result.
         """
         body = request_body(
-            "recording", action=action, audio=audio, video=video, peer_audio=peer_audio,
-            peer_video=peer_video, send_peer_pli=send_peer_pli, filename=filename,
-        )  # fmt: skip
+            "recording",
+            action=action,
+            audio=audio,
+            video=video,
+            peer_audio=peer_audio,
+            peer_video=peer_video,
+            send_peer_pli=send_peer_pli,
+            filename=filename,
+        )
         return await self._exchange(body, timeout=timeout, wait=False)
 
+    # Not in the header's list of requests, but handled by janus_sip.c 1.1.2.
+    @sends("reset")
     async def reset(self, timeout: float = 30.0) -> JSON:
         """Clear a call state Janus may keep after a call (its ``reset`` request).
 

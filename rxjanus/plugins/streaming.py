@@ -31,7 +31,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import WebRTCPeer
 from ..protocol import JSON, plugin_data
-from .base import event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -53,12 +53,7 @@ MediaType = Literal["audio", "video", "data"]
 
 
 class StreamingError(PluginError):
-    """An error the Streaming plugin answered with.
-
-    It is a :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason``
-    (or janus_client's ``error_code`` and ``error_message``); the codes are
-    in :class:`StreamingErrorCode` (e.g. 455: no such mountpoint).
-    """
+    """An error the Streaming plugin answered with; its codes are `StreamingErrorCode`s."""
 
     label = "Streaming"
 
@@ -112,7 +107,7 @@ class StreamingEventType(enum.Enum):
 _STATUSES = frozenset(
     {"preparing", "updating", "starting", "started", "pausing", "stopping", "stopped", "kicked_all"}
 )
-_LAYER_KEYS = ("substream", "temporal", "spatial_layer", "temporal_layer")
+_RESULT_KEYS = ("switched", "substream", "temporal", "spatial_layer", "temporal_layer")
 
 
 def streaming_event_type(message: JSON) -> StreamingEventType | None:
@@ -126,29 +121,22 @@ def streaming_event_type(message: JSON) -> StreamingEventType | None:
         The message's kind, or None if it is none of :class:`StreamingEventType`.
     """
     data = event_data(message)
-    kind = data.get("streaming")
-    if kind == "event":
-        if "error_code" in data:
-            return StreamingEventType.ERROR
-        result = data.get("result")
-        if not isinstance(result, dict):
-            return None
-        status = result.get("status")
-        if status in _STATUSES:
-            return StreamingEventType(status)
-        if "switched" in result:
-            return StreamingEventType.SWITCHED
-        if result.get("event") == "configured":
-            return StreamingEventType.CONFIGURED
-        for key in _LAYER_KEYS:
-            if key in result:
-                return StreamingEventType(key)
-        return None
-    if kind in ("destroyed", "edited", "kicked_all"):
-        return StreamingEventType(kind)  # replies to destroy, edit and kick_all
-    if kind is None and data.get("event") == "edited":
+    if "streaming" not in data and data.get("event") == "edited":
         return StreamingEventType.EDITED  # the viewers' notice of an edit (no "streaming" key)
-    return None
+    # destroyed, edited and kicked_all also answer destroy, edit and kick_all
+    replies = ("destroyed", "edited", "kicked_all")
+    return classify(data, "streaming", StreamingEventType, _result_kind, replies=replies)
+
+
+def _result_kind(data: JSON) -> str | None:
+    result = data.get("result")
+    if not isinstance(result, dict):
+        return None
+    if result.get("status") in _STATUSES:
+        return str(result["status"])
+    if "switched" not in result and result.get("event") == "configured":
+        return "configured"
+    return next((key for key in _RESULT_KEYS if key in result), None)
 
 
 def rtp_media(
@@ -213,24 +201,6 @@ class JanusStreamingPlugin(WebRTCPlugin):
     error_class = StreamingError
     classify_event = staticmethod(streaming_event_type)
     answer_request = "start"
-
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_mountpoints",
-        "info": "mountpoint_info",
-        "create": "create_mountpoint",
-        "destroy": "destroy_mountpoint",
-        "recording": "recording",
-        "edit": "edit_mountpoint",
-        "enable": "enable_mountpoint",
-        "disable": "disable_mountpoint",
-        "kick_all": "kick_all",
-        "watch": "watch",
-        "start": "start",
-        "pause": "pause",
-        "configure": "configure",
-        "switch": "switch",
-        "stop": "stop",
-    }
 
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "returned by list_mountpoints() (the list)",
@@ -302,6 +272,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     # -- mountpoint administration --------------------------------------------------
 
+    @sends("list")
     async def list_mountpoints(
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -315,6 +286,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         data = await self._call("list", admin_key=admin_key, timeout=timeout)
         return list(data.get("list", []))
 
+    @sends("info")
     async def mountpoint_info(
         self,
         mountpoint_id: int | str,
@@ -331,6 +303,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         data = await self._call("info", id=mountpoint_id, secret=secret, timeout=timeout)
         return dict(data.get("info", {}))
 
+    @sends("create")
     async def create_mountpoint(
         self,
         mountpoint_id: int | str | None = None,
@@ -380,13 +353,25 @@ class JanusStreamingPlugin(WebRTCPlugin):
             for RTP, ``host`` and the ``ports`` bound).
         """
         return await self._call(
-            "create", options, type=type, is_private=is_private, permanent=permanent,
+            "create",
+            options,
+            type=type,
+            is_private=is_private,
+            permanent=permanent,
             filename=None if filename is None else str(filename),
-            audio=None if filename is None else True, id=mountpoint_id, name=name,
-            description=description, metadata=metadata, secret=secret, pin=pin, media=media,
-            admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            audio=None if filename is None else True,
+            id=mountpoint_id,
+            name=name,
+            description=description,
+            metadata=metadata,
+            secret=secret,
+            pin=pin,
+            media=media,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
+    @sends("destroy")
     async def destroy_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -403,6 +388,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             "destroy", id=mountpoint_id, permanent=permanent, secret=secret, timeout=timeout
         )
 
+    @sends("edit")
     async def edit_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -430,10 +416,16 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         new = {key if key.startswith("new_") else f"new_{key}": v for key, v in changes.items()}
         return await self._call(
-            "edit", new, id=mountpoint_id, permanent=permanent, secret=secret,
-            edited_event=edited_event, timeout=timeout,
-        )  # fmt: skip
+            "edit",
+            new,
+            id=mountpoint_id,
+            permanent=permanent,
+            secret=secret,
+            edited_event=edited_event,
+            timeout=timeout,
+        )
 
+    @sends("enable")
     async def enable_mountpoint(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
@@ -444,6 +436,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         return await self._call("enable", id=mountpoint_id, secret=secret, timeout=timeout)
 
+    @sends("disable")
     async def disable_mountpoint(
         self,
         mountpoint_id: int | str,
@@ -472,9 +465,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
         if stop_recording:
             try:
                 await self.recording(
-                    mountpoint_id, "stop", secret=secret, timeout=timeout, audio=True, video=True,
+                    mountpoint_id,
+                    "stop",
+                    secret=secret,
+                    timeout=timeout,
+                    audio=True,
+                    video=True,
                     data=True,
-                )  # fmt: skip
+                )
             except StreamingError as exc:
                 if exc.code != StreamingErrorCode.INVALID_REQUEST:
                     raise
@@ -483,6 +481,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             "disable", id=mountpoint_id, secret=secret, stop_recording=False, timeout=timeout
         )
 
+    @sends("kick_all")
     async def kick_all(
         self, mountpoint_id: int | str, secret: str | None = None, timeout: float | None = None
     ) -> JSON:
@@ -493,6 +492,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         return await self._call("kick_all", id=mountpoint_id, secret=secret, timeout=timeout)
 
+    @sends("recording")
     async def recording(
         self,
         mountpoint_id: int | str,
@@ -518,9 +518,14 @@ class JanusStreamingPlugin(WebRTCPlugin):
             The plugin's data (``{"streaming": "ok"}``).
         """
         return await self._call(
-            "recording", options, action=action, id=mountpoint_id, media=media, secret=secret,
+            "recording",
+            options,
+            action=action,
+            id=mountpoint_id,
+            media=media,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     async def start_recording(
         self,
@@ -552,6 +557,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     # -- viewer ---------------------------------------------------------------------
 
+    @sends("watch")
     async def watch(
         self,
         mountpoint_id: int | str,
@@ -599,9 +605,15 @@ class JanusStreamingPlugin(WebRTCPlugin):
                 f"{self!r} already watches mountpoint {self._mountpoint_id}; stop() or switch()"
             )
         body = request_body(
-            "watch", options, id=mountpoint_id, pin=pin, media=media, offer_audio=offer_audio,
-            offer_video=offer_video, offer_data=offer_data,
-        )  # fmt: skip
+            "watch",
+            options,
+            id=mountpoint_id,
+            pin=pin,
+            media=media,
+            offer_audio=offer_audio,
+            offer_video=offer_video,
+            offer_data=offer_data,
+        )
         self._use_trickle(trickle)
         if recorder is not None and recorder != "":
             self.peer.record_to(recorder)
@@ -619,6 +631,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
             raise
         return plugin_data(reply) or {}
 
+    @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
         """Resume the media after :meth:`pause` (``start`` without an SDP).
 
@@ -630,6 +643,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = False
         return data
 
+    @sends("pause")
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause the media, keeping the PeerConnection (resume with :meth:`start`).
 
@@ -641,6 +655,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = True
         return data
 
+    @sends("configure")
     async def configure(
         self,
         mid: str | None = None,
@@ -677,11 +692,21 @@ class JanusStreamingPlugin(WebRTCPlugin):
         """
         self._require_mountpoint("configure")
         return await self._call(
-            "configure", options, mid=mid, send=send, substream=substream, temporal=temporal,
-            fallback=fallback, spatial_layer=spatial_layer, temporal_layer=temporal_layer,
-            min_delay=min_delay, max_delay=max_delay, timeout=timeout,
-        )  # fmt: skip
+            "configure",
+            options,
+            mid=mid,
+            send=send,
+            substream=substream,
+            temporal=temporal,
+            fallback=fallback,
+            spatial_layer=spatial_layer,
+            temporal_layer=temporal_layer,
+            min_delay=min_delay,
+            max_delay=max_delay,
+            timeout=timeout,
+        )
 
+    @sends("switch")
     async def switch(self, mountpoint_id: int | str, timeout: float | None = None) -> JSON:
         """Watch another live RTP mountpoint on the same PeerConnection.
 
@@ -700,6 +725,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
         self._paused = False
         return data
 
+    @sends("stop")
     async def stop(self, timeout: float | None = None) -> JSON:
         """Stop watching: Janus closes the PeerConnection; so do we.
 

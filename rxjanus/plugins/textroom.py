@@ -30,7 +30,7 @@ from ..exceptions import (
     ProtocolError,
 )
 from ..protocol import JSON, plugin_data
-from .base import event_data, plugin_errors
+from .base import event_data, plugin_errors, sends
 from .webrtc import WebRTCPlugin
 
 __all__ = [
@@ -46,12 +46,7 @@ CHANNEL_LABEL = "JanusDataChannel"
 
 
 class TextRoomError(JanusClientPluginError):
-    """An error from the TextRoom plugin, or a request the handle's state forbids.
-
-    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
-    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
-    Code 0 marks a local refusal (no data channel yet).
-    """
+    """An error from the TextRoom plugin, or a local refusal (code 0: no data channel yet)."""
 
     label = "TextRoom"
 
@@ -108,21 +103,6 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     error_class = TextRoomError
     classify_event = staticmethod(textroom_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "setup": "setup",
-        "list": "list_rooms",
-        "listparticipants": "list_participants",
-        "create": "create_room",
-        "edit": "edit_room",
-        "destroy": "destroy_room",
-        "exists": "room_exists",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "join": "join_room",
-        "leave": "leave_room",
-        "message": "send_message",
-        "announcement": "send_announcement",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "success": "returned by the method that sent the request (list_rooms(), "
         "room_exists(), create_room(), allowed(), join_room(), send_message()...)",
@@ -163,6 +143,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     # -- PeerConnection -------------------------------------------------------------
 
+    @sends("setup")
     async def setup(self, timeout: float = 30.0) -> None:
         """Set up the PeerConnection and open the data channel.
 
@@ -188,6 +169,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     # -- room admin, through the Janus API ------------------------------------------
 
+    @sends("list")
     async def list_rooms(
         self, admin_key: str | None = None, timeout: float | None = None
     ) -> list[JSON]:
@@ -196,17 +178,20 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         rooms = data.get("list")
         return rooms if isinstance(rooms, list) else []
 
+    @sends("listparticipants")
     async def list_participants(self, room: int, timeout: float | None = None) -> list[JSON]:
         """Return the participants of ``room`` (``username`` and ``display``)."""
         data = await self._call("listparticipants", room=room, timeout=timeout)
         participants = data.get("participants")
         return participants if isinstance(participants, list) else []
 
+    @sends("exists")
     async def room_exists(self, room: int, timeout: float | None = None) -> bool:
         """Whether ``room`` exists."""
         data = await self._call("exists", room=room, timeout=timeout)
         return bool(data.get("exists"))
 
+    @sends("create")
     async def create_room(
         self,
         room: int | None = None,
@@ -226,16 +211,24 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             TextRoomError: For example 418, the room exists already.
         """
         data = await self._call(
-            "create", is_private=is_private, room=room, description=description or None,
-            secret=secret or None, pin=pin or None, post=post or None,
-            admin_key=admin_key or None, history=history if history > 0 else None,
-            permanent=permanent or None, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            is_private=is_private,
+            room=room,
+            description=description or None,
+            secret=secret or None,
+            pin=pin or None,
+            post=post or None,
+            admin_key=admin_key or None,
+            history=history if history > 0 else None,
+            permanent=permanent or None,
+            timeout=timeout,
+        )
         created = data.get("room")
         if not isinstance(created, int):
             raise ProtocolError(f"the TextRoom create reply has no room id: {data!r}")
         return created
 
+    @sends("destroy")
     async def destroy_room(
         self,
         room: int,
@@ -245,10 +238,14 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     ) -> None:
         """Destroy ``room``; its participants get a ``destroyed`` message."""
         await self._call(
-            "destroy", room=room, secret=secret or None, permanent=permanent or None,
+            "destroy",
+            room=room,
+            secret=secret or None,
+            permanent=permanent or None,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
+    @sends("edit")
     async def edit_room(
         self,
         room: int,
@@ -271,11 +268,19 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             TextRoomError: For example 417 (no such room) or 419 (wrong secret).
         """
         return await self._call(
-            "edit", room=room, secret=secret, new_description=new_description,
-            new_secret=new_secret, new_pin=new_pin, new_is_private=new_is_private,
-            new_post=new_post, permanent=permanent or None, timeout=timeout,
-        )  # fmt: skip
+            "edit",
+            room=room,
+            secret=secret,
+            new_description=new_description,
+            new_secret=new_secret,
+            new_pin=new_pin,
+            new_is_private=new_is_private,
+            new_post=new_post,
+            permanent=permanent or None,
+            timeout=timeout,
+        )
 
+    @sends("allowed")
     async def allowed(
         self,
         room: int,
@@ -297,14 +302,19 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             The whole list of tokens now (empty after ``disable``).
         """
         data = await self._call(
-            "allowed", room=room, action=action, allowed=allowed, secret=secret or None,
+            "allowed",
+            room=room,
+            action=action,
+            allowed=allowed,
+            secret=secret or None,
             timeout=timeout,
-        )  # fmt: skip
+        )
         tokens = data.get("allowed")
         return [str(token) for token in tokens] if isinstance(tokens, list) else []
 
     # -- participation, over the data channel ---------------------------------------
 
+    @sends("join")
     async def join_room(
         self,
         room: int,
@@ -329,10 +339,12 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         participants = reply.get("participants")
         return participants if isinstance(participants, list) else []
 
+    @sends("leave")
     async def leave_room(self, room: int, timeout: float | None = None) -> None:
         """Leave ``room``."""
         await self._channel_request({"textroom": "leave", "room": room}, timeout)
 
+    @sends("message")
     async def send_message(
         self,
         room: int,
@@ -367,6 +379,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         self._send_on_channel(body)
         return None
 
+    @sends("announcement")
     async def send_announcement(
         self, room: int, text: str, secret: str | None = None, timeout: float | None = None
     ) -> None:
@@ -376,6 +389,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
             body["secret"] = secret
         await self._channel_or_admin(body, timeout)
 
+    @sends("kick")
     async def kick_participant(
         self, room: int, username: str, secret: str | None = None, timeout: float | None = None
     ) -> None:

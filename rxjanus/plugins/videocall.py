@@ -24,7 +24,7 @@ from aiortc.contrib.media import MediaRecorder
 from ..exceptions import JanusClientPluginError, ProtocolError
 from ..media import MediaKind, MediaSource
 from ..protocol import JSON, plugin_data
-from .base import request_body
+from .base import request_body, sends
 from .webrtc import JANUS_HANGUP_WAIT, WebRTCPlugin
 
 __all__ = [
@@ -45,12 +45,7 @@ REMOTE_WEBRTC_HANGUP = "Remote WebRTC hangup"
 
 
 class VideoCallError(JanusClientPluginError):
-    """An error from the VideoCall plugin, or a call the handle's state forbids.
-
-    Also a :class:`~rxjanus.exceptions.PluginError` (``code``, ``reason``,
-    ``plugin``); ``error_code`` and ``error_message`` are janus_client's names.
-    Code 0 marks a local refusal (not registered, no call to accept...).
-    """
+    """An error from the VideoCall plugin, or a local refusal (code 0: not registered...)."""
 
     label = "VideoCall"
 
@@ -124,14 +119,6 @@ class JanusVideoCallPlugin(WebRTCPlugin):
     error_class = VideoCallError
     classify_event = staticmethod(videocall_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "list": "list_users",
-        "register": "register",
-        "call": "call",
-        "accept": "accept",
-        "set": "set_media",
-        "hangup": "hangup",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "list": "returned by list_users() (the registered names)",
         "registered": "register() returns True",
@@ -172,12 +159,14 @@ class JanusVideoCallPlugin(WebRTCPlugin):
 
     # -- requests -------------------------------------------------------------------
 
+    @sends("list")
     async def list_users(self, timeout: float = 15.0) -> list[str]:
         """Return the registered usernames."""
         result = await self._result("list", timeout=timeout)
         users = result.get("list")
         return [str(user) for user in users] if isinstance(users, list) else []
 
+    @sends("register")
     async def register(self, username: str, timeout: float = 15.0) -> bool:
         """Register ``username`` so that others can call it.
 
@@ -195,6 +184,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         self._username = username
         return True
 
+    @sends("call")
     async def call(
         self,
         username: str,
@@ -277,6 +267,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         await peer.set_remote_description(answer)
         return True
 
+    @sends("accept")
     async def accept(
         self,
         jsep: JSON | None = None,
@@ -351,6 +342,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             raise ProtocolError("an incomingcall event without an offer")
         return self._incoming
 
+    @sends("set")
     async def set_media(
         self,
         audio: bool | None = None,
@@ -382,9 +374,18 @@ class JanusVideoCallPlugin(WebRTCPlugin):
             True once Janus confirms (a ``set`` event).
         """
         result = await self._result(
-            "set", audio=audio, video=video, bitrate=bitrate, record=record, filename=filename,
-            substream=substream, temporal=temporal, fallback=fallback, jsep=jsep, timeout=timeout,
-        )  # fmt: skip
+            "set",
+            audio=audio,
+            video=video,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            substream=substream,
+            temporal=temporal,
+            fallback=fallback,
+            jsep=jsep,
+            timeout=timeout,
+        )
         return result.get("event") == "set"
 
     async def renegotiate(self, timeout: float = 30.0) -> bool:
@@ -427,6 +428,7 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         await peer.set_remote_description(event["jsep"])
         return True
 
+    @sends("hangup")
     async def hangup(self, timeout: float | None = 15.0) -> bool:
         """Hang up the call, decline the incoming one, or cancel our attempt.
 

@@ -25,7 +25,7 @@ from aiortc.contrib.media import MediaRecorder
 from ..exceptions import JanusClientPluginError
 from ..media import MediaSource
 from ..protocol import JSON
-from .base import event_data, request_body
+from .base import classify, event_data, request_body, sends
 from .rooms import RoomPlugin
 
 __all__ = [
@@ -40,15 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 class VideoRoomError(JanusClientPluginError):
-    """An error the VideoRoom plugin answered with (janus_client's name for it).
-
-    It is a :class:`~rxjanus.exceptions.PluginError`, so ``code`` and ``reason``
-    work too (e.g. 426: no such room).
-
-    Attributes:
-        error_code: The plugin's error code.
-        error_message: The plugin's error text.
-    """
+    """An error the VideoRoom plugin answered with (e.g. 426: no such room)."""
 
     label = "VideoRoom"
 
@@ -88,6 +80,7 @@ _EVENT_KEYS = (
     "started",
     "switched",
 )
+_REPLIES = ("joined", "attached", "updated", "destroyed", "talking", "stopped-talking")
 
 
 def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
@@ -100,18 +93,8 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
     Returns:
         The event's kind, or None if it is none of :class:`VideoRoomEventType`.
     """
-    data = event_data(message)
-    kind = data.get("videoroom")
-    if kind == "event":
-        if "error_code" in data:
-            return VideoRoomEventType.ERROR
-        for key in _EVENT_KEYS:
-            if key in data:
-                return VideoRoomEventType(key)
-        return None
-    if kind in ("joined", "attached", "updated", "destroyed", "talking", "stopped-talking"):
-        return VideoRoomEventType(kind)
-    return None
+    kinds = VideoRoomEventType
+    return classify(message, "videoroom", kinds, keys=_EVENT_KEYS, replies=_REPLIES)
 
 
 class JanusVideoRoomPlugin(RoomPlugin):
@@ -140,34 +123,6 @@ class JanusVideoRoomPlugin(RoomPlugin):
     answer_request = "start"
     forwarders_key = "publishers"
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "create": "create_room",
-        "destroy": "destroy_room",
-        "edit": "edit",
-        "exists": "exists",
-        "list": "list_rooms",
-        "allowed": "allowed",
-        "kick": "kick_participant",
-        "moderate": "moderate_participant",
-        "enable_recording": "enable_recording",
-        "listparticipants": "list_participants",
-        "listforwarders": "list_forwarders",
-        # "join" with ptype "subscriber" is sent by subscribe_to_publisher().
-        "join": "join",
-        "joinandconfigure": "join_and_configure",
-        "configure": "configure",
-        "publish": "publish",
-        "unpublish": "unpublish",
-        "start": "start",
-        "pause": "pause",
-        "switch": "switch_publisher",
-        "leave": "leave",
-        "rtp_forward": "rtp_forward",
-        "stop_rtp_forward": "stop_rtp_forward",
-        "subscribe": "subscribe",
-        "unsubscribe": "unsubscribe",
-        "update": "update",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "created": "returned by create_room() (the room id)",
         "edited": "returned by edit()",
@@ -238,6 +193,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     # -- room administration --------------------------------------------------------
 
+    @sends("create")
     async def create_room(
         self,
         room_id: int | None = None,
@@ -282,13 +238,27 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The room's id.
         """
         data = await self._call(
-            "create", options, is_private=is_private, publishers=publishers, fir_freq=fir_freq,
-            record=record, permanent=permanent, room=room_id, description=description,
-            secret=secret, pin=pin, bitrate=bitrate, audiocodec=audiocodec,
-            videocodec=videocodec, rec_dir=rec_dir, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "create",
+            options,
+            is_private=is_private,
+            publishers=publishers,
+            fir_freq=fir_freq,
+            record=record,
+            permanent=permanent,
+            room=room_id,
+            description=description,
+            secret=secret,
+            pin=pin,
+            bitrate=bitrate,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            rec_dir=rec_dir,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
         return int(data["room"])
 
+    @sends("moderate")
     async def moderate_participant(
         self,
         room_id: int,
@@ -300,10 +270,16 @@ class JanusVideoRoomPlugin(RoomPlugin):
     ) -> JSON:
         """Mute or unmute one of a participant's published streams (by ``mid``)."""
         return await self._call(
-            "moderate", room=room_id, id=participant_id, mid=mid, mute=mute, secret=secret,
+            "moderate",
+            room=room_id,
+            id=participant_id,
+            mid=mid,
+            mute=mute,
+            secret=secret,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
+    @sends("enable_recording")
     async def enable_recording(
         self,
         room_id: int,
@@ -320,6 +296,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             "enable_recording", room=room_id, record=record, secret=secret, timeout=timeout
         )
 
+    @sends("rtp_forward")
     async def rtp_forward(
         self,
         room_id: int,
@@ -353,11 +330,20 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The ``rtp_forward`` data: its ``forwarders``, each with a ``stream_id``.
         """
         return await self._call(
-            "rtp_forward", room=room_id, publisher_id=publisher_id, streams=streams, host=host,
-            host_family=host_family, secret=secret, admin_key=admin_key, srtp_suite=srtp_suite,
-            srtp_crypto=srtp_crypto, timeout=timeout,
-        )  # fmt: skip
+            "rtp_forward",
+            room=room_id,
+            publisher_id=publisher_id,
+            streams=streams,
+            host=host,
+            host_family=host_family,
+            secret=secret,
+            admin_key=admin_key,
+            srtp_suite=srtp_suite,
+            srtp_crypto=srtp_crypto,
+            timeout=timeout,
+        )
 
+    @sends("stop_rtp_forward")
     async def stop_rtp_forward(
         self,
         room_id: int,
@@ -370,12 +356,19 @@ class JanusVideoRoomPlugin(RoomPlugin):
     ) -> JSON:
         """Stop one RTP forwarder (by the ``stream_id`` `rtp_forward` returned)."""
         return await self._call(
-            "stop_rtp_forward", room=room_id, publisher_id=publisher_id, stream_id=stream_id,
-            secret=secret, admin_key=admin_key, timeout=timeout,
-        )  # fmt: skip
+            "stop_rtp_forward",
+            room=room_id,
+            publisher_id=publisher_id,
+            stream_id=stream_id,
+            secret=secret,
+            admin_key=admin_key,
+            timeout=timeout,
+        )
 
     # -- publisher ------------------------------------------------------------------
 
+    # "join" with ptype "subscriber" is sent by subscribe_to_publisher().
+    @sends("join")
     async def join(
         self,
         room_id: int,
@@ -422,12 +415,19 @@ class JanusVideoRoomPlugin(RoomPlugin):
             VideoRoomError: E.g. 426 when the room does not exist.
         """
         data = await self._call(
-            "join", ptype="publisher", room=room_id, id=publisher_id, display=display,
-            token=token, pin=pin, timeout=timeout,
-        )  # fmt: skip
+            "join",
+            ptype="publisher",
+            room=room_id,
+            id=publisher_id,
+            display=display,
+            token=token,
+            pin=pin,
+            timeout=timeout,
+        )
         self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         return data
 
+    @sends("joinandconfigure")
     async def join_and_configure(
         self,
         room_id: int,
@@ -472,15 +472,22 @@ class JanusVideoRoomPlugin(RoomPlugin):
         if self._participant_type is not None:
             raise self._misuse("the handle already joined a room")
         body = request_body(
-            "joinandconfigure", options, ptype="publisher", room=room_id, id=publisher_id,
-            display=display, token=token, pin=pin,
-        )  # fmt: skip
+            "joinandconfigure",
+            options,
+            ptype="publisher",
+            room=room_id,
+            id=publisher_id,
+            display=display,
+            token=token,
+            pin=pin,
+        )
         self._use_trickle(trickle)
         data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
         self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         self._is_publishing = True
         return data
 
+    @sends("publish")
     async def publish(
         self,
         player: MediaSource,
@@ -527,9 +534,16 @@ class JanusVideoRoomPlugin(RoomPlugin):
         if self._participant_type is not ParticipantType.PUBLISHER:
             raise self._misuse("Must join as publisher before publishing", -1)
         body = request_body(
-            "publish", options, audiocodec=audiocodec, videocodec=videocodec, bitrate=bitrate,
-            record=record, filename=filename, descriptions=descriptions, display=display,
-        )  # fmt: skip
+            "publish",
+            options,
+            audiocodec=audiocodec,
+            videocodec=videocodec,
+            bitrate=bitrate,
+            record=record,
+            filename=filename,
+            descriptions=descriptions,
+            display=display,
+        )
         self._use_trickle(trickle)
         data = await self._negotiate(body, source=player, audio=audio, video=video, timeout=timeout)
         self._is_publishing = True
@@ -537,6 +551,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self._display_name = display
         return data
 
+    @sends("configure")
     async def configure(
         self,
         bitrate: int | None = None,
@@ -560,14 +575,22 @@ class JanusVideoRoomPlugin(RoomPlugin):
             The plugin's data (``{"videoroom": "event", "configured": "ok"}``).
         """
         data = await self._call(
-            "configure", options, bitrate=bitrate, keyframe=keyframe or None, record=record,
-            filename=filename, display=display, streams=streams, descriptions=descriptions,
+            "configure",
+            options,
+            bitrate=bitrate,
+            keyframe=keyframe or None,
+            record=record,
+            filename=filename,
+            display=display,
+            streams=streams,
+            descriptions=descriptions,
             timeout=timeout,
-        )  # fmt: skip
+        )
         if display is not None:
             self._display_name = display
         return data
 
+    @sends("unpublish")
     async def unpublish(self, timeout: float | None = None) -> JSON:
         """Stop publishing (and close our PeerConnection); stay in the room."""
         data = await self._call("unpublish", timeout=timeout)
@@ -622,12 +645,19 @@ class JanusVideoRoomPlugin(RoomPlugin):
             self.peer.record_to(recorder)
         async with self._connecting(timeout):
             data = await self._call(
-                "join", ptype="subscriber", room=room_id, streams=streams, use_msid=use_msid,
-                autoupdate=autoupdate, private_id=private_id, timeout=timeout,
-            )  # fmt: skip
+                "join",
+                ptype="subscriber",
+                room=room_id,
+                streams=streams,
+                use_msid=use_msid,
+                autoupdate=autoupdate,
+                private_id=private_id,
+                timeout=timeout,
+            )
             self._joined(ParticipantType.SUBSCRIBER, room_id, data, None, private_id)
         return data
 
+    @sends("start")
     async def start(self, trickle: bool | None = None, timeout: float | None = None) -> JSON:
         """Resume the media after :meth:`pause` (``start`` without an SDP).
 
@@ -643,10 +673,12 @@ class JanusVideoRoomPlugin(RoomPlugin):
         self._use_trickle(trickle)
         return await self._call("start", timeout=timeout)
 
+    @sends("pause")
     async def pause(self, timeout: float | None = None) -> JSON:
         """Pause the media of the subscription."""
         return await self._call("pause", timeout=timeout)
 
+    @sends("subscribe")
     async def subscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Add streams to the subscription (Janus's new offer is answered).
 
@@ -655,6 +687,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         """
         return await self._call("subscribe", streams=streams, timeout=timeout)
 
+    @sends("unsubscribe")
     async def unsubscribe(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Remove streams from the subscription (by ``feed``, ``mid`` or ``sub_mid``).
 
@@ -663,6 +696,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         """
         return await self._call("unsubscribe", streams=streams, timeout=timeout)
 
+    @sends("update")
     async def update(
         self,
         subscribe: list[JSON] | None = None,
@@ -674,6 +708,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
             "update", subscribe=subscribe, unsubscribe=unsubscribe, timeout=timeout
         )
 
+    @sends("switch")
     async def switch_publisher(self, streams: list[JSON], timeout: float | None = None) -> JSON:
         """Feed subscription streams from other publishers without renegotiating.
 
@@ -688,6 +723,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     # -- both -----------------------------------------------------------------------
 
+    @sends("leave")
     async def leave(self, timeout: float | None = None) -> JSON:
         """Leave the room (publisher) or end the subscription (subscriber).
 

@@ -41,7 +41,7 @@ from reactivex import Observable
 from ..exceptions import InvalidStateError, PluginError, ProtocolError
 from ..media import MediaSource, SingleMediaSource
 from ..protocol import JSON, plugin_data
-from .base import classify, plugin_errors
+from .base import classify, plugin_errors, sends
 from .webrtc import WebRTCPlugin
 
 if TYPE_CHECKING:
@@ -68,10 +68,8 @@ _FILE_RECORDING_ID = re.compile(r"janus-voicemail-(\d+)\.opus$")
 class VoiceMailError(PluginError):
     """An error the VoiceMail plugin answered with.
 
-    A :class:`~rxjanus.exceptions.PluginError`: ``code`` and ``reason`` (and
-    janus_client's ``error_code``/``error_message``). Codes from Janus: 460 no
-    message, 461 invalid JSON, 462 invalid request, 463 missing element, 464
-    invalid element, 465 already recording, 466 I/O error (the file cannot be
+    Codes from Janus: 460 no message, 461 invalid JSON, 462 invalid request, 463 missing
+    element, 464 invalid element, 465 already recording, 466 I/O error (the file cannot be
     opened), 467 libogg error, 468 invalid state, 499 unknown.
     """
 
@@ -193,10 +191,6 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
     error_class = VoiceMailError
     classify_event = staticmethod(voicemail_event_type)
 
-    janus_requests: ClassVar[Mapping[str, str]] = {
-        "record": "record",
-        "stop": "stop",
-    }
     janus_events: ClassVar[Mapping[str, str]] = {
         "starting": "record() gets it with Janus's SDP answer (voicemail_event_type: "
         "STARTING) and waits on for started",
@@ -239,6 +233,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
 
     # -- requests -------------------------------------------------------------------
 
+    @sends("record")
     async def record(self, source: MediaSource, *, timeout: float | None = None) -> None:
         """Offer our audio with ``record``; return once Janus records it (``started``).
 
@@ -284,6 +279,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
             _settle(started)
         logger.debug("%r records message %s", self, self._recording_id)
 
+    @sends("stop")
     async def stop(self, timeout: float | None = None) -> VoiceMailRecording:
         """End the message now; return the ``done`` once Janus has ended the handle.
 
