@@ -85,7 +85,7 @@ def all_blocks() -> list[Block]:
 def runnable_shell(block: Block) -> list[list[str]]:
     """The ``rxjanus`` commands of a shell block that are safe and quick to run."""
     commands = []
-    for raw in block.code.splitlines():
+    for raw in block.code.replace("\\\n", " ").splitlines():  # continuation lines joined
         line = raw.split(" #", 1)[0].strip().removeprefix("$ ")
         words = shlex.split(line) if line else []
         if words[:1] == ["rxjanus"] and words[1:2] != ["server"]:
