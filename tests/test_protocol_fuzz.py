@@ -233,6 +233,7 @@ class _Request:
     waiter: str
     frames: list[JSON]
     completing: JSON
+    sent: messages.Request
     delivered: list[JSON] = field(default_factory=list)
     done: bool = False
     cancelled: bool = False
@@ -260,7 +261,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         waiter = f"w{len(self.requests)}"
         transaction = self.protocol.send(REQUESTS[name][0], waiter).transaction
         frames, completing = replies_for(name, transaction, variant)
-        self.requests[transaction] = _Request(waiter, frames, completing)
+        self.requests[transaction] = _Request(waiter, frames, completing, REQUESTS[name][0])
 
     @precondition(lambda self: bool(self._undelivered()))
     @rule(data=st.data())
@@ -281,6 +282,18 @@ class ProtocolMachine(RuleBasedStateMachine):
     def redeliver(self, data: st.DataObject) -> None:
         delivered = [f for r in self.requests.values() for f in r.delivered]
         self._feed(json.dumps(data.draw(st.sampled_from(delivered))))
+
+    @precondition(lambda self: bool(self._undelivered()))
+    @rule(data=st.data(), other=st.sampled_from(["session_id", "sender"]))
+    def misfit(self, data: st.DataObject, other: str) -> None:
+        """A reply of a pending request but for another session or handle resolves nothing."""
+        transaction = data.draw(st.sampled_from(self._undelivered()))
+        request = self.requests[transaction]
+        frame = data.draw(st.sampled_from(request.frames))
+        assume(request.sent.payload.get("handle_id" if other == "sender" else other) is not None)
+        before = dict(self.completions)
+        self._feed(json.dumps({**frame, other: (SESSION if other == "session_id" else HANDLE) + 1}))
+        assert self.completions == before
 
     @rule(frame=frames_as_text)
     def junk(self, frame: str | bytes) -> None:

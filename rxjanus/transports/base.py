@@ -55,6 +55,7 @@ from ..exceptions import (
 )
 from ..protocol import (
     JSON,
+    Dropped,
     JanusProtocol,
     Outcome,
     Outgoing,
@@ -648,7 +649,12 @@ class JanusTransport(abc.ABC):
         self._receive_decoded(self._protocol.decode(text))
 
     def _receive_decoded(self, decoded: Any) -> None:
-        """Handle one frame already decoded with the protocol's ``decode``; never raises."""
+        """Handle one frame already decoded with the protocol's ``decode``; never raises.
+
+        A frame that is JSON but neither an object nor a non-empty array (``42``,
+        ``null``, ``"s"``, ``[]``) is logged and dropped by the protocol; one that
+        was not JSON was logged by ``decode`` already.
+        """
         protocol = self._protocol
         if type(decoded) is dict:
             # The common case: a plain reply completing a request, without outcome objects.
@@ -658,9 +664,11 @@ class JanusTransport(abc.ABC):
                     waiter.set_result(decoded)
                 return
             self._dispatch(protocol.receive_message(decoded))
-        elif type(decoded) is list:
+        elif type(decoded) is list and decoded:
             for outcome in protocol.receive_messages(decoded):
                 self._dispatch(outcome)
+        elif type(decoded) is not Dropped:
+            protocol.receive_message(decoded)  # not an object: logged (WARNING) and dropped
 
     def _dispatch(self, outcome: Outcome[Waiter, EventTarget]) -> None:
         kind = type(outcome)
