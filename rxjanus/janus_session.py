@@ -223,7 +223,14 @@ class JanusSession:
                 await self.transport.close()
 
     async def __aenter__(self) -> JanusSession:
-        await self.create()
+        try:
+            await self.create()
+        except BaseException:
+            # Nothing to destroy: close the transport we made (not one passed in),
+            # or its tasks and sockets outlive the failed ``async with``.
+            if self._owns_transport:
+                await self.transport.close()
+            raise
         return self
 
     async def __aexit__(
