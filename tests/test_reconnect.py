@@ -255,6 +255,27 @@ async def test_http_long_poll_survives_a_cut(reclaiming_janus: JanusServer) -> N
     assert janus.list_sessions() == []
 
 
+async def test_http_idempotent_requests_right_after_a_cut_go_through(
+    reclaiming_janus: JanusServer,
+) -> None:
+    """aiohttp reuses a pooled connection the cut reset: the request goes again, once."""
+    janus = reclaiming_janus
+    async with (
+        FaultyProxy(port_of(janus.http_url)) as proxy,
+        fast_session(proxy.http_url()) as session,
+    ):
+        for request in ("keepalive", "info", "ping", "keepalive"):
+            await session.keepalive()  # a connection to pool
+            proxy.cut()
+            if request == "keepalive":
+                await session.keepalive()
+            elif request == "info":
+                assert (await session.transport.info())["janus"] == "server_info"
+            else:
+                assert (await session.transport.ping())["janus"] == "pong"
+    assert janus.list_sessions() == []
+
+
 # -- (b) the server forgot the session: SessionLost everywhere ----------------------------
 
 

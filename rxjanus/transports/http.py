@@ -25,12 +25,17 @@ from .base import (
     JanusTransport,
     Waiter,
     attempt_delays,
+    is_retryable,
     redact_url,
 )
 
 __all__ = ["JanusTransportHTTP"]
 
 logger = logging.getLogger(__name__)
+
+_DEAD_POOLED_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""What a POST on a pooled connection the peer had reset raises (not a failed connect:
+``ClientConnectorError`` is a ``ClientOSError`` too, and is not retried)."""
 
 LONG_POLL_SECONDS = 30.0
 """How long Janus holds a long poll open before it answers ``keepalive``."""
@@ -41,7 +46,10 @@ class JanusTransportHTTP(JanusTransport):
 
     Requests are POSTed to ``<base>/<session>/<handle>``; every registered
     session has one long poll ``GET <base>/<session>?maxev=N`` that brings its
-    events, up to ``max_events`` at a time.
+    events, up to ``max_events`` at a time. An idempotent request
+    (:func:`~rxjanus.transports.base.is_retryable`: ``keepalive``, ``info`` ...)
+    that fails on a pooled connection the peer had closed or reset (right after a
+    cut) is sent once more, as aiohttp does for a ``GET``.
 
     HTTP has no link to lose, so nothing needs claiming: when a long poll
     fails, the listeners hear the session is
@@ -53,8 +61,8 @@ class JanusTransportHTTP(JanusTransport):
     answered 404 loses that session with ``SessionNotFound``; when the probes
     run out (or at once with ``reconnect=False``) the transport gives up: every
     session is lost and pending requests fail with ``TransportClosed``. A
-    failed POST fails its own request with ``TransportClosed``; POSTs are not
-    retried (they may have reached Janus).
+    failed POST fails its own request with ``TransportClosed``; POSTs of other
+    requests are not retried (they may have reached Janus).
 
     A limit of Janus's HTTP transport: it does not notice that a long poll was
     cut (the connection is suspended while it waits), so it may hand the next
@@ -110,10 +118,24 @@ class JanusTransportHTTP(JanusTransport):
         http = self._http
         if http is None or not self._connected:
             raise TransportClosed(f"HTTP transport to {redact_url(self.base_url)} is closed")
+        url = self._url(outgoing)
         try:
-            async with http.post(self._url(outgoing), data=outgoing.text) as response:
-                body = await response.read()
-                status = response.status
+            try:
+                body, status = await self._post(http, url, outgoing)
+            except _DEAD_POOLED_CONNECTION as exc:
+                if isinstance(exc, aiohttp.ClientConnectorError) or not is_retryable(
+                    outgoing.request
+                ):
+                    raise
+                # A pooled keep-alive connection a cut had reset: an idempotent request
+                # goes again, once, on another connection (aiohttp does so for a GET).
+                logger.debug(
+                    "%r to %s failed on a pooled connection (%s); sending it again",
+                    outgoing.request.janus,
+                    redact_url(self.base_url),
+                    exc,
+                )
+                body, status = await self._post(http, url, outgoing)
         except aiohttp.ClientError as exc:
             raise TransportClosed(
                 f"HTTP request to {redact_url(self.base_url)} failed: {exc}"
@@ -122,6 +144,11 @@ class JanusTransportHTTP(JanusTransport):
             self._receive(body)
         if status >= 400 and not waiter.done():
             waiter.set_exception(api_error(status, f"HTTP {status} from Janus"))
+
+    @staticmethod
+    async def _post(http: aiohttp.ClientSession, url: str, outgoing: Outgoing) -> tuple[bytes, int]:
+        async with http.post(url, data=outgoing.text) as response:
+            return await response.read(), response.status
 
     # -- long polls ---------------------------------------------------------------
 
