@@ -209,30 +209,37 @@ class JanusTransportHTTP(JanusTransport):
             self._polls.pop(session_id, None)
             self._give_up(error)
             return False
+        logger.warning("%s; probing with keepalive", error)
         self._notify(ConnectionEvent(ConnectionState.RECONNECTING, sessions, error))
         last = failure
-        attempts = 0
-        for delay in attempt_delays(self.retry_delay, self.max_retries):
+        delays = list(attempt_delays(self.retry_delay, self.max_retries))
+        for attempt, delay in enumerate(delays, 1):
             if delay:
                 await asyncio.sleep(delay)
             if self._closed or session_id not in self._polls:
                 return False  # closed, or the session was removed meanwhile
-            attempts += 1
             try:
                 await self.request(msg.keepalive(session_id))
             except (JanusConnectionError, TimeoutError) as exc:
                 last = exc
+                self._log_retry(f"probing session {session_id} on", attempt, delays, exc)
                 continue
             except JanusError as exc:  # 458: the server forgot the session (it restarted)
                 self._polls.pop(session_id, None)
                 self._notify(ConnectionEvent(ConnectionState.LOST, sessions, exc))
                 return False
+            logger.warning(
+                "the long poll of session %d on %s goes on (probe %d answered)",
+                session_id,
+                where,
+                attempt,
+            )
             self._notify(ConnectionEvent(ConnectionState.RECONNECTED, sessions))
             return True
         self._polls.pop(session_id, None)
+        probes = f"{len(delays)} keepalive probe{'' if len(delays) == 1 else 's'}"
         gave_up = TransportClosed(
-            f"long poll of session {session_id} to {where} failed and {attempts} "
-            f"keepalive probes after it too: {last}"
+            f"long poll of session {session_id} to {where} failed and {probes} after it too: {last}"
         )
         gave_up.__cause__ = last
         self._give_up(gave_up)
