@@ -10,7 +10,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from reactivex import Observable
 from reactivex.subject import Subject
 
 from .exceptions import (
@@ -25,6 +24,7 @@ from .exceptions import (
 )
 from .protocol import JSON, Expect, Request
 from .protocol import messages as msg
+from .stream import Stream
 from .transports import JanusTransport, create_transport
 from .transports.base import ConnectionEvent, ConnectionState
 
@@ -135,7 +135,7 @@ class JanusSession:
         return self._session_id is not None
 
     @property
-    def events(self) -> Observable[JSON]:
+    def events(self) -> Stream[JSON]:
         """Session-level events, as dicts with a ``janus`` kind.
 
         From Janus: ``timeout`` (the server timed the session out; the stream
@@ -156,8 +156,11 @@ class JanusSession:
         arrive for a handle already detached are dropped. The stream
         completes when the session is destroyed and errors with
         :class:`~rxjanus.exceptions.SessionLost` when it ends otherwise.
+
+        Also an async iterable ([Stream][rxjanus.stream.Stream]): ``async for
+        event in session.events`` (bounded, disposed when the loop is left).
         """
-        return self._events
+        return Stream(self._events)
 
     # -- lifecycle ----------------------------------------------------------------
 

@@ -231,6 +231,32 @@ async def test_cut_mid_echotest_reclaims_the_session_and_frames_keep_coming(
     assert janus.list_sessions() == []
 
 
+async def test_async_for_over_session_events_sees_the_reconnect_and_disposes_on_break(
+    reclaiming_janus: JanusServer,
+) -> None:
+    janus = reclaiming_janus
+    async with (
+        FaultyProxy(port_of(janus.ws_url)) as proxy,
+        fast_session(proxy.ws_url) as session,
+    ):
+
+        async def until_reconnected() -> list[str]:
+            kinds = []
+            async for event in session.events:
+                kinds.append(event["janus"])
+                if event["janus"] == "reconnected":
+                    break
+            return kinds
+
+        loop = asyncio.ensure_future(until_reconnected())
+        await asyncio.sleep(0)  # the loop subscribes on its first step
+        proxy.cut()
+        assert await loop == ["reconnecting", "reconnected"]
+        assert session._events.observers == []  # the loop was left: disposed
+        await session.keepalive()
+    assert janus.list_sessions() == []
+
+
 async def test_half_closed_link_is_reconnected_and_reclaimed(
     reclaiming_janus: JanusServer,
 ) -> None:
