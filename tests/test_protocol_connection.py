@@ -652,9 +652,14 @@ def test_unsolicited_message_for_nobody_is_dropped(protocol: Protocol, kind: str
     assert outcome.reason == f"{kind!r} for no known session or handle"
 
 
-def test_message_from_an_unknown_handle_goes_to_its_session(routed: Protocol) -> None:
+def test_message_from_a_handle_this_client_does_not_have_is_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
     message = {"janus": "webrtcup", "session_id": SESSION, "sender": 9999}
-    assert feed(routed, message) == Routed("session-target", SESSION, 9999, message)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, message)
+    assert outcome == Dropped("'webrtcup' for no known session or handle", message)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
 
 
 def test_message_from_a_known_handle_without_session_id_has_session_zero(
@@ -852,11 +857,11 @@ def test_a_late_message_of_an_ended_handle_without_session_id_is_dropped_at_debu
 def test_messages_for_ids_never_routed_are_logged_at_warning(
     routed: Protocol, caplog: pytest.LogCaptureFixture
 ) -> None:
-    routed.remove_handle(HANDLE)  # ended, but the message names a session never routed
     never = [
         {"janus": "timeout", "session_id": 4444},
         {"janus": "media", "sender": 9999},
-        {"janus": "media", "session_id": 4444, "sender": HANDLE},
+        {"janus": "media", "session_id": 4444, "sender": HANDLE},  # not its session
+        {"janus": "media", "session_id": SESSION, "sender": 9999},
         {"janus": "webrtcup"},
     ]
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
@@ -893,10 +898,15 @@ def test_a_late_reply_to_an_abandoned_request_is_logged_at_debug(
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
 
 
-def test_remove_handle_sends_its_messages_to_the_session(routed: Protocol) -> None:
+def test_a_late_message_of_a_removed_handle_is_dropped_at_debug_not_sent_to_its_session(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
     routed.remove_handle(HANDLE)
     message = {"janus": "hangup", "session_id": SESSION, "sender": HANDLE, "reason": "x"}
-    assert feed(routed, message) == Routed("session-target", SESSION, HANDLE, message)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, message)
+    assert outcome == Dropped("late 'hangup' of a session or handle that ended", message)
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
 
 
 def test_remove_session_stops_routing_the_session(routed: Protocol) -> None:

@@ -283,16 +283,21 @@ class ProtocolMachine(RuleBasedStateMachine):
         delivered = [f for r in self.requests.values() for f in r.delivered]
         self._feed(json.dumps(data.draw(st.sampled_from(delivered))))
 
-    @precondition(lambda self: bool(self._undelivered()))
-    @rule(data=st.data(), other=st.sampled_from(["session_id", "sender"]))
-    def misfit(self, data: st.DataObject, other: str) -> None:
+    def _in_sessions(self) -> list[str]:
+        return [t for t in self._undelivered() if self.requests[t].sent.session_id is not None]
+
+    @precondition(lambda self: bool(self._in_sessions()))
+    @rule(data=st.data())
+    def misfit(self, data: st.DataObject) -> None:
         """A reply of a pending request but for another session or handle resolves nothing."""
-        transaction = data.draw(st.sampled_from(self._undelivered()))
+        transaction = data.draw(st.sampled_from(self._in_sessions()))
         request = self.requests[transaction]
         frame = data.draw(st.sampled_from(request.frames))
-        assume(request.sent.payload.get("handle_id" if other == "sender" else other) is not None)
+        wrong = {"session_id": SESSION + 1}
+        if request.sent.handle_id is not None:
+            wrong = data.draw(st.sampled_from([wrong, {"sender": HANDLE + 1}]))
         before = dict(self.completions)
-        self._feed(json.dumps({**frame, other: (SESSION if other == "session_id" else HANDLE) + 1}))
+        self._feed(json.dumps({**frame, **wrong}))
         assert self.completions == before
 
     @rule(frame=frames_as_text)

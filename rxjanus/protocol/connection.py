@@ -30,6 +30,8 @@ What fits where:
   dropped (WARNING); one for a session or handle routed here a moment ago (see
   :data:`ENDED_MEMORY`) is dropped with a DEBUG line (a late event of a session
   that just ended); one for a session or handle never routed here, with a WARNING.
+  A message with a ``sender`` goes to that handle's target only, never to its
+  session's.
 """
 
 from __future__ import annotations
@@ -445,16 +447,21 @@ class JanusProtocol(Generic[W, T]):
             return self._drop(f"{kind!r} with a session_id that is not an integer", message)
         if sender is not None and handle is None:
             return self._drop(f"{kind!r} with a sender that is not an integer", message)
-        # A handle's messages reach it only while its session is routed here.
-        if handle is not None and (sid is None or sid in self._sessions):
-            target = self._handles.get(handle)
-            if target is not None:
-                return Routed(target, sid if sid is not None else 0, handle, message)
-        if sid is not None:
-            session = self._sessions.get(sid)
-            if session is not None:
-                return Routed(session, sid, handle, message)
-        if sid in self._ended_sessions or (sid is None and handle in self._ended_handles):
+        if handle is not None:
+            # A handle's messages reach it only while its session is routed here; never
+            # its session's target (a handle this client does not have is not its business).
+            if sid is None or sid in self._sessions:
+                target = self._handles.get(handle)
+                if target is not None:
+                    return Routed(target, sid if sid is not None else 0, handle, message)
+            ended = handle in self._ended_handles or sid in self._ended_sessions
+        else:
+            if sid is not None:
+                session = self._sessions.get(sid)
+                if session is not None:
+                    return Routed(session, sid, None, message)
+            ended = sid in self._ended_sessions
+        if ended:
             reason = f"late {kind!r} of a session or handle that ended"
             logger.debug("dropped a message from Janus: %s: %.200r", reason, message)
             return Dropped(reason, message)
