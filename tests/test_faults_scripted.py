@@ -12,6 +12,7 @@ from websockets.asyncio.server import ServerConnection
 
 from rxjanus import JanusPlugin, JanusSession, JanusTimeoutError, TransportClosed
 from rxjanus.protocol import messages
+from rxjanus.transports import create_transport
 
 from .scripted import reply, scripted_janus, well_behaved
 
@@ -202,3 +203,54 @@ async def test_cross_session_and_duplicate_replies_never_resolve_or_leak(
     assert sum("does not fit its request: sender 2223" in m for m in dropped) == 1
     assert sum("a second copy" in m for m in dropped) == 1
     assert sum("never issued" in m for m in dropped) == 1
+
+
+async def test_every_junk_kind_leaves_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    """JSON that is no object, ids that are no integers, events for nobody: one line each."""
+    junk = {
+        "42": "frame is not a JSON object: 42",
+        "null": "frame is not a JSON object: None",
+        '"s"': "frame is not a JSON object: 's'",
+        "true": "frame is not a JSON object: True",
+        "[]": "frame is not a JSON object: []",
+        json.dumps({"janus": "event", "session_id": "1111"}): "session_id that is not an integer",
+        json.dumps({"janus": "event", "session_id": 1111, "sender": 2.5}): "sender that is not",
+        json.dumps({"janus": "webrtcup", "session_id": 4444}): "for no known session or handle",
+        json.dumps({"janus": "media", "session_id": 1111, "sender": 9999}): "for no known",
+    }
+
+    async def junk_before_the_ack(request: dict[str, Any], connection: ServerConnection) -> None:
+        if request["janus"] == "keepalive":
+            for frame in junk:
+                await connection.send(frame)
+        await well_behaved(request, connection)
+
+    caplog.set_level(logging.DEBUG, logger="rxjanus")
+    async with (
+        scripted_janus(junk_before_the_ack) as url,
+        JanusSession(base_url=url, keepalive_interval=None) as session,
+    ):
+        await session.keepalive()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for frame, line in junk.items():
+        assert sum(line in w for w in warnings) >= 1, (frame, warnings)
+    assert len(warnings) == len(junk), warnings
+
+
+async def test_a_late_event_of_a_destroyed_session_is_logged_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def late_timeout(request: dict[str, Any], connection: ServerConnection) -> None:
+        if request["janus"] == "ping":  # sent once the session is destroyed
+            await connection.send(json.dumps({"janus": "timeout", "session_id": 1111}))
+            await connection.send(reply(request, "pong"))
+            return
+        await well_behaved(request, connection)
+
+    caplog.set_level(logging.DEBUG, logger="rxjanus.protocol")
+    async with scripted_janus(late_timeout) as url, create_transport(url) as transport:
+        async with JanusSession(transport=transport, keepalive_interval=None):
+            pass
+        await transport.ping()  # the link is ordered: the late event comes before the pong
+    late = [r for r in caplog.records if "late 'timeout'" in r.getMessage()]
+    assert [r.levelno for r in late] == [logging.DEBUG]
