@@ -59,6 +59,21 @@ _QUERY_FIELD = re.compile(
     r"(?P<key>(?<![\w-])(?:" + "|".join(_CREDENTIAL_FIELDS) + r")=)(?P<value>[^&\s#'\"]*)"
 )
 
+_CREDENTIAL_HEADERS = (
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "x-auth-token",
+)
+# An HTTP header line as libraries log it ("> Authorization: Basic ...", websockets'
+# handshake at DEBUG); the value runs to the end of the line.
+_HEADER_FIELD = re.compile(
+    r"(?im)(?P<key>^[<>]?[ \t]*(?:" + "|".join(_CREDENTIAL_HEADERS) + r")[ \t]*:[ \t]*)"
+    r"(?P<value>[^\r\n]*)"
+)
+
 
 def signed_token(
     secret: str,
@@ -111,7 +126,10 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """Hide credentials in ``text`` (a frame, a URL, a log line).
 
     Replaces the values of ``apisecret``, ``token``, ``admin_secret`` and
-    ``token_auth_secret``, both as JSON members and as query parameters, and
+    ``token_auth_secret``, both as JSON members and as query parameters, of
+    credential headers in header lines (``Authorization``,
+    ``Proxy-Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key``,
+    ``X-Auth-Token``: websockets logs its handshake's headers at DEBUG), and
     every occurrence of each of ``secrets``, with ``***``.
 
     Args:
@@ -126,8 +144,11 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         '{"janus":"keepalive","apisecret":"***"}'
         >>> redact("GET /janus/1?maxev=10&token=abc")
         'GET /janus/1?maxev=10&token=***'
+        >>> redact("> Authorization: Basic dXNlcjpwYXNz")
+        '> Authorization: ***'
     """
     text = _JSON_FIELD.sub(lambda m: m.group("key") + REDACTED, text)
+    text = _HEADER_FIELD.sub(lambda m: m.group("key") + REDACTED, text)
     text = _QUERY_FIELD.sub(lambda m: m.group("key") + REDACTED, text)
     for secret in secrets:
         if secret:

@@ -34,11 +34,13 @@ fits, the exception is also that built-in, so ``except TimeoutError`` and
     │   └── UnknownJanusError                 490
     ├── PluginError(code, reason, plugin)     ``error_code`` inside ``plugindata``
     ├── JanusTimeoutError                     also a built-in ``TimeoutError``
+    │   └── MediaTimeout                      media did not come up (says the ICE/DTLS state)
     ├── JanusConnectionError                  also a built-in ``ConnectionError``
     │   ├── ServerUnreachable                 (re)connecting failed after every retry
     │   └── TransportClosed                   the transport went away mid-flight
     ├── SessionLost                           the session is over: make a new one
     ├── ProtocolError                         a frame that breaks the Janus protocol
+    ├── MediaSourceNotFound                   also a built-in ``FileNotFoundError``
     └── InvalidStateError                     a call that the object's state forbids
 """
 
@@ -60,6 +62,8 @@ __all__ = [
     "JanusTimeoutError",
     "JsepInvalidSdp",
     "JsepUnknownType",
+    "MediaSourceNotFound",
+    "MediaTimeout",
     "MissingMandatoryElement",
     "MissingRequest",
     "NotAcceptingSessions",
@@ -334,6 +338,39 @@ class JanusClientPluginError(PluginError):
 
 class JanusTimeoutError(JanusError, TimeoutError):
     """A request got no reply within its timeout."""
+
+
+class MediaTimeout(JanusTimeoutError):
+    """Media did not come up in time; says what was awaited and the state reached.
+
+    Raised instead of a bare ``TimeoutError`` when e.g. Janus's ``webrtcup`` does
+    not come: ``str()`` reads ``no webrtcup within 10 s (connection connecting,
+    ICE checking ...)``, from
+    [describe_peer_state][rxjanus.media.checks.describe_peer_state].
+
+    Attributes:
+        awaited: What was waited for (``webrtcup``, ``media``, a data channel ...).
+        seconds: How long it was waited for.
+        state: The PeerConnection's ICE and DTLS state when the wait ended.
+    """
+
+    def __init__(self, awaited: str, seconds: float, state: str) -> None:
+        super().__init__(awaited, seconds, state)
+        self.awaited = awaited
+        self.seconds = seconds
+        self.state = state
+
+    def __str__(self) -> str:
+        return f"no {self.awaited} within {self.seconds:g} s ({self.state})"
+
+
+class MediaSourceNotFound(JanusError, FileNotFoundError):
+    """A media source names a file that is not there (or is not a readable file).
+
+    Raised by [check_source][rxjanus.media.checks.check_source] before anything is
+    attached or negotiated; also a built-in ``FileNotFoundError`` (``filename``
+    holds the path).
+    """
 
 
 class JanusConnectionError(JanusError, ConnectionError):

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from reactivex import Observable
 from reactivex.subject import Subject
 
 from .exceptions import (
@@ -26,6 +25,7 @@ from .exceptions import (
 )
 from .protocol import JSON, Request
 from .protocol import messages as msg
+from .stream import Stream
 from .transaction import MessageTransaction, raw_request, transaction_of
 from .transports import JanusTransport, create_transport
 from .transports.base import ConnectionEvent, ConnectionState
@@ -141,7 +141,7 @@ class JanusSession:
         return self._session_id is not None
 
     @property
-    def events(self) -> Observable[JSON]:
+    def events(self) -> Stream[JSON]:
         """Session-level events, as dicts with a ``janus`` kind.
 
         From Janus: ``timeout`` (the server timed the session out; the stream
@@ -162,8 +162,11 @@ class JanusSession:
         arrive for a handle already detached are dropped. The stream
         completes when the session is destroyed and errors with
         :class:`~rxjanus.exceptions.SessionLost` when it ends otherwise.
+
+        Also an async iterable ([Stream][rxjanus.stream.Stream]): ``async for
+        event in session.events`` (bounded, disposed when the loop is left).
         """
-        return self._events
+        return Stream(self._events)
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -236,7 +239,14 @@ class JanusSession:
                 await self.transport.close()
 
     async def __aenter__(self) -> JanusSession:
-        await self.create()
+        try:
+            await self.create()
+        except BaseException:
+            # Nothing to destroy: close the transport we made (not one passed in),
+            # or its tasks and sockets outlive the failed ``async with``.
+            if self._owns_transport:
+                await self.transport.close()
+            raise
         return self
 
     async def __aexit__(

@@ -157,6 +157,8 @@ def test_plugin_error_plugin_defaults_to_empty() -> None:
         PluginError(426, "No such room", "janus.plugin.videoroom"),
         JanusTimeoutError("late"),
         TransportClosed("closed"),
+        exc.MediaTimeout("webrtcup", 2.5, "ICE checking, DTLS connecting"),
+        exc.MediaSourceNotFound(2, "no such media file", "/nowhere.mp4"),
     ],
     ids=type,
 )
@@ -168,6 +170,26 @@ def test_exceptions_survive_pickling(error: Exception) -> None:
 
 
 # -- the tree -------------------------------------------------------------------------
+
+
+def test_media_timeout_says_what_was_awaited_and_the_state_reached() -> None:
+    error = exc.MediaTimeout("webrtcup", 2.5, "ICE checking, DTLS connecting")
+    assert isinstance(error, TimeoutError)
+    assert isinstance(error, JanusTimeoutError)
+    assert str(error) == "no webrtcup within 2.5 s (ICE checking, DTLS connecting)"
+    assert (error.awaited, error.seconds, error.state) == (
+        "webrtcup",
+        2.5,
+        "ICE checking, DTLS connecting",
+    )
+
+
+def test_media_source_not_found_is_a_file_not_found_error() -> None:
+    error = exc.MediaSourceNotFound(2, "no such media file", "/nowhere.mp4")
+    assert isinstance(error, FileNotFoundError)
+    assert isinstance(error, JanusError)
+    assert error.filename == "/nowhere.mp4"
+    assert "/nowhere.mp4" in str(error)
 
 
 def test_timeout_error_is_a_builtin_timeout_error() -> None:

@@ -196,6 +196,7 @@ async def test_other_clients_messages_are_dropped_quietly(
     transport = JanusTransportMQTT("mqtt://127.0.0.1")
     ours: list[dict[str, object]] = []
     transport.add_session(1, ours.append)
+    transport.add_handle(7, ours.append)
     foreign = [
         {"janus": "success", "transaction": "theirs", "data": {"id": 5}},
         {"janus": "ack", "transaction": "theirs", "session_id": 1},  # even on our session

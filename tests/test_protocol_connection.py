@@ -31,6 +31,7 @@ from rxjanus.protocol import (
     Routed,
     messages,
 )
+from rxjanus.protocol.connection import ANSWERED_MEMORY, ENDED_MEMORY
 
 Protocol = JanusProtocol[str, str]
 
@@ -579,8 +580,15 @@ def test_long_poll_keepalive_is_dropped_without_a_warning(
 # -- arrays (HTTP long-poll batches) --------------------------------------------------
 
 
-def test_empty_array_does_nothing(protocol: Protocol) -> None:
-    assert protocol.receive_text("[]") == []
+@pytest.mark.parametrize("frame", ["42", "null", '"s"', "true", "[]", "1.5"])
+def test_json_that_is_neither_an_object_nor_a_non_empty_array_is_logged_and_dropped(
+    protocol: Protocol, caplog: pytest.LogCaptureFixture, frame: str
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcomes = protocol.receive_text(frame)
+    assert outcomes == [Dropped("frame is not a JSON object", json.loads(frame))]
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert repr(json.loads(frame)) in caplog.records[0].getMessage()
 
 
 def test_array_is_handled_item_by_item_in_order(routed: Protocol) -> None:
@@ -644,9 +652,14 @@ def test_unsolicited_message_for_nobody_is_dropped(protocol: Protocol, kind: str
     assert outcome.reason == f"{kind!r} for no known session or handle"
 
 
-def test_message_from_an_unknown_handle_goes_to_its_session(routed: Protocol) -> None:
+def test_message_from_a_handle_this_client_does_not_have_is_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
     message = {"janus": "webrtcup", "session_id": SESSION, "sender": 9999}
-    assert feed(routed, message) == Routed("session-target", SESSION, 9999, message)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, message)
+    assert outcome == Dropped("'webrtcup' for no known session or handle", message)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
 
 
 def test_message_from_a_known_handle_without_session_id_has_session_zero(
@@ -672,26 +685,228 @@ def test_boolean_sender_is_not_a_handle_id() -> None:
     assert isinstance(feed(protocol, {"janus": "media", "sender": True}), Dropped)
 
 
-def test_boolean_sender_routed_by_session_has_no_handle_id(routed: Protocol) -> None:
-    outcome = feed(routed, {"janus": "webrtcup", "session_id": SESSION, "sender": True})
-    assert isinstance(outcome, Routed)
-    assert outcome.handle_id is None
+@pytest.mark.parametrize(
+    ("ids", "field"),
+    [
+        ({"session_id": SESSION, "sender": True}, "sender"),
+        ({"session_id": SESSION, "sender": str(HANDLE)}, "sender"),
+        ({"session_id": SESSION, "sender": None}, None),
+        ({"session_id": str(SESSION), "sender": str(HANDLE)}, "session_id"),
+        ({"session_id": 1.5}, "session_id"),
+        ({"session_id": False, "sender": HANDLE}, "session_id"),
+    ],
+)
+def test_non_integer_ids_are_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture, ids: JSON, field: str | None
+) -> None:
+    message = {"janus": "webrtcup", **ids}
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, message)
+    if field is None:  # a null sender is no sender: the session's message
+        assert outcome == Routed("session-target", SESSION, None, message)
+        assert caplog.records == []
+        return
+    assert outcome == Dropped(f"'webrtcup' with a {field} that is not an integer", message)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
 
 
-def test_non_integer_ids_route_nowhere(routed: Protocol) -> None:
-    message = {"janus": "event", "session_id": str(SESSION), "sender": str(HANDLE)}
-    assert isinstance(feed(routed, message), Dropped)
+def test_an_event_with_a_transaction_never_issued_is_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    issued = send(routed, messages.keepalive(SESSION))
+    prefix = issued[:-1]
+    strangers = ["long-gone", *(prefix + n for n in ("2", "0", "01", "zz")), issued + "0"]
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcomes = [feed(routed, event(t)) for t in strangers]
+    assert outcomes == [
+        Dropped("'event' carries a transaction this client never issued", event(t))
+        for t in strangers
+    ]
+    assert [r.levelno for r in caplog.records] == [logging.WARNING] * len(strangers)
 
 
-def test_unsolicited_event_with_a_stale_transaction_is_routed(routed: Protocol) -> None:
-    message = event("long-gone")
-    assert feed(routed, message) == Routed("handle-target", SESSION, HANDLE, message)
+def test_a_later_event_with_the_transaction_of_an_answered_request_is_routed(
+    routed: Protocol,
+) -> None:
+    """SIP: ``registering`` answers ``register``; ``registered`` follows with its transaction."""
+    t = send(routed, messages.message(SESSION, HANDLE, {"request": "register"}), "registering")
+    feed(routed, ack(t))
+    answer = event(t, {"event": "registering"})
+    assert feed(routed, answer) == Resolved("registering", answer)
+    later = event(t, {"event": "registered"})
+    assert feed(routed, later) == Routed("handle-target", SESSION, HANDLE, later)
 
 
-def test_remove_handle_sends_its_messages_to_the_session(routed: Protocol) -> None:
+def test_an_event_with_the_transaction_of_a_request_answered_long_ago_is_routed(
+    routed: Protocol,
+) -> None:
+    first = send(routed, messages.message(SESSION, HANDLE, {}), "first")
+    feed(routed, event(first))
+    for _ in range(ANSWERED_MEMORY):  # the first answer is forgotten
+        t = send(routed, messages.message(SESSION, HANDLE, {}))
+        feed(routed, event(t))
+    assert first not in routed._answered
+    assert feed(routed, event(first)) == Routed("handle-target", SESSION, HANDLE, event(first))
+
+
+def test_a_second_copy_of_an_answering_event_is_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = send(routed, messages.message(SESSION, HANDLE, {}), "asking")
+    feed(routed, ack(t))
+    assert feed(routed, event(t)) == Resolved("asking", event(t))
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        again = feed(routed, event(t))
+    assert again == Dropped("a second copy of the event that answered a request", event(t))
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+def test_a_second_copy_of_a_success_reply_is_logged_and_dropped(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = send(routed, messages.message(SESSION, HANDLE, {"request": "list"}), "listing")
+    reply = success(t, session_id=SESSION, sender=HANDLE, plugindata={"plugin": PLUGIN})
+    assert feed(routed, reply) == Resolved("listing", reply)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        assert isinstance(feed(routed, reply), Dropped)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (success("T", session_id=SESSION + 1), "session_id 1112, the request's is 1111"),
+        (success("T", session_id=str(SESSION)), "session_id '1111', the request's is 1111"),
+        (ack("T") | {"session_id": SESSION + 1}, "session_id 1112, the request's is 1111"),
+        (error("T", 458) | {"session_id": 4444}, "session_id 4444, the request's is 1111"),
+        (event("T") | {"sender": HANDLE + 1}, "sender 2223, the request's handle is 2222"),
+        (event("T") | {"sender": True}, "sender True, the request's handle is 2222"),
+        (
+            success("T", session_id=SESSION, sender=HANDLE + 1, plugindata={"plugin": PLUGIN}),
+            "sender 2223, the request's handle is 2222",
+        ),
+    ],
+)
+@pytest.mark.parametrize("expect", [Expect.EVENT, Expect.ACK])
+def test_a_reply_for_another_session_or_handle_does_not_resolve_the_request(
+    routed: Protocol,
+    caplog: pytest.LogCaptureFixture,
+    reply: JSON,
+    why: str,
+    expect: Expect,
+) -> None:
+    t = send(routed, messages.message(SESSION, HANDLE, {}, expect=expect), "asking")
+    reply = {**reply, "transaction": t}
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, reply)
+    assert outcome == Dropped(f"{reply['janus']!r} reply does not fit its request: {why}", reply)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert routed.pending_count == 1  # it waits on for its own reply
+    right = ack(t) if expect is Expect.ACK else event(t)
+    assert feed(routed, right) == Resolved("asking", right)
+
+
+def test_a_keepalive_ack_for_another_session_does_not_resolve_it(
+    protocol: Protocol,
+) -> None:
+    """The fast path of the transports (``complete_reply``) checks the ids too."""
+    t = send(protocol, messages.keepalive(SESSION), "keeping")
+    stranger = ack(t) | {"session_id": SESSION + 1}
+    assert protocol.complete_reply(stranger) is None
+    assert protocol.pending_count == 1
+    assert protocol.complete_reply(ack(t)) == "keeping"
+
+
+def test_replies_without_ids_fit_any_request(protocol: Protocol) -> None:
+    """Janus's ``create`` reply carries no session_id; a sessionless request takes any."""
+    t = send(protocol, messages.message(SESSION, HANDLE, {}, expect=Expect.ACK), "acking")
+    assert protocol.complete_reply({"janus": "ack", "transaction": t}) == "acking"
+    t = send(protocol, messages.create(), "creating")
+    reply = success(t, session_id=SESSION, sender=HANDLE, data={"id": SESSION})
+    assert protocol.complete_reply(reply) == "creating"
+
+
+def test_a_late_event_of_an_ended_session_is_dropped_at_debug(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    routed.remove_session(SESSION)
+    late = [
+        {"janus": "timeout", "session_id": SESSION},
+        {"janus": "detached", "session_id": SESSION, "sender": HANDLE},
+    ]
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcomes = [feed(routed, message) for message in late]
+    assert [o.reason for o in outcomes if isinstance(o, Dropped)] == [
+        "late 'timeout' of a session or handle that ended",
+        "late 'detached' of a session or handle that ended",
+    ]
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG, logging.DEBUG]
+
+
+def test_a_late_message_of_an_ended_handle_without_session_id_is_dropped_at_debug(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    routed.remove_handle(HANDLE)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, {"janus": "media", "sender": HANDLE})
+    assert isinstance(outcome, Dropped)
+    assert outcome.reason == "late 'media' of a session or handle that ended"
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+
+
+def test_messages_for_ids_never_routed_are_logged_at_warning(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    never = [
+        {"janus": "timeout", "session_id": 4444},
+        {"janus": "media", "sender": 9999},
+        {"janus": "media", "session_id": 4444, "sender": HANDLE},  # not its session
+        {"janus": "media", "session_id": SESSION, "sender": 9999},
+        {"janus": "webrtcup"},
+    ]
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcomes = [feed(routed, message) for message in never]
+    assert all(isinstance(o, Dropped) for o in outcomes)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING] * len(never)
+
+
+def test_the_memory_of_ended_sessions_is_bounded_and_a_new_route_leaves_it(
+    protocol: Protocol,
+) -> None:
+    for session_id in range(1, ENDED_MEMORY + 2):
+        protocol.add_session(session_id, "s")
+        protocol.remove_session(session_id)
+        protocol.add_handle(session_id, "h")
+        protocol.remove_handle(session_id)
+    assert len(protocol._ended_sessions) == ENDED_MEMORY
+    assert len(protocol._ended_handles) == ENDED_MEMORY
+    assert 1 not in protocol._ended_sessions
+    protocol.add_session(2, "again")
+    protocol.add_handle(2, "again")
+    assert 2 not in protocol._ended_sessions
+    assert 2 not in protocol._ended_handles
+
+
+def test_a_late_reply_to_an_abandoned_request_is_logged_at_debug(
+    protocol: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = send(protocol, messages.keepalive(SESSION))
+    protocol.forget(t)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(protocol, ack(t))
+    assert outcome == Dropped("late reply to a request given up on", ack(t))
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
+
+
+def test_a_late_message_of_a_removed_handle_is_dropped_at_debug_not_sent_to_its_session(
+    routed: Protocol, caplog: pytest.LogCaptureFixture
+) -> None:
     routed.remove_handle(HANDLE)
     message = {"janus": "hangup", "session_id": SESSION, "sender": HANDLE, "reason": "x"}
-    assert feed(routed, message) == Routed("session-target", SESSION, HANDLE, message)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        outcome = feed(routed, message)
+    assert outcome == Dropped("late 'hangup' of a session or handle that ended", message)
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
 
 
 def test_remove_session_stops_routing_the_session(routed: Protocol) -> None:
@@ -806,3 +1021,20 @@ def test_reply_after_fail_all_is_dropped(protocol: Protocol) -> None:
 def test_repr_counts_pending_sessions_and_handles(routed: Protocol) -> None:
     send(routed, messages.ping())
     assert repr(routed) == "<JanusProtocol pending=1 sessions=1 handles=1>"
+
+
+def test_complete_reply_leaves_anything_but_a_plain_reply_to_receive_message(
+    routed: Protocol,
+) -> None:
+    t = send(routed, messages.message(SESSION, HANDLE, {}), "asking")
+    assert routed.complete_reply({"janus": "ack", "transaction": 7}) is None
+    assert routed.complete_reply(ack("nobody-sent-this")) is None
+    assert routed.complete_reply(event(t)) is None
+    assert routed.complete_reply(success(t, plugindata={"plugin": PLUGIN})) is None
+    assert routed.pending_count == 1
+
+
+def test_the_admin_secret_goes_with_authenticated_requests() -> None:
+    protocol: Protocol = JanusProtocol(admin_secret="s")
+    outgoing = protocol.send(messages.keepalive(SESSION), "w")
+    assert json.loads(outgoing.text)["admin_secret"] == "s"

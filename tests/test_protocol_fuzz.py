@@ -233,6 +233,7 @@ class _Request:
     waiter: str
     frames: list[JSON]
     completing: JSON
+    sent: messages.Request
     delivered: list[JSON] = field(default_factory=list)
     done: bool = False
     cancelled: bool = False
@@ -260,7 +261,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         waiter = f"w{len(self.requests)}"
         transaction = self.protocol.send(REQUESTS[name][0], waiter).transaction
         frames, completing = replies_for(name, transaction, variant)
-        self.requests[transaction] = _Request(waiter, frames, completing)
+        self.requests[transaction] = _Request(waiter, frames, completing, REQUESTS[name][0])
 
     @precondition(lambda self: bool(self._undelivered()))
     @rule(data=st.data())
@@ -281,6 +282,23 @@ class ProtocolMachine(RuleBasedStateMachine):
     def redeliver(self, data: st.DataObject) -> None:
         delivered = [f for r in self.requests.values() for f in r.delivered]
         self._feed(json.dumps(data.draw(st.sampled_from(delivered))))
+
+    def _in_sessions(self) -> list[str]:
+        return [t for t in self._undelivered() if self.requests[t].sent.session_id is not None]
+
+    @precondition(lambda self: bool(self._in_sessions()))
+    @rule(data=st.data())
+    def misfit(self, data: st.DataObject) -> None:
+        """A reply of a pending request but for another session or handle resolves nothing."""
+        transaction = data.draw(st.sampled_from(self._in_sessions()))
+        request = self.requests[transaction]
+        frame = data.draw(st.sampled_from(request.frames))
+        wrong = {"session_id": SESSION + 1}
+        if request.sent.handle_id is not None:
+            wrong = data.draw(st.sampled_from([wrong, {"sender": HANDLE + 1}]))
+        before = dict(self.completions)
+        self._feed(json.dumps({**frame, **wrong}))
+        assert self.completions == before
 
     @rule(frame=frames_as_text)
     def junk(self, frame: str | bytes) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import os
+import random
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -33,7 +35,7 @@ from rxjanus import (
     aio,
 )
 from rxjanus.operators import retry_with_backoff
-from rxjanus.protocol import Expect, messages
+from rxjanus.protocol import RECONNECT_JITTER, Expect, messages
 from rxjanus.testing import (
     JanusServer,
     SyntheticVideoTrack,
@@ -84,12 +86,68 @@ def now() -> float:
 
 
 def test_reconnect_attempts_start_at_once_then_back_off() -> None:
-    assert list(attempt_delays(0.5, 3)) == [0.0, 0.5, 1.0, 2.0]
+    assert list(attempt_delays(0.5, 3, jitter=0)) == [0.0, 0.5, 1.0, 2.0]
     assert list(attempt_delays(1.0, 0)) == [0.0]
     with pytest.raises(ValueError, match="max_retries"):
         attempt_delays(1.0, -1)
     with pytest.raises(ValueError, match="backoff"):
         attempt_delays(-1.0, 2)
+
+
+def test_reconnect_delays_are_jittered_by_default() -> None:
+    """Many clients cut off at once must not come back in step."""
+    nominal = [0.0, 0.5, 1.0, 2.0, 4.0]
+    runs = [list(attempt_delays(0.5, 4, rng=random.Random(seed))) for seed in range(2)]
+    runs.append(list(attempt_delays(0.5, 4)))  # the default random source
+    for delays in runs:
+        assert delays[0] == 0.0  # the first attempt goes at once
+        for delay, full in zip(delays[1:], nominal[1:], strict=True):
+            assert full * (1 - RECONNECT_JITTER) <= delay <= full
+    assert runs[0] != runs[1]
+    assert runs[0] == list(attempt_delays(0.5, 4, rng=random.Random(0)))  # injectable
+
+
+async def test_connection_retries_are_told_at_info(
+    unused_tcp_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="rxjanus")
+    session = JanusSession(unused_tcp_port_url, max_retries=2, retry_delay=0.01)
+    with pytest.raises(ServerUnreachable, match="after 3 attempts: "):
+        async with session:
+            pass
+    told = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(told) == 3, told
+    assert all(f"connecting to {unused_tcp_port_url} failed" in line for line in told)
+    assert "(attempt 1 of 3)" in told[0]
+    assert "trying again in" in told[0]
+    assert "(attempt 3 of 3)" in told[2]
+    assert "giving up" in told[2]
+    with pytest.raises(ServerUnreachable, match="after 1 attempt: "):
+        await JanusSession(unused_tcp_port_url, max_retries=0).create()
+
+
+async def test_reconnect_attempts_are_told_at_info_and_the_loss_at_warning(
+    forgetful_janus: JanusServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="rxjanus")
+    async with FaultyProxy(port_of(forgetful_janus.ws_url)) as proxy:
+        session = fast_session(proxy.ws_url)
+        await session.create()
+        events = Recorder(session.events)
+        proxy.refuse()
+        proxy.cut()
+        await events.wait_for(lambda r: r.ended)
+        await session.destroy()
+    told = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("rxjanus")]
+    warnings = [text for level, text in told if level == logging.WARNING]
+    attempts = [text for level, text in told if "reconnecting to" in text]
+    assert any("reconnecting" in text for text in warnings)  # the drop
+    assert len(attempts) == 5, told  # max_retries=4: one line per attempt, at INFO
+    assert all(level == logging.INFO for level, text in told if "reconnecting to" in text)
+    assert "(attempt 5 of 5)" in attempts[-1]
+    assert "giving up" in attempts[-1]
+    assert any("after 5 attempts" in text for text in warnings)  # the loss
+    assert forgetful_janus.list_sessions() == []
 
 
 def test_only_idempotent_requests_are_sent_again() -> None:
@@ -173,6 +231,32 @@ async def test_cut_mid_echotest_reclaims_the_session_and_frames_keep_coming(
     assert janus.list_sessions() == []
 
 
+async def test_async_for_over_session_events_sees_the_reconnect_and_disposes_on_break(
+    reclaiming_janus: JanusServer,
+) -> None:
+    janus = reclaiming_janus
+    async with (
+        FaultyProxy(port_of(janus.ws_url)) as proxy,
+        fast_session(proxy.ws_url) as session,
+    ):
+
+        async def until_reconnected() -> list[str]:
+            kinds = []
+            async for event in session.events:
+                kinds.append(event["janus"])
+                if event["janus"] == "reconnected":
+                    break
+            return kinds
+
+        loop = asyncio.ensure_future(until_reconnected())
+        await asyncio.sleep(0)  # the loop subscribes on its first step
+        proxy.cut()
+        assert await loop == ["reconnecting", "reconnected"]
+        assert session._events.observers == []  # the loop was left: disposed
+        await session.keepalive()
+    assert janus.list_sessions() == []
+
+
 async def test_half_closed_link_is_reconnected_and_reclaimed(
     reclaiming_janus: JanusServer,
 ) -> None:
@@ -252,6 +336,27 @@ async def test_http_long_poll_survives_a_cut(reclaiming_janus: JanusServer) -> N
         reply = await plugin.send({"audio": False}, expect=Expect.ACK)
         assert reply["janus"] == "ack"
         await session.keepalive()
+    assert janus.list_sessions() == []
+
+
+async def test_http_idempotent_requests_right_after_a_cut_go_through(
+    reclaiming_janus: JanusServer,
+) -> None:
+    """aiohttp reuses a pooled connection the cut reset: the request goes again, once."""
+    janus = reclaiming_janus
+    async with (
+        FaultyProxy(port_of(janus.http_url)) as proxy,
+        fast_session(proxy.http_url()) as session,
+    ):
+        for request in ("keepalive", "info", "ping", "keepalive"):
+            await session.keepalive()  # a connection to pool
+            proxy.cut()
+            if request == "keepalive":
+                await session.keepalive()
+            elif request == "info":
+                assert (await session.transport.info())["janus"] == "server_info"
+            else:
+                assert (await session.transport.ping())["janus"] == "pong"
     assert janus.list_sessions() == []
 
 

@@ -561,6 +561,40 @@ async def test_redacting_adapter_keeps_websockets_frame_logs_secret(
     assert secret_janus.list_sessions() == []
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("> Authorization: Basic dXNlcjpwYXNz", "> Authorization: ***"),
+        ("< Set-Cookie: sid=abc; Path=/", "< Set-Cookie: ***"),
+        ("> Proxy-Authorization:Bearer t", "> Proxy-Authorization:***"),
+        ("> Host: h\n> cookie: a=b\n> Origin: o", "> Host: h\n> cookie: ***\n> Origin: o"),
+        ("> Authorization-Info: x", "> Authorization-Info: x"),  # not a credential header
+        ("Authorization is needed: yes", "Authorization is needed: yes"),  # not a header line
+    ],
+)
+def test_redact_credential_headers(line: str, expected: str) -> None:
+    assert redact(line) == expected
+
+
+@pytest.mark.parametrize("transport", ["ws", "http"])
+async def test_url_credentials_stay_out_of_every_log_line(
+    janus: JanusServer, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``ws://user:password@host``: websockets logs the handshake's Authorization header."""
+    password = secrets.token_urlsafe(24)
+    basic = base64.b64encode(f"rxjanus:{password}".encode()).decode()
+    plain = url_of(janus, transport)
+    scheme, rest = plain.split("://", 1)
+    capture_everything(caplog)
+    async with JanusSession(f"{scheme}://rxjanus:{password}@{rest}", timeout=5) as session:
+        await session.keepalive()
+    text = log_text(caplog)
+    if transport == "ws":
+        assert "> Authorization: ***" in text  # the handshake's headers were captured
+    for secret in (password, basic):
+        assert not leaked(text, secret), text[:3000]
+
+
 # -- (e) TLS ----------------------------------------------------------------------
 
 tls_transports = pytest.mark.parametrize("scheme", ["wss", "https"])

@@ -186,7 +186,7 @@ async def test_a_socket_nobody_listens_on_is_server_unreachable(tmp_path: Path) 
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as stale:
         stale.bind(str(path))  # bound, never listening: what a crashed Janus leaves
     transport = JanusTransportUnix(f"unix://{path}", max_retries=0)
-    with pytest.raises(ServerUnreachable, match="after 1 attempts") as caught:
+    with pytest.raises(ServerUnreachable, match="after 1 attempt: ") as caught:
         await transport.connect()
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)
     await transport.close()

@@ -124,6 +124,10 @@ class WebRTCPeer:
             published = ObservableTrack(source, "video")
             self.add_track(published)
             return [published]
+        if not isinstance(source, MediaPlayer):
+            from .checks import check_source  # checks imports this module
+
+            check_source(source)  # a clear MediaSourceNotFound, not PyAV's error
         player = source if isinstance(source, MediaPlayer) else MediaPlayer(str(source))
         self._players.append(player)
         tracks = [

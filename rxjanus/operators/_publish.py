@@ -4,10 +4,13 @@ from collections.abc import Callable
 from typing import Any
 
 import reactivex
-from reactivex import Observable
+from reactivex import Observable, abc
 from reactivex import operators as ops
+from reactivex.disposable import Disposable
 
+from ..exceptions import MediaSourceNotFound
 from ..media import MediaSource, ObservableTrack
+from ..media.checks import check_source
 from ..plugins.webrtc import WebRTCPlugin
 from ..sources import async_resource
 
@@ -40,4 +43,17 @@ def publish_(
 
         return async_resource(acquire, release, ended=ended)
 
-    return ops.flat_map(make)
+    def operator(handles: Observable[WebRTCPlugin]) -> Observable[Any]:
+        def subscribe(
+            observer: abc.ObserverBase[Any], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            try:
+                check_source(source)  # a missing file errors before upstream attaches
+            except MediaSourceNotFound as exc:
+                observer.on_error(exc)
+                return Disposable()
+            return handles.pipe(ops.flat_map(make)).subscribe(observer, scheduler=scheduler)
+
+        return Observable(subscribe)
+
+    return operator

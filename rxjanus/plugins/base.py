@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from reactivex import Observable
 from reactivex.abc import DisposableBase
 from reactivex.disposable import Disposable
 from reactivex.subject import Subject
@@ -23,6 +22,7 @@ from reactivex.subject import Subject
 from ..exceptions import InvalidStateError, JanusError, PluginError, SessionLost
 from ..protocol import JSON, Expect, plugin_data
 from ..protocol import messages as msg
+from ..stream import Stream
 
 if TYPE_CHECKING:
     from ..janus_session import JanusSession
@@ -239,13 +239,14 @@ class JanusPlugin:
         return self._handle_id is not None
 
     @property
-    def events(self) -> Observable[JSON]:
+    def events(self) -> Stream[JSON]:
         """Unsolicited messages for this handle, as Janus sent them.
 
         Completes when the handle is detached; errors with
         [SessionLost][rxjanus.exceptions.SessionLost] if its session ends otherwise.
+        Also an async iterator: `async for message in plugin.events` (bounded).
         """
-        return self._events
+        return Stream(self._events)
 
     async def attach(self, session: JanusSession) -> None:
         """Attach this handle to ``session`` (creating the session if needed).

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from reactivex import Observable
 
 from ..exceptions import JanusApiError, JanusError, ProtocolError
 from ..media import MediaKind, MediaSource, WebRTCPeer
+from ..media.checks import wait_media_up
 from ..protocol import JSON, plugin_data
+from ..stream import Stream
 from .base import JanusPlugin, plugin_errors
 
 __all__ = ["WebRTCPlugin"]
@@ -99,16 +100,24 @@ class WebRTCPlugin(JanusPlugin):
             RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"])
         )
 
-    def frames(self, kind: MediaKind) -> Observable[Any]:
-        """The remote ``kind`` frames as an observable (see :meth:`WebRTCPeer.frames`)."""
-        return self.peer.frames(kind)
+    def frames(self, kind: MediaKind) -> Stream[Any]:
+        """The remote ``kind`` frames as an observable (see :meth:`WebRTCPeer.frames`).
+
+        Also an async iterator: `async for frame in plugin.frames("video")` (bounded,
+        latest wins).
+        """
+        return Stream(self.peer.frames(kind))
 
     async def wait_webrtcup(self, timeout: float | None = None) -> None:
-        """Wait until Janus reports the PeerConnection up (``webrtcup``)."""
+        """Wait until Janus reports the PeerConnection up (``webrtcup``).
+
+        Raises:
+            MediaTimeout: Not up in time; says how far ICE and DTLS got (a
+                `TimeoutError`).
+        """
         self._require_attached()
         seconds = timeout if timeout is not None else self._default_timeout()
-        async with asyncio.timeout(seconds):
-            await self._webrtcup.wait()
+        await wait_media_up(self._webrtcup, seconds, self._peer)
 
     async def reset_connection(self) -> None:
         """Close the PeerConnection; the next negotiation makes a new one."""

@@ -5,13 +5,14 @@ Nothing here does I/O, uses asyncio or reactivex; transports pump text through
 """
 
 from . import messages
-from .backoff import backoff
+from .backoff import RECONNECT_JITTER, backoff
 from .connection import Dropped, JanusProtocol, Outcome, Outgoing, Rejected, Resolved, Routed
 from .errors import error_from_reply, plugin_data
 from .messages import JSON, Expect, Request
 
 __all__ = [
     "JSON",
+    "RECONNECT_JITTER",
     "Dropped",
     "Expect",
     "JanusProtocol",

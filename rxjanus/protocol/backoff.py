@@ -5,7 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-__all__ = ["backoff"]
+__all__ = ["RECONNECT_JITTER", "backoff"]
+
+RECONNECT_JITTER = 0.5
+"""The jitter of reconnect delays by default: each is drawn between half and all of
+its nominal value, so that many clients cut off at once do not come back in step."""
 
 
 def backoff(

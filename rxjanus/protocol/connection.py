@@ -12,6 +12,26 @@ anything), sends the text it gets back, and feeds every frame it receives to
 
 A reply to our own request resolves that request and is not also routed;
 everything unsolicited is routed by ``session_id`` and ``sender``.
+
+What fits where:
+
+* A reply resolves the request of its ``transaction`` only if its ids fit that
+  request: a ``session_id`` or ``sender`` it carries must be the request's
+  session and handle. One that does not fit is dropped (WARNING) and the request
+  waits on for its own reply (or its timeout).
+* Janus's asynchronous plugin ``event`` carries the transaction of the ``message``
+  it answers (after an ``ack``, or before it). Some plugins send *later* events
+  with the transaction of the request that started something (SIP's
+  ``registered`` after ``register``, ``accepted`` after ``call``): those are
+  routed to the handle. An exact second copy of the event that resolved a request
+  is dropped (WARNING), as is an event carrying a transaction this client never
+  issued (transaction ids are a random per-connection prefix and a counter).
+* An unsolicited message whose ``session_id`` or ``sender`` is not an integer is
+  dropped (WARNING); one for a session or handle routed here a moment ago (see
+  :data:`ENDED_MEMORY`) is dropped with a DEBUG line (a late event of a session
+  that just ended); one for a session or handle never routed here, with a WARNING.
+  A message with a ``sender`` goes to that handle's target only, never to its
+  session's.
 """
 
 from __future__ import annotations
@@ -19,6 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -49,6 +70,13 @@ _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 ABANDONED_MEMORY = 1024
 """How many timed-out or failed transactions are remembered to drop their late replies."""
+
+ANSWERED_MEMORY = 256
+"""How many plugin events that resolved a request are remembered, to drop a second copy."""
+
+ENDED_MEMORY = 256
+"""How many sessions and handles no longer routed are remembered, to tell their late
+events (DEBUG) from events for ids never routed here (WARNING)."""
 
 _ROUTABLE = frozenset(
     {
@@ -124,6 +152,8 @@ Outcome = Resolved[W] | Rejected[W] | Routed[T] | Dropped
 class _Pending(Generic[W]):
     waiter: W
     expect: frozenset[str]
+    session_id: int | None = None
+    handle_id: int | None = None
     acked: bool = False
 
 
@@ -154,7 +184,10 @@ class JanusProtocol(Generic[W, T]):
         self._counter = 0
         self._pending: dict[str, _Pending[W]] = {}
         self._awaiting_ack: set[str] = set()
-        self._abandoned: dict[str, None] = {}  # insertion-ordered, bounded
+        self._abandoned: OrderedDict[str, None] = OrderedDict()  # bounded
+        self._answered: OrderedDict[str, JSON] = OrderedDict()  # bounded
+        self._ended_sessions: OrderedDict[int, None] = OrderedDict()  # bounded
+        self._ended_handles: OrderedDict[int, None] = OrderedDict()  # bounded
         self._sessions: dict[int, T] = {}
         self._handles: dict[int, T] = {}
 
@@ -213,7 +246,12 @@ class JanusProtocol(Generic[W, T]):
             text = _encode(payload)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"cannot encode {request.janus!r} request as JSON: {exc}") from exc
-        self._pending[transaction] = _Pending(waiter, _EXPECTED[request.expect])
+        self._pending[transaction] = _Pending(
+            waiter,
+            _EXPECTED[request.expect],
+            _as_int(payload.get("session_id")),
+            _as_int(payload.get("handle_id")),
+        )
         return Outgoing(transaction, text, request)
 
     def forget(self, transaction: str) -> W | None:
@@ -250,18 +288,26 @@ class JanusProtocol(Generic[W, T]):
     def add_session(self, session_id: int, target: T) -> None:
         """Route unsolicited messages of ``session_id`` to ``target``."""
         self._sessions[session_id] = target
+        self._ended_sessions.pop(session_id, None)
 
     def remove_session(self, session_id: int) -> None:
-        """Stop routing ``session_id``; messages of its handles are dropped too."""
-        self._sessions.pop(session_id, None)
+        """Stop routing ``session_id``; messages of its handles are dropped too.
+
+        Its late messages are dropped with a DEBUG line (it is remembered among the
+        last :data:`ENDED_MEMORY` ended sessions).
+        """
+        if self._sessions.pop(session_id, None) is not None:
+            _remember(self._ended_sessions, session_id, None, ENDED_MEMORY)
 
     def add_handle(self, handle_id: int, target: T) -> None:
         """Route messages whose ``sender`` is ``handle_id`` to ``target``."""
         self._handles[handle_id] = target
+        self._ended_handles.pop(handle_id, None)
 
     def remove_handle(self, handle_id: int) -> None:
-        """Stop routing ``handle_id``."""
-        self._handles.pop(handle_id, None)
+        """Stop routing ``handle_id`` (its late messages are dropped with a DEBUG line)."""
+        if self._handles.pop(handle_id, None) is not None:
+            _remember(self._ended_handles, handle_id, None, ENDED_MEMORY)
 
     @property
     def session_ids(self) -> list[int]:
@@ -277,13 +323,14 @@ class JanusProtocol(Generic[W, T]):
             text: The frame as received.
 
         Returns:
-            What the frame did, in order. A frame that is not JSON yields one
-            :class:`Dropped`.
+            What the frame did, in order. A frame that is not JSON, or is JSON but
+            neither an object nor a non-empty array (``42``, ``null``, ``[]``),
+            yields one (logged) :class:`Dropped`.
         """
         decoded = self.decode(text)
         if type(decoded) is Dropped:
             return [decoded]
-        if isinstance(decoded, list):
+        if isinstance(decoded, list) and decoded:
             return [self.receive_message(item) for item in decoded]
         return [self.receive_message(decoded)]
 
@@ -309,6 +356,8 @@ class JanusProtocol(Generic[W, T]):
             return None
         kind = message.get("janus")
         if kind == "event" or kind not in pending.expect or "plugindata" in message:
+            return None
+        if _misfit(pending, message) is not None:
             return None
         del self._pending[transaction]
         return pending.waiter
@@ -342,7 +391,17 @@ class JanusProtocol(Generic[W, T]):
                 self._awaiting_ack.discard(transaction)
                 return Dropped("late ack of a completed request", message)
             elif transaction in self._abandoned:
-                return Dropped("late reply to a request given up on", message)
+                reason = "late reply to a request given up on"
+                logger.debug("dropped a message from Janus: %s: %.200r", reason, message)
+                return Dropped(reason, message)
+            elif kind in _ROUTABLE:
+                answered = self._answered.get(transaction)
+                if answered is not None and answered == message:
+                    return self._drop("a second copy of the event that answered a request", message)
+                if answered is None and not self._issued(transaction):
+                    return self._drop(
+                        f"{kind!r} carries a transaction this client never issued", message
+                    )
         if kind in _ROUTABLE:
             return self._route(kind, message)
         if kind == "error":
@@ -356,6 +415,9 @@ class JanusProtocol(Generic[W, T]):
     def _complete(
         self, transaction: str, pending: _Pending[W], kind: str, message: JSON
     ) -> Outcome[W, T] | None:
+        misfit = _misfit(pending, message)
+        if misfit is not None:
+            return self._drop(f"{kind!r} reply does not fit its request: {misfit}", message)
         if kind == "error":
             del self._pending[transaction]
             error = error_from_reply(message)
@@ -363,8 +425,10 @@ class JanusProtocol(Generic[W, T]):
             return Rejected(pending.waiter, error)
         if kind in pending.expect:
             del self._pending[transaction]
-            if kind == "event" and not pending.acked:
-                self._awaiting_ack.add(transaction)
+            if kind == "event":
+                if not pending.acked:
+                    self._awaiting_ack.add(transaction)
+                _remember(self._answered, transaction, message, ANSWERED_MEMORY)
             plugin_error = error_from_reply(message)
             if plugin_error is not None:
                 return Rejected(pending.waiter, plugin_error)
@@ -379,27 +443,77 @@ class JanusProtocol(Generic[W, T]):
         sender = message.get("sender")
         sid = _as_int(session_id)
         handle = _as_int(sender)
-        # A handle's messages reach it only while its session is routed here.
-        if handle is not None and (session_id is None or sid in self._sessions):
-            target = self._handles.get(handle)
-            if target is not None:
-                return Routed(target, sid if sid is not None else 0, handle, message)
-        if sid is not None:
-            session = self._sessions.get(sid)
-            if session is not None:
-                return Routed(session, sid, handle, message)
-        return Dropped(f"{kind!r} for no known session or handle", message)
+        if session_id is not None and sid is None:
+            return self._drop(f"{kind!r} with a session_id that is not an integer", message)
+        if sender is not None and handle is None:
+            return self._drop(f"{kind!r} with a sender that is not an integer", message)
+        if handle is not None:
+            # A handle's messages reach it only while its session is routed here; never
+            # its session's target (a handle this client does not have is not its business).
+            if sid is None or sid in self._sessions:
+                target = self._handles.get(handle)
+                if target is not None:
+                    return Routed(target, sid if sid is not None else 0, handle, message)
+            ended = handle in self._ended_handles or sid in self._ended_sessions
+        else:
+            if sid is not None:
+                session = self._sessions.get(sid)
+                if session is not None:
+                    return Routed(session, sid, None, message)
+            ended = sid in self._ended_sessions
+        if ended:
+            reason = f"late {kind!r} of a session or handle that ended"
+            logger.debug("dropped a message from Janus: %s: %.200r", reason, message)
+            return Dropped(reason, message)
+        return self._drop(f"{kind!r} for no known session or handle", message)
+
+    def _issued(self, transaction: str) -> bool:
+        """Whether ``transaction`` is one this protocol gave out (it need not be pending)."""
+        prefix = self._prefix
+        if not transaction.startswith(prefix):
+            return False
+        count = transaction[len(prefix) :]
+        try:
+            number = int(count, 16)
+        except ValueError:
+            return False
+        return 0 < number <= self._counter and count == f"{number:x}"
 
     def _remember_abandoned(self, transaction: str) -> None:
         """Keep the last few transactions given up on, to drop their late replies."""
-        self._abandoned[transaction] = None
-        if len(self._abandoned) > ABANDONED_MEMORY:
-            del self._abandoned[next(iter(self._abandoned))]
+        _remember(self._abandoned, transaction, None, ABANDONED_MEMORY)
 
     @staticmethod
     def _drop(reason: str, message: object) -> Dropped:
         logger.warning("dropped a message from Janus: %s: %.200r", reason, message)
         return Dropped(reason, message)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(memory: OrderedDict[K, V], key: K, value: V, size: int) -> None:
+    """Put ``key`` in a bounded memory, forgetting the oldest entry past ``size``."""
+    memory[key] = value
+    memory.move_to_end(key)
+    if len(memory) > size:
+        memory.popitem(last=False)
+
+
+def _misfit(pending: _Pending[Any], message: JSON) -> str | None:
+    """Why a reply does not fit its request's session or handle (None: it fits)."""
+    expected = pending.session_id
+    if expected is not None:
+        session_id = message.get("session_id")
+        if session_id is not None and (type(session_id) is not int or session_id != expected):
+            return f"session_id {session_id!r}, the request's is {expected}"
+    expected = pending.handle_id
+    if expected is not None:
+        sender = message.get("sender")
+        if sender is not None and (type(sender) is not int or sender != expected):
+            return f"sender {sender!r}, the request's handle is {expected}"
+    return None
 
 
 def _as_int(value: object) -> int | None:

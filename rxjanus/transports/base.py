@@ -38,6 +38,7 @@ import enum
 import itertools
 import json
 import logging
+import random
 import ssl as ssl_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from ..exceptions import (
 )
 from ..protocol import (
     JSON,
+    RECONNECT_JITTER,
+    Dropped,
     JanusProtocol,
     Outcome,
     Outgoing,
@@ -147,23 +150,40 @@ def is_retryable(request: Request) -> bool:
     return request.janus in RETRYABLE_REQUESTS
 
 
-def attempt_delays(retry_delay: float, max_retries: int) -> Iterator[float]:
+def attempt_delays(
+    retry_delay: float,
+    max_retries: int,
+    *,
+    jitter: float = RECONNECT_JITTER,
+    rng: random.Random | None = None,
+) -> Iterator[float]:
     """The wait before each connection attempt: none before the first, then backoff.
 
     Args:
         retry_delay: The delay before the first retry; doubles with each retry
             (:func:`~rxjanus.protocol.backoff`, capped at 30 s).
         max_retries: How many attempts follow the first.
+        jitter: The fraction of each delay drawn at random and taken off (by
+            default each delay is between half and all of its nominal value), so
+            that many clients cut off at once do not retry in step; 0 for none.
+        rng: The random source of the jitter.
 
     Returns:
-        ``max_retries + 1`` delays in seconds, e.g. ``0, 1, 2, 4`` for ``(1.0, 3)``.
+        ``max_retries + 1`` delays in seconds, e.g. ``0, 1, 2, 4`` for
+        ``(1.0, 3, jitter=0)``.
 
     Raises:
         ValueError: ``retry_delay`` or ``max_retries`` is negative.
     """
     if max_retries < 0:
         raise ValueError("max_retries must not be negative")
-    return itertools.chain((0.0,), itertools.islice(backoff(retry_delay), max_retries))
+    delays = backoff(retry_delay, jitter=jitter, rng=rng)
+    return itertools.chain((0.0,), itertools.islice(delays, max_retries))
+
+
+def _attempts(count: int) -> str:
+    """``1 attempt``, ``2 attempts``."""
+    return f"{count} attempt{'' if count == 1 else 's'}"
 
 
 def _not_reclaimed(request: Request, error: JanusError) -> SessionNotFound:
@@ -420,30 +440,25 @@ class JanusTransport:
                 await asyncio.shield(self._reconnecting)
                 return
             last: BaseException | None = None
-            attempt = 0
-            for delay in attempt_delays(self.retry_delay, self.max_retries):
+            where = redact_url(self.base_url)
+            delays = list(attempt_delays(self.retry_delay, self.max_retries))
+            for attempt, delay in enumerate(delays, 1):
                 if delay:
                     await asyncio.sleep(delay)
-                attempt += 1
                 try:
                     async with asyncio.timeout(self.timeout):
                         await self._open()
                 except (OSError, TimeoutError, JanusConnectionError) as exc:
                     last = exc
-                    logger.debug(
-                        "connecting to %s failed (attempt %d): %r",
-                        redact_url(self.base_url),
-                        attempt,
-                        exc,
-                    )
                     await self._abort()
+                    self._log_retry("connecting to", attempt, delays, exc)
                     continue
                 self._connected = True
-                logger.debug("connected to %s", redact_url(self.base_url))
+                level = logging.INFO if attempt > 1 else logging.DEBUG
+                logger.log(level, "connected to %s (attempt %d)", where, attempt)
                 return
             raise ServerUnreachable(
-                f"cannot reach Janus at {redact_url(self.base_url)} after "
-                f"{self.max_retries + 1} attempts: {_why(last)}"
+                f"cannot reach Janus at {where} after {_attempts(len(delays))}: {_why(last)}"
             ) from last
 
     async def close(self) -> None:
@@ -878,7 +893,12 @@ class JanusTransport:
         self._receive_decoded(self._protocol.decode(text))
 
     def _receive_decoded(self, decoded: Any) -> None:
-        """Handle one frame already decoded with the protocol's ``decode``; never raises."""
+        """Handle one frame already decoded with the protocol's ``decode``; never raises.
+
+        A frame that is JSON but neither an object nor a non-empty array (``42``,
+        ``null``, ``"s"``, ``[]``) is logged and dropped by the protocol; one that
+        was not JSON was logged by ``decode`` already.
+        """
         protocol = self._protocol
         if type(decoded) is dict:
             # The common case: a plain reply completing a request, without outcome objects.
@@ -888,9 +908,11 @@ class JanusTransport:
                     waiter.set_result(decoded)
                 return
             self._dispatch(protocol.receive_message(decoded))
-        elif type(decoded) is list:
+        elif type(decoded) is list and decoded:
             for outcome in protocol.receive_messages(decoded):
                 self._dispatch(outcome)
+        elif type(decoded) is not Dropped:
+            protocol.receive_message(decoded)  # not an object: logged (WARNING) and dropped
 
     def _dispatch(self, outcome: Outcome[Waiter, EventTarget]) -> None:
         kind = type(outcome)
@@ -988,34 +1010,48 @@ class JanusTransport:
         """Open a new link and claim every routed session; give up after the retries."""
         where = redact_url(self.base_url)
         last: BaseException = cause
-        attempt = 0
-        for delay in attempt_delays(self.retry_delay, self.max_retries):
+        delays = list(attempt_delays(self.retry_delay, self.max_retries))
+        for attempt, delay in enumerate(delays, 1):
             if delay:
                 await asyncio.sleep(delay)
-            attempt += 1
             await self._abort()  # what is left of the old link, or of the last attempt
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._open()
             except (OSError, TimeoutError, JanusConnectionError) as exc:
                 last = exc
-                logger.debug("reconnecting to %s failed (attempt %d): %r", where, attempt, exc)
+                self._log_retry("reconnecting to", attempt, delays, exc)
                 continue
             claimed, lost, failure = await self._claim_all()
             if failure is not None:
                 last = failure
-                logger.debug("reclaiming on %s failed (attempt %d): %r", where, attempt, failure)
+                self._log_retry("reclaiming the sessions on", attempt, delays, failure)
                 continue
             self._reconnected(claimed, lost, attempt)
             await self._resend_kept(lost)
             return
         await self._abort()
         error = ServerUnreachable(
-            f"cannot reconnect to Janus at {where} after {attempt} attempts: {_why(last)}"
+            f"cannot reconnect to Janus at {where} after {_attempts(len(delays))}: {_why(last)}"
         )
         error.__cause__ = last
         self._reconnect_task = None
         self._give_up(error)
+
+    def _log_retry(
+        self, doing: str, attempt: int, delays: list[float], error: BaseException
+    ) -> None:
+        """Tell (INFO) that an attempt failed, and when the next one goes (if any)."""
+        then = f"trying again in {delays[attempt]:.2g} s" if attempt < len(delays) else "giving up"
+        logger.info(
+            "%s %s failed (attempt %d of %d): %s; %s",
+            doing,
+            redact_url(self.base_url),
+            attempt,
+            len(delays),
+            _why(error),
+            then,
+        )
 
     async def _claim_all(
         self,

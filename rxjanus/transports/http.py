@@ -25,6 +25,7 @@ from .base import (
     JanusTransport,
     Waiter,
     attempt_delays,
+    is_retryable,
     redact_url,
     report_task_end,
 )
@@ -32,6 +33,10 @@ from .base import (
 __all__ = ["JanusTransportHTTP"]
 
 logger = logging.getLogger(__name__)
+
+_DEAD_POOLED_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""What a POST on a pooled connection the peer had reset raises (not a failed connect:
+``ClientConnectorError`` is a ``ClientOSError`` too, and is not retried)."""
 
 LONG_POLL_SECONDS = 30.0
 """How long Janus holds a long poll open before it answers ``keepalive``."""
@@ -42,7 +47,10 @@ class JanusTransportHTTP(JanusTransport):
 
     Requests are POSTed to ``<base>/<session>/<handle>``; every registered
     session has one long poll ``GET <base>/<session>?maxev=N`` that brings its
-    events, up to ``max_events`` at a time.
+    events, up to ``max_events`` at a time. An idempotent request
+    (:func:`~rxjanus.transports.base.is_retryable`: ``keepalive``, ``info`` ...)
+    that fails on a pooled connection the peer had closed or reset (right after a
+    cut) is sent once more, as aiohttp does for a ``GET``.
 
     HTTP has no link to lose, so nothing needs claiming: when a long poll
     fails, the listeners hear the session is
@@ -54,8 +62,8 @@ class JanusTransportHTTP(JanusTransport):
     answered 404 loses that session with ``SessionNotFound``; when the probes
     run out (or at once with ``reconnect=False``) the transport gives up: every
     session is lost and pending requests fail with ``TransportClosed``. A
-    failed POST fails its own request with ``TransportClosed``; POSTs are not
-    retried (they may have reached Janus).
+    failed POST fails its own request with ``TransportClosed``; POSTs of other
+    requests are not retried (they may have reached Janus).
 
     A limit of Janus's HTTP transport: it does not notice that a long poll was
     cut (the connection is suspended while it waits), so it may hand the next
@@ -119,10 +127,24 @@ class JanusTransportHTTP(JanusTransport):
         http = self._http
         if http is None or not self._connected:
             raise TransportClosed(f"HTTP transport to {redact_url(self.base_url)} is closed")
+        url = self._url(outgoing)
         try:
-            async with http.post(self._url(outgoing), data=outgoing.text) as response:
-                body = await response.read()
-                status = response.status
+            try:
+                body, status = await self._post(http, url, outgoing)
+            except _DEAD_POOLED_CONNECTION as exc:
+                if isinstance(exc, aiohttp.ClientConnectorError) or not is_retryable(
+                    outgoing.request
+                ):
+                    raise
+                # A pooled keep-alive connection a cut had reset: an idempotent request
+                # goes again, once, on another connection (aiohttp does so for a GET).
+                logger.debug(
+                    "%r to %s failed on a pooled connection (%s); sending it again",
+                    outgoing.request.janus,
+                    redact_url(self.base_url),
+                    exc,
+                )
+                body, status = await self._post(http, url, outgoing)
         except aiohttp.ClientError as exc:
             raise TransportClosed(
                 f"HTTP request to {redact_url(self.base_url)} failed: {exc}"
@@ -131,6 +153,11 @@ class JanusTransportHTTP(JanusTransport):
             self._receive(body)
         if status >= 400 and not waiter.done():
             waiter.set_exception(api_error(status, f"HTTP {status} from Janus"))
+
+    @staticmethod
+    async def _post(http: aiohttp.ClientSession, url: str, outgoing: Outgoing) -> tuple[bytes, int]:
+        async with http.post(url, data=outgoing.text) as response:
+            return await response.read(), response.status
 
     # -- long polls ---------------------------------------------------------------
 
@@ -191,30 +218,37 @@ class JanusTransportHTTP(JanusTransport):
             self._polls.pop(session_id, None)
             self._give_up(error)
             return False
+        logger.warning("%s; probing with keepalive", error)
         self._notify(ConnectionEvent(ConnectionState.RECONNECTING, sessions, error))
         last = failure
-        attempts = 0
-        for delay in attempt_delays(self.retry_delay, self.max_retries):
+        delays = list(attempt_delays(self.retry_delay, self.max_retries))
+        for attempt, delay in enumerate(delays, 1):
             if delay:
                 await asyncio.sleep(delay)
             if self._closed or session_id not in self._polls:
                 return False  # closed, or the session was removed meanwhile
-            attempts += 1
             try:
                 await self.request(msg.keepalive(session_id))
             except (JanusConnectionError, TimeoutError) as exc:
                 last = exc
+                self._log_retry(f"probing session {session_id} on", attempt, delays, exc)
                 continue
             except JanusError as exc:  # 458: the server forgot the session (it restarted)
                 self._polls.pop(session_id, None)
                 self._notify(ConnectionEvent(ConnectionState.LOST, sessions, exc))
                 return False
+            logger.warning(
+                "the long poll of session %d on %s goes on (probe %d answered)",
+                session_id,
+                where,
+                attempt,
+            )
             self._notify(ConnectionEvent(ConnectionState.RECONNECTED, sessions))
             return True
         self._polls.pop(session_id, None)
+        probes = f"{len(delays)} keepalive probe{'' if len(delays) == 1 else 's'}"
         gave_up = TransportClosed(
-            f"long poll of session {session_id} to {where} failed and {attempts} "
-            f"keepalive probes after it too: {last}"
+            f"long poll of session {session_id} to {where} failed and {probes} after it too: {last}"
         )
         gave_up.__cause__ = last
         self._give_up(gave_up)
