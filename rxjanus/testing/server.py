@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import glob
 import json
 import logging
@@ -549,6 +550,11 @@ class JanusServer:
         mqtt_topic_prefix: Put before Janus' default topic names (``to-janus``,
             ``from-janus``, ``to-janus-admin``, ``from-janus-admin``), so that several
             servers can share a broker. Default "": Janus' own defaults.
+        http_port: The Janus API's HTTP port (default: a free one; Janus's own is 8088).
+        ws_port: The Janus API's WebSocket port (default: a free one; Janus's own is 8188).
+        admin_http_port: The Admin API's HTTP port (default: a free one; Janus's own is 7088).
+        admin_ws_port: The Admin API's WebSocket port (default: a free one; Janus's own
+            is 7188).
     """
 
     def __init__(
@@ -570,7 +576,18 @@ class JanusServer:
         mqtt_url: str | None = None,
         mqtt_version: str = "3.1.1",
         mqtt_topic_prefix: str = "",
+        http_port: int | None = None,
+        ws_port: int | None = None,
+        admin_http_port: int | None = None,
+        admin_ws_port: int | None = None,
     ) -> None:
+        fixed = {"http": http_port, "ws": ws_port, "admin_http": admin_http_port}
+        fixed["admin_ws"] = admin_ws_port
+        self._fixed_ports = {name: port for name, port in fixed.items() if port is not None}
+        if len(set(self._fixed_ports.values())) != len(self._fixed_ports):
+            raise ValueError("the fixed ports must differ")
+        if not all(0 < port < 65536 for port in self._fixed_ports.values()):
+            raise ValueError("a port must be in 1..65535")
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
         if mqtt_version not in _MQTT_VERSIONS:
@@ -715,7 +732,7 @@ class JanusServer:
     def _start_once(self, binary: str, attempt: int) -> None:
         assert self._workdir is not None
         workdir = self._workdir
-        ports = _pick_ports(tls=True) if self.tls else _pick_ports()
+        ports = self._choose_ports()
         conf_dir = workdir / "conf"
         if conf_dir.exists():
             shutil.rmtree(conf_dir)
@@ -779,6 +796,15 @@ class JanusServer:
             self._ports = None
             running.terminate()
             raise
+
+    def _choose_ports(self) -> _Ports:
+        """Free ports for what was not given a fixed port, none equal to a fixed one."""
+        fixed = self._fixed_ports
+        while True:
+            ports = _pick_ports(tls=True) if self.tls else _pick_ports()
+            picked = {getattr(ports, field.name) for field in dataclasses.fields(ports)}
+            if not picked & set(fixed.values()):
+                return dataclasses.replace(ports, **fixed)
 
     def _write_configs(
         self,
