@@ -55,6 +55,7 @@ class _Echo:
     began: float = field(default_factory=time.monotonic)
     rtt: float | None = None
     rtts: list[float] = field(default_factory=list)
+    stopped_by: str = "time"
 
     def table(self, title: str) -> Table:
         table = Table(title=title, title_justify="left")
@@ -80,6 +81,7 @@ class _Echo:
         }
         return {
             "seconds": round(elapsed, 3),
+            "stopped_by": self.stopped_by,
             "media": media,
             "round_trip_ms": {
                 "min": min(self.rtts, default=None),
@@ -139,6 +141,7 @@ async def _echo(
                         if live is not None:
                             live.update(stats.table(title), refresh=True)
                         if done:
+                            stats.stopped_by = "Ctrl-C" if quit_.is_set() else "end of file"
                             break
                 finally:
                     for waiter in ended:
