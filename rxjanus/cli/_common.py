@@ -182,6 +182,8 @@ def configure_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
+    if verbose == 0:  # aiortc's decoder notes (a missing keyframe ...) are not news here
+        logging.getLogger("aiortc").setLevel(logging.ERROR)
 
 
 @contextlib.contextmanager
