@@ -558,3 +558,15 @@ def test_publish_into_a_missing_room_is_a_plugin_error(janus: JanusServer) -> No
     assert done.returncode == 1
     assert "426" in one_error_line(done)
     assert janus.list_sessions() == []
+
+
+def test_fixed_ports_must_differ() -> None:
+    with pytest.raises(ValueError, match="differ"):
+        JanusServer(ws_port=8188, http_port=8188)
+
+
+def test_top_off_a_terminal_prints_one_table_per_refresh(janus: JanusServer) -> None:
+    done = rxjanus("top", janus.admin_http_url, "-n", "2", "-d", "0.1", env=admin_env(janus))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("rxjanus top ") == 2
+    assert "\x1b[?1049h" not in done.stdout  # no alternate screen when not a terminal

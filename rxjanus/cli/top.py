@@ -138,7 +138,7 @@ async def _top(
             stack.enter_context(quit_on_signals(quit_))
             stack.enter_context(_keys(quit_))
             live = None
-            if not as_json:
+            if not as_json and stdout.is_terminal:
                 live = stack.enter_context(
                     Live(console=stdout, screen=True, auto_refresh=False, transient=True)
                 )
@@ -149,6 +149,8 @@ async def _top(
                 summaries = await read_handles(admin, dict(snapshot.handles))
                 if live is not None:
                     live.update(_render(url, snapshot, summaries), refresh=True)
+                elif not as_json:  # not a terminal: one table per refresh, like top -b
+                    stdout.print(_render(url, snapshot, summaries))
                 else:
                     line = {
                         "time": datetime.datetime.now(datetime.UTC).isoformat(),
@@ -201,7 +203,8 @@ def top(
 
     Session and handle changes come from the Admin API's `watch()`; each
     handle's ICE, DTLS and media counters from `handle_info`, every INTERVAL.
-    With --json, one JSON line per refresh.
+    Not on a terminal, it prints one table per refresh (like top -b); with --json,
+    one JSON line per refresh.
     """
 
     async def main() -> None:

@@ -16,7 +16,8 @@ an Admin API call ~1 ms), so calling them from an async test is acceptable;
 wrap them in ``asyncio.to_thread`` if blocking the event loop matters.
 
 Run ``python -m rxjanus.testing.server`` to start one from the shell: it
-prints the URLs as one JSON line and runs until SIGINT or SIGTERM.
+prints the URLs as one JSON line and runs until SIGINT or SIGTERM. ``rxjanus
+server`` does the same for people, on Janus's standard ports by default.
 """
 
 from __future__ import annotations
@@ -1310,6 +1311,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="enable the MQTT transport on this broker (mqtt://host:port)",
     )
     parser.add_argument("--mqtt-version", default="3.1.1", choices=_MQTT_VERSIONS)
+    for name in ("--http-port", "--ws-port", "--admin-http-port", "--admin-ws-port"):
+        parser.add_argument(name, type=int, default=None, help="default: a free port")
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -1353,6 +1356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls_key=args.tls_key,
         mqtt_url=args.mqtt_url,
         mqtt_version=args.mqtt_version,
+        http_port=args.http_port,
+        ws_port=args.ws_port,
+        admin_http_port=args.admin_http_port,
+        admin_ws_port=args.admin_ws_port,
     )
     try:
         try:
