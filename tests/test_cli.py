@@ -137,6 +137,27 @@ def test_ping_counts_round_trips_like_ping(url: str) -> None:
     assert summary["min_ms"] <= summary["avg_ms"] <= summary["max_ms"]
 
 
+def test_ping_stops_on_ctrl_c_with_its_summary(janus: JanusServer) -> None:
+    proc = subprocess.Popen(
+        [RXJANUS, "ping", janus.ws_url, "-c", "1000", "-i", "0.1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("pong from ")
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
+    assert "ping statistics" in out
+    sent = int(out.split(" pings sent")[0].rsplit("\n", 1)[-1])
+    assert 1 <= sent < 1000
+
+
 # -- errors: one line, distinct exit codes, no secret ----------------------------------
 
 

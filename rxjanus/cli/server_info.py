@@ -19,6 +19,7 @@ from ._common import (
     fail,
     json_option,
     print_json,
+    quit_on_signals,
     run,
     stdout,
     timeout_option,
@@ -83,6 +84,28 @@ def info(
         stdout.print(_info_table(reply))
 
 
+async def _ping_once(
+    transport: JanusTransport,
+    url: str,
+    seq: int,
+    timeout: float,
+    times: list[float | None],
+    as_json: bool,
+) -> None:
+    began = time.perf_counter()
+    try:
+        await transport.ping()
+    except TimeoutError:
+        times.append(None)
+        if not as_json:
+            stdout.print(f"no pong from {url}: seq={seq} (timeout {timeout} s)")
+        return
+    elapsed = (time.perf_counter() - began) * 1000
+    times.append(elapsed)
+    if not as_json:
+        stdout.print(f"pong from {url}: seq={seq} time={elapsed:.3f} ms")
+
+
 @click.command()
 @click.argument("url")
 @click.option("-c", "--count", type=click.IntRange(min=1), default=4, show_default=True)
@@ -101,22 +124,17 @@ def ping(url: str, count: int, interval: float, timeout: float, as_json: bool) -
 
     async def main() -> list[float | None]:
         times: list[float | None] = []
+        quit_ = asyncio.Event()
         async with connected(url, timeout) as transport:
-            for seq in range(1, count + 1):
-                if seq > 1:
-                    await asyncio.sleep(interval)
-                began = time.perf_counter()
-                try:
-                    await transport.ping()
-                except TimeoutError:
-                    times.append(None)
-                    if not as_json:
-                        stdout.print(f"no pong from {url}: seq={seq} (timeout {timeout} s)")
-                    continue
-                elapsed = (time.perf_counter() - began) * 1000
-                times.append(elapsed)
-                if not as_json:
-                    stdout.print(f"pong from {url}: seq={seq} time={elapsed:.3f} ms")
+            with quit_on_signals(quit_):  # Ctrl-C stops early, with the summary
+                for seq in range(1, count + 1):
+                    if seq > 1:
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(interval):
+                                await quit_.wait()
+                    if quit_.is_set():
+                        break
+                    await _ping_once(transport, url, seq, timeout, times, as_json)
         return times
 
     times = run(main)
@@ -125,7 +143,7 @@ def ping(url: str, count: int, interval: float, timeout: float, as_json: bool) -
         "url": url,
         "sent": len(times),
         "received": len(got),
-        "loss": 1 - len(got) / len(times),
+        "loss": 1 - len(got) / len(times) if times else 0.0,
         "times_ms": times,
         "min_ms": min(got, default=None),
         "avg_ms": statistics.fmean(got) if got else None,
@@ -143,7 +161,7 @@ def ping(url: str, count: int, interval: float, timeout: float, as_json: bool) -
                 f"round trip min/avg/max = {summary['min_ms']:.3f}/{summary['avg_ms']:.3f}/"
                 f"{summary['max_ms']:.3f} ms"
             )
-    if not got:
+    if times and not got:
         fail(ExitCode.TIMEOUT, f"timeout: no pong from {url}")
 
 
