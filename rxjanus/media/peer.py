@@ -22,6 +22,7 @@ from reactivex.subject import Subject
 
 from ..protocol import JSON
 from .frame_track import ObservableTrack
+from .recording import VideoFirstRecorder
 from .sdp import candidate_from_janus, candidates_in_sdp, without_candidates
 
 __all__ = ["MediaKind", "MediaSource", "SingleMediaSource", "WebRTCPeer"]
@@ -139,8 +140,12 @@ class WebRTCPeer:
         self.pc.addTransceiver(kind, direction="recvonly")
 
     def record_to(self, sink: str | Path | MediaRecorder) -> None:
-        """Write every remote track to a file (or a ``MediaRecorder`` you made)."""
-        self._recorder = sink if isinstance(sink, MediaRecorder) else MediaRecorder(str(sink))
+        """Write every remote track to a file (or a ``MediaRecorder`` you made).
+
+        A file is written by a `VideoFirstRecorder`, so the picture survives audio
+        that arrives before the first video frame.
+        """
+        self._recorder = sink if isinstance(sink, MediaRecorder) else VideoFirstRecorder(str(sink))
         for track in self.remote_tracks:
             self._recorder.addTrack(self._relay.subscribe(track))
 
