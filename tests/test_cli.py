@@ -591,3 +591,17 @@ def test_top_off_a_terminal_prints_one_table_per_refresh(janus: JanusServer) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("rxjanus top ") == 2
     assert "\x1b[?1049h" not in done.stdout  # no alternate screen when not a terminal
+
+
+def test_server_on_a_taken_port_says_so() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = rxjanus(
+            *("server", "--ws-port", str(port), "--http-port", "0", "--admin-port", "0"),
+            *("--admin-ws-port", "0", "--no-loopback-ice"),
+        )
+    assert done.returncode == 1
+    assert one_error_line(done).endswith(f"127.0.0.1:{port} (the ws port) is in use")
+    assert done.stdout == ""

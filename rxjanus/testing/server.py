@@ -799,8 +799,19 @@ class JanusServer:
             raise
 
     def _choose_ports(self) -> _Ports:
-        """Free ports for what was not given a fixed port, none equal to a fixed one."""
+        """Free ports for what was not given a fixed port, none equal to a fixed one.
+
+        Raises:
+            OSError: A fixed port is taken (EADDRINUSE), before Janus is started.
+        """
         fixed = self._fixed_ports
+        for name, port in fixed.items():
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Janus does
+                try:
+                    probe.bind((_HOST, port))
+                except OSError as exc:
+                    raise OSError(exc.errno, f"{_HOST}:{port} (the {name} port) is in use") from exc
         while True:
             ports = _pick_ports(tls=True) if self.tls else _pick_ports()
             picked = {getattr(ports, field.name) for field in dataclasses.fields(ports)}
