@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer
 
-__all__ = ["CountedTrack", "FrameRate", "ice_options", "open_sources", "rtc_configuration"]
+from ..exceptions import JanusTimeoutError
+
+__all__ = [
+    "CountedTrack",
+    "FrameRate",
+    "ice_options",
+    "media_must_flow",
+    "open_sources",
+    "rtc_configuration",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +44,18 @@ def ice_options(function: F) -> F:
             "(patches aioice for this process; a test and demo tweak)."
         ),
     )(function)
+
+
+@contextlib.asynccontextmanager
+async def media_must_flow() -> AsyncIterator[None]:
+    """Say what may be wrong when media does not start flowing in time."""
+    try:
+        yield
+    except TimeoutError as error:
+        from ..testing.ice import loopback_ice_enabled
+
+        hint = "" if loopback_ice_enabled() else " (a Janus on this machine needs --loopback)"
+        raise JanusTimeoutError(f"media did not flow: {error}{hint}") from error
 
 
 def rtc_configuration(loopback: bool, ice_servers: tuple[str, ...]) -> RTCConfiguration:

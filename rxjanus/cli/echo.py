@@ -29,7 +29,14 @@ from ._common import (
     stdout,
     timeout_option,
 )
-from ._media import CountedTrack, FrameRate, ice_options, open_sources, rtc_configuration
+from ._media import (
+    CountedTrack,
+    FrameRate,
+    ice_options,
+    media_must_flow,
+    open_sources,
+    rtc_configuration,
+)
 
 __all__ = ["COMMANDS", "round_trip_ms"]
 
@@ -115,9 +122,10 @@ async def _echo(
             for kind in stats.sent:
                 stats.back[kind] = FrameRate()
                 echo.frames(cast(MediaKind, kind)).subscribe(stats.back[kind].tick)
-            await echo.start(
-                list[Any](tracks), audio="audio" in stats.sent, video="video" in stats.sent
-            )
+            async with media_must_flow():
+                await echo.start(
+                    list[Any](tracks), audio="audio" in stats.sent, video="video" in stats.sent
+                )
             stats.began = time.monotonic()
             ended = [asyncio.ensure_future(t.ended.wait()) for t in tracks]
             ended.append(asyncio.ensure_future(quit_.wait()))

@@ -30,7 +30,7 @@ from ._common import (
     stdout,
     timeout_option,
 )
-from ._media import FrameRate, ice_options, open_sources, rtc_configuration
+from ._media import FrameRate, ice_options, media_must_flow, open_sources, rtc_configuration
 
 __all__ = ["COMMANDS"]
 
@@ -100,7 +100,8 @@ async def _publish(
             await plugin.attach(session)
             await _join_room(plugin, room, create)
             await plugin.join(room, display)
-            await plugin.publish(list[Any](tracks))
+            async with media_must_flow():
+                await plugin.publish(list[Any](tracks))
             feed = plugin.publisher_id
             notes.print(f"publishing to room {room} as feed {feed} ({display})")
             began = time.monotonic()
