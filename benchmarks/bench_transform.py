@@ -21,7 +21,12 @@ falls behind), the transform's time per frame, and this process's CPU share.
 Usage::
 
     python benchmarks/bench_transform.py [--width 640] [--height 480] [--fps 30]
-        [--seconds 5] [--warmup 2] [--transform numpy|reformat] [--concurrent]
+        [--seconds 5] [--warmup 2] [--transform reformat|numpy] [--concurrent]
+
+``--transform reformat`` (the default) needs nothing beyond rxjanus (PyAV's own
+``reformat``); ``numpy`` works on the planes with numpy (``pip install -e '.[bench]'``).
+An error inside a pipeline (a transform that raises, a publish that fails) ends
+the run with that error, not with a timeout.
 """
 
 from __future__ import annotations
@@ -53,6 +58,26 @@ from rxjanus.testing import (
 )
 
 NEUTRAL = 128
+
+
+class Failure:
+    """The first error any pipeline of the run reported; waits give way to it."""
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def report(self, error: Exception) -> None:
+        if not self.future.done():
+            self.future.set_exception(error)
+
+    async def unless(self, awaitable: Any) -> Any:
+        """Await ``awaitable``, or raise the pipeline's error if one comes first."""
+        task = asyncio.ensure_future(awaitable)
+        done, _ = await asyncio.wait({task, self.future}, return_when=asyncio.FIRST_COMPLETED)
+        if task not in done:
+            task.cancel()
+            self.future.result()
+        return task.result()
 
 
 class ColourTrack(SyntheticVideoTrack):
@@ -155,8 +180,8 @@ def counted(url: str, room: int, feed: int, counter: Counter) -> Observable[Any]
     )
 
 
-async def first_value(source: Observable[Any]) -> tuple[Any, abc.DisposableBase]:
-    """Subscribe, wait for the first value, and keep the subscription."""
+async def first_value(source: Observable[Any], failure: Failure) -> tuple[Any, abc.DisposableBase]:
+    """Subscribe, wait for the first value, and keep the subscription (later errors: failure)."""
     got: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def on_next(value: Any) -> None:
@@ -166,6 +191,8 @@ async def first_value(source: Observable[Any]) -> tuple[Any, abc.DisposableBase]
     def on_error(error: Exception) -> None:
         if not got.done():
             got.set_exception(error)
+        else:
+            failure.report(error)
 
     subscription = source.subscribe(on_next, on_error)
     try:
@@ -176,14 +203,14 @@ async def first_value(source: Observable[Any]) -> tuple[Any, abc.DisposableBase]
         raise
 
 
-async def start_direct(url: str, room: int, feed: int) -> Route:
+async def start_direct(url: str, room: int, feed: int, failure: Failure) -> Route:
     counter = Counter()
-    subscription = counted(url, room, feed, counter).subscribe(on_error=print)
+    subscription = counted(url, room, feed, counter).subscribe(on_error=failure.report)
     return Route("direct (room A)", counter, [subscription], [])
 
 
 async def start_relay(
-    name: str, url: str, room_a: int, feed: int, room_b: int, transform: Timed
+    name: str, url: str, room_a: int, feed: int, room_b: int, transform: Timed, failure: Failure
 ) -> Route:
     config = loopback_rtc_configuration()
     sessions = rxjanus.session(url, keepalive_interval=None).pipe(keepalive(25), share_latest())
@@ -195,10 +222,11 @@ async def start_relay(
             attach(JanusVideoRoomPlugin, pc_config=config),
             join(room_b, name),
             publish(transformed, audio=False),
-        )
+        ),
+        failure,
     )
     counter = Counter()
-    viewing = counted(url, room_b, relay.publisher_id, counter).subscribe(on_error=print)
+    viewing = counted(url, room_b, relay.publisher_id, counter).subscribe(on_error=failure.report)
     return Route(name, counter, [viewing, relaying], [relay], transform)
 
 
@@ -209,14 +237,16 @@ class Window:
     cpu: float
 
 
-async def measure(routes: list[Route], source: ColourTrack, args: argparse.Namespace) -> Window:
+async def measure(
+    routes: list[Route], source: ColourTrack, args: argparse.Namespace, failure: Failure
+) -> Window:
     async with asyncio.timeout(30):
         for route in routes:
-            await route.counter.started.wait()
-    await asyncio.sleep(args.warmup)
+            await failure.unless(route.counter.started.wait())
+    await failure.unless(asyncio.sleep(args.warmup))
     sent, seen = source.frames_sent, [p.counter.frames for p in routes]
     wall, cpu = time.perf_counter(), time.process_time()
-    await asyncio.sleep(args.seconds)
+    await failure.unless(asyncio.sleep(args.seconds))
     elapsed = time.perf_counter() - wall
     cpu_share = (time.process_time() - cpu) / elapsed
     fps = {p.name: (p.counter.frames - n) / elapsed for p, n in zip(routes, seen, strict=True)}
@@ -243,6 +273,7 @@ def report(window: Window, routes: list[Route]) -> None:
 async def run(args: argparse.Namespace) -> None:
     enable_loopback_ice()  # benchmarks/tests only: ICE over 127.0.0.1
     grey = grayscale_numpy if args.transform == "numpy" else grayscale_reformat
+    failure = Failure()
     with JanusServer() as server:
         url = server.ws_url
         print(
@@ -263,28 +294,31 @@ async def run(args: argparse.Namespace) -> None:
                     attach(JanusVideoRoomPlugin, pc_config=loopback_rtc_configuration()),
                     join(room_a, "source"),
                     publish(source, audio=False),
-                )
+                ),
+                failure,
             )
             feed = publisher.publisher_id
             try:
                 starts = [
-                    lambda: start_direct(url, room_a, feed),
+                    lambda: start_direct(url, room_a, feed, failure),
                     lambda: start_relay(
-                        "relay (room B)", url, room_a, feed, room_b, Timed(identity)
+                        "relay (room B)", url, room_a, feed, room_b, Timed(identity), failure
                     ),
-                    lambda: start_relay("grey (room C)", url, room_a, feed, room_c, Timed(grey)),
+                    lambda: start_relay(
+                        "grey (room C)", url, room_a, feed, room_c, Timed(grey), failure
+                    ),
                 ]
                 if args.concurrent:
                     routes = [await start() for start in starts]
                     print("\nall routes at once")
-                    report(await measure(routes, source, args), routes)
+                    report(await measure(routes, source, args, failure), routes)
                     for route in routes:
                         route.dispose()
                 else:
                     for start in starts:
                         route = await start()
                         print(f"\n{route.name} alone")
-                        report(await measure([route], source, args), [route])
+                        report(await measure([route], source, args, failure), [route])
                         route.dispose()
                         await aio.settle()
             finally:
@@ -302,9 +336,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=5.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the window")
-    parser.add_argument("--transform", choices=["numpy", "reformat"], default="numpy")
+    parser.add_argument(
+        "--transform",
+        choices=["reformat", "numpy"],
+        default="reformat",
+        help="how to make the picture grey (numpy: pip install -e '.[bench]')",
+    )
     parser.add_argument("--concurrent", action="store_true", help="measure all routes at once")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.transform == "numpy":
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            parser.error("--transform numpy needs numpy: pip install -e '.[bench]' (or numpy)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

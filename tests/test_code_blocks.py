@@ -33,14 +33,8 @@ PYTHON = {"python", "py", "python3"}
 SHELL = {"sh", "bash", "shell", "console"}
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)[^\n]*$")
 
-# Blocks known to fail on this branch, each with the reason; the ids are "file:line".
-# The README's snippets are fixed on the branch that also rewrites its text, and the
-# `rxjanus` command arrives with the CLI: the list goes away when they are merged.
-EXPECTED_FAILURES: dict[str, str] = {
-    "README.md:39": "README's awaitable snippet plays an input.mp4 nothing makes (cli branch)",
-    "README.md:168": "README's reactive snippet subscribes outside a loop (cli branch)",
-    "docs/cli.md:8": "the rxjanus command arrives with the cli branch",
-}
+# Blocks known to fail, each with the reason (none today); the ids are "file:line".
+EXPECTED_FAILURES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -108,7 +102,7 @@ def params() -> list[object]:
 def default_janus() -> Iterator[JanusServer]:
     """A Janus on the default ports the guides use; it must hold no session at the end."""
     try:
-        server = JanusServer(ws_port=8188, http_port=8088, admin_port=7088).start()
+        server = JanusServer(ws_port=8188, http_port=8088, admin_http_port=7088).start()
     except Exception as exc:  # the ports may be taken by a Janus already running
         pytest.fail(f"cannot start Janus on ports 8188/8088/7088 for the docs' examples: {exc}")
     try:

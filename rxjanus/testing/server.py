@@ -16,7 +16,8 @@ an Admin API call ~1 ms), so calling them from an async test is acceptable;
 wrap them in ``asyncio.to_thread`` if blocking the event loop matters.
 
 Run ``python -m rxjanus.testing.server`` to start one from the shell: it
-prints the URLs as one JSON line and runs until SIGINT or SIGTERM.
+prints the URLs as one JSON line and runs until SIGINT or SIGTERM. ``rxjanus
+server`` does the same for people, on Janus's standard ports by default.
 """
 
 from __future__ import annotations
@@ -585,17 +586,16 @@ class JanusServer:
         rabbitmq_queue_prefix: Put before Janus' default queue names.
         rabbitmq_exchange: Janus' ``janus_exchange`` (fanout; each client binds a
             queue of its own), or None for Janus' default shared queue ``from-janus``.
-        ws_port: Serve the Janus API over WebSocket on this port (Janus' default:
-            8188). Default None: a free port.
-        http_port: Serve the Janus API over HTTP on this port (default 8088).
-            Default None: a free port.
-        admin_port: Serve the Admin API over HTTP on this port (default 7088).
-            Default None: a free port.
         event_handlers: Event handlers to enable, by short name (``"sampleevh"``,
             ``"wsevh"``, ``"mqttevh"`` ...) with the settings of their ``general``
             section, e.g. ``{"sampleevh": receiver.janus_settings()}``; turns on
             ``broadcast`` in ``janus.jcfg``. Default None: no event handler.
         events_stats_period: Seconds between media stats events (Janus' default 5).
+        http_port: The Janus API's HTTP port (default: a free one; Janus's own is 8088).
+        ws_port: The Janus API's WebSocket port (default: a free one; Janus's own is 8188).
+        admin_http_port: The Admin API's HTTP port (default: a free one; Janus's own is 7088).
+        admin_ws_port: The Admin API's WebSocket port (default: a free one; Janus's own
+            is 7188).
     """
 
     def __init__(
@@ -620,12 +620,20 @@ class JanusServer:
         rabbitmq_url: str | None = None,
         rabbitmq_queue_prefix: str = "",
         rabbitmq_exchange: str | None = None,
-        ws_port: int | None = None,
-        http_port: int | None = None,
-        admin_port: int | None = None,
         event_handlers: Mapping[str, Mapping[str, str | int | bool]] | None = None,
         events_stats_period: int = 5,
+        http_port: int | None = None,
+        ws_port: int | None = None,
+        admin_http_port: int | None = None,
+        admin_ws_port: int | None = None,
     ) -> None:
+        fixed = {"http": http_port, "ws": ws_port, "admin_http": admin_http_port}
+        fixed["admin_ws"] = admin_ws_port
+        self._fixed_ports = {name: port for name, port in fixed.items() if port is not None}
+        if len(set(self._fixed_ports.values())) != len(self._fixed_ports):
+            raise ValueError("the fixed ports must differ")
+        if not all(0 < port < 65536 for port in self._fixed_ports.values()):
+            raise ValueError("a port must be in 1..65535")
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
         if mqtt_version not in _MQTT_VERSIONS:
@@ -659,11 +667,6 @@ class JanusServer:
         self._running: _Running | None = None
         self._finalizer: weakref.finalize[[_Running | None, Path | None], JanusServer] | None = None
         self._start_duration: float | None = None
-        self._fixed_ports = {
-            name: port
-            for name, port in (("ws", ws_port), ("http", http_port), ("admin_http", admin_port))
-            if port is not None
-        }
         self._mqtt_url = mqtt_url
         self._mqtt = None if mqtt_url is None else _MqttBroker.parse(mqtt_url)
         self._mqtt_version = mqtt_version
@@ -784,8 +787,7 @@ class JanusServer:
     def _start_once(self, binary: str, attempt: int) -> None:
         assert self._workdir is not None
         workdir = self._workdir
-        ports = _pick_ports(tls=True) if self.tls else _pick_ports()
-        ports = dataclasses.replace(ports, **self._fixed_ports)
+        ports = self._choose_ports()
         conf_dir = workdir / "conf"
         if conf_dir.exists():
             shutil.rmtree(conf_dir)
@@ -849,6 +851,26 @@ class JanusServer:
             self._ports = None
             running.terminate()
             raise
+
+    def _choose_ports(self) -> _Ports:
+        """Free ports for what was not given a fixed port, none equal to a fixed one.
+
+        Raises:
+            OSError: A fixed port is taken (EADDRINUSE), before Janus is started.
+        """
+        fixed = self._fixed_ports
+        for name, port in fixed.items():
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Janus does
+                try:
+                    probe.bind((_HOST, port))
+                except OSError as exc:
+                    raise OSError(exc.errno, f"{_HOST}:{port} (the {name} port) is in use") from exc
+        while True:
+            ports = _pick_ports(tls=True) if self.tls else _pick_ports()
+            picked = {getattr(ports, field.name) for field in dataclasses.fields(ports)}
+            if not picked & set(fixed.values()):
+                return dataclasses.replace(ports, **fixed)
 
     def _write_configs(
         self,
@@ -1400,6 +1422,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "events=all backend=http://127.0.0.1:7777/janus-events (repeatable)",
     )
     parser.add_argument("--events-stats-period", type=int, default=5)
+    for name in ("--http-port", "--ws-port", "--admin-http-port", "--admin-ws-port"):
+        parser.add_argument(name, type=int, default=None, help="default: a free port")
     parser.add_argument("-v", "--verbose", action="store_true", help="log rxjanus debug output")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -1455,6 +1479,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         mqtt_version=args.mqtt_version,
         event_handlers=args.event_handlers,
         events_stats_period=args.events_stats_period,
+        http_port=args.http_port,
+        ws_port=args.ws_port,
+        admin_http_port=args.admin_http_port,
+        admin_ws_port=args.admin_ws_port,
     )
     try:
         try:

@@ -1,0 +1,5 @@
+"""``python -m rxjanus``: the ``rxjanus`` command line."""
+
+from .cli import main
+
+main()
