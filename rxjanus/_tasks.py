@@ -1,8 +1,8 @@
 """Background work started from synchronous callbacks (disposal, timers), kept referenced.
 
 Disposal in reactivex is synchronous, while tearing down a Janus handle or session
-is a request. :func:`spawn` runs such work in a task that is kept referenced and
-whose failure is logged, never raised; :func:`settle` waits for all of it.
+is a request. `spawn` runs such work in a task that is kept referenced and
+whose failure is logged, never raised; [`settle`][rxjanus._tasks.settle] waits for all of it.
 """
 
 from __future__ import annotations

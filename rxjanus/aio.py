@@ -99,8 +99,8 @@ class ObservableIterator(AsyncIterator[T]):
     """An async iterator over an observable with a bounded, latest-wins buffer.
 
     Subscribes on the first ``__anext__``; disposes on completion, error,
-    :meth:`aclose`, leaving ``async with``, or as soon as it is dropped (the
-    subscription does not keep it alive).
+    [`aclose`][rxjanus.aio.ObservableIterator.aclose], leaving ``async with``, or as soon as it is
+    dropped (the subscription does not keep it alive).
     """
 
     def __init__(self, source: Observable[T], maxsize: int) -> None:

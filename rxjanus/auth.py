@@ -1,7 +1,7 @@
 """Janus authentication helpers: signed tokens, and keeping secrets out of logs.
 
 Janus checks requests in one of three ways (see the ``janus.jcfg`` general
-section); rxjanus sends whatever :class:`~rxjanus.JanusSession` was given:
+section); rxjanus sends whatever [`JanusSession`][rxjanus.janus_session.JanusSession] was given:
 
 * ``api_secret``: one shared secret, sent as ``apisecret`` with every request
   but ``info`` and ``ping``: ``JanusSession(url, api_secret="...")``.
@@ -10,15 +10,17 @@ section); rxjanus sends whatever :class:`~rxjanus.JanusSession` was given:
   the client sends it as ``token``: ``JanusSession(url, token="...")``.
 * Signed tokens (``token_auth = true`` and ``token_auth_secret``): the
   application signs tokens with the shared secret and Janus verifies them
-  without being told about each one; :func:`signed_token` makes them::
+  without being told about each one; [`signed_token`][rxjanus.auth.signed_token] makes them:
 
-      token = signed_token(secret, ["janus.plugin.echotest"], expires_in=600)
-      async with JanusSession(url, token=token) as session:
-          ...
+  ```python
+  token = signed_token(secret, ["janus.plugin.echotest"], expires_in=600)
+  async with JanusSession(url, token=token) as session:
+      ...
+  ```
 
-:func:`redact` and :class:`RedactingLoggerAdapter` remove these credentials
-from text bound for logs, e.g. the frames the ``websockets`` library logs at
-DEBUG level.
+[`redact`][rxjanus.auth.redact] and [`RedactingLoggerAdapter`][rxjanus.auth.RedactingLoggerAdapter]
+remove these credentials from text bound for logs, e.g. the frames the ``websockets`` library logs
+at DEBUG level.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ REALM = "janus"
 """The realm Janus checks in signed tokens for its core API."""
 
 REDACTED = "***"
-"""What :func:`redact` puts in place of a secret."""
+"""What [`redact`][rxjanus.auth.redact] puts in place of a secret."""
 
 _CREDENTIAL_FIELDS = ("apisecret", "token", "admin_secret", "token_auth_secret")
 
@@ -176,19 +178,21 @@ def _redact_arg(value: object, secrets: Sequence[str]) -> object:
 
 
 class RedactingLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
-    """A logger that formats each message, then :func:`redact` s it.
+    """A logger that formats each message, then [`redact`][rxjanus.auth.redact] s it.
 
     Give it to libraries that log what rxjanus sends, e.g. the ``websockets``
     client, which logs every frame at DEBUG level (frame payloads are redacted
-    before websockets shortens them for the log)::
+    before websockets shortens them for the log):
 
-        websockets.asyncio.client.connect(
-            url, logger=RedactingLoggerAdapter(logging.getLogger("websockets.client"))
-        )
+    ```python
+    websockets.asyncio.client.connect(
+        url, logger=RedactingLoggerAdapter(logging.getLogger("websockets.client"))
+    )
+    ```
 
     Args:
         logger: The logger to write to.
-        secrets: Further literal values to hide (see :func:`redact`).
+        secrets: Further literal values to hide (see [`redact`][rxjanus.auth.redact]).
     """
 
     def __init__(self, logger: logging.Logger, secrets: Iterable[str] = ()) -> None:

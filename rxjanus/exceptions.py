@@ -1,47 +1,49 @@
 """Exceptions raised by rxjanus.
 
-Every exception rxjanus raises derives from :class:`JanusError`. Where a built-in
-fits, the exception is also that built-in, so ``except TimeoutError`` and
-``except ConnectionError`` work as the Janus session page promises::
+Every exception rxjanus raises derives from [`JanusError`][rxjanus.exceptions.JanusError]. Where a
+built-in fits, the exception is also that built-in, so ``except TimeoutError`` and
+``except ConnectionError`` work as the Janus session page promises:
 
-    JanusError
-    ├── JanusApiError(code, reason)           an ``error`` reply from the Janus core
-    │   ├── Unauthorized                      403
-    │   ├── UnauthorizedPlugin                405
-    │   ├── TransportSpecificError            450
-    │   ├── MissingRequest                    452
-    │   ├── UnknownRequest                    453
-    │   ├── InvalidJson                       454
-    │   ├── InvalidJsonObject                 455
-    │   ├── MissingMandatoryElement           456
-    │   ├── InvalidRequestPath                457
-    │   ├── SessionNotFound                   458
-    │   ├── HandleNotFound                    459
-    │   ├── PluginNotFound                    460
-    │   ├── PluginAttachError                 461
-    │   │   └── PluginAttachFail              (any failed attach, also 403/460/...)
-    │   ├── PluginMessageError                462
-    │   ├── PluginDetachError                 463
-    │   ├── JsepUnknownType                   464
-    │   ├── JsepInvalidSdp                    465
-    │   ├── TrickleInvalidStream              466
-    │   ├── InvalidElementType                467
-    │   ├── SessionConflict                   468
-    │   ├── UnexpectedAnswer                  469
-    │   ├── TokenNotFound                     470
-    │   ├── WebRTCStateError                  471
-    │   ├── NotAcceptingSessions              472
-    │   └── UnknownJanusError                 490
-    ├── PluginError(code, reason, plugin)     ``error_code`` inside ``plugindata``
-    ├── JanusTimeoutError                     also a built-in ``TimeoutError``
-    │   └── MediaTimeout                      media did not come up (says the ICE/DTLS state)
-    ├── JanusConnectionError                  also a built-in ``ConnectionError``
-    │   ├── ServerUnreachable                 (re)connecting failed after every retry
-    │   └── TransportClosed                   the transport went away mid-flight
-    ├── SessionLost                           the session is over: make a new one
-    ├── ProtocolError                         a frame that breaks the Janus protocol
-    ├── MediaSourceNotFound                   also a built-in ``FileNotFoundError``
-    └── InvalidStateError                     a call that the object's state forbids
+```text
+JanusError
+├── JanusApiError(code, reason)           an ``error`` reply from the Janus core
+│   ├── Unauthorized                      403
+│   ├── UnauthorizedPlugin                405
+│   ├── TransportSpecificError            450
+│   ├── MissingRequest                    452
+│   ├── UnknownRequest                    453
+│   ├── InvalidJson                       454
+│   ├── InvalidJsonObject                 455
+│   ├── MissingMandatoryElement           456
+│   ├── InvalidRequestPath                457
+│   ├── SessionNotFound                   458
+│   ├── HandleNotFound                    459
+│   ├── PluginNotFound                    460
+│   ├── PluginAttachError                 461
+│   │   └── PluginAttachFail              (any failed attach, also 403/460/...)
+│   ├── PluginMessageError                462
+│   ├── PluginDetachError                 463
+│   ├── JsepUnknownType                   464
+│   ├── JsepInvalidSdp                    465
+│   ├── TrickleInvalidStream              466
+│   ├── InvalidElementType                467
+│   ├── SessionConflict                   468
+│   ├── UnexpectedAnswer                  469
+│   ├── TokenNotFound                     470
+│   ├── WebRTCStateError                  471
+│   ├── NotAcceptingSessions              472
+│   └── UnknownJanusError                 490
+├── PluginError(code, reason, plugin)     ``error_code`` inside ``plugindata``
+├── JanusTimeoutError                     also a built-in ``TimeoutError``
+│   └── MediaTimeout                      media did not come up (says the ICE/DTLS state)
+├── JanusConnectionError                  also a built-in ``ConnectionError``
+│   ├── ServerUnreachable                 (re)connecting failed after every retry
+│   └── TransportClosed                   the transport went away mid-flight
+├── SessionLost                           the session is over: make a new one
+├── ProtocolError                         a frame that breaks the Janus protocol
+├── MediaSourceNotFound                   also a built-in ``FileNotFoundError``
+└── InvalidStateError                     a call that the object's state forbids
+```
 """
 
 from __future__ import annotations
@@ -380,8 +382,8 @@ class JanusConnectionError(JanusError, ConnectionError):
 class ServerUnreachable(JanusConnectionError):
     """Connecting to the server failed after every retry.
 
-    Also the cause of a :class:`SessionLost` when reconnecting after a drop
-    failed, and what requests waiting for that reconnection raise.
+    Also the cause of a [`SessionLost`][rxjanus.exceptions.SessionLost] when reconnecting after a
+    drop failed, and what requests waiting for that reconnection raise.
     """
 
 
@@ -432,7 +434,7 @@ def api_error(code: int, reason: str) -> JanusApiError:
         reason: The reason text.
 
     Returns:
-        An instance of the matching subclass, or of :class:`JanusApiError` itself
-        for a code rxjanus does not know.
+        An instance of the matching subclass, or of
+        [`JanusApiError`][rxjanus.exceptions.JanusApiError] itself for a code rxjanus does not know.
     """
     return _BY_CODE.get(code, JanusApiError)(code, reason)

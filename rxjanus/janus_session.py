@@ -47,11 +47,11 @@ class JanusSession:
 
     If the connection drops, the transport reconnects and claims the session
     again: handles, their peer connections and every event stream carry on, and
-    :attr:`events` reports ``reconnecting`` then ``reconnected``. If the server
-    forgot the session meanwhile (458: its ``reclaim_session_timeout`` is 0 or
-    passed) or reconnecting fails after the retries, the session is lost: its
-    streams and those of its handles error with
-    :class:`~rxjanus.exceptions.SessionLost`, and its awaitables raise it.
+    [`events`][rxjanus.janus_session.JanusSession.events] reports ``reconnecting`` then
+    ``reconnected``. If the server forgot the session meanwhile (458: its
+    ``reclaim_session_timeout`` is 0 or passed) or reconnecting fails after the retries, the session
+    is lost: its streams and those of its handles error with
+    [`SessionLost`][rxjanus.exceptions.SessionLost], and its awaitables raise it.
 
     The first four parameters are janus_client's, in its order
     (``JanusSession(base_url, api_secret, token, transport)``); the rest are
@@ -161,7 +161,7 @@ class JanusSession:
         Events of plugin handles go to each plugin's own ``events``; those that
         arrive for a handle already detached are dropped. The stream
         completes when the session is destroyed and errors with
-        :class:`~rxjanus.exceptions.SessionLost` when it ends otherwise.
+        [`SessionLost`][rxjanus.exceptions.SessionLost] when it ends otherwise.
 
         Also an async iterable ([Stream][rxjanus.stream.Stream]): ``async for
         event in session.events`` (bounded, disposed when the loop is left).
@@ -270,7 +270,7 @@ class JanusSession:
         """Send a request on this session's transport.
 
         Args:
-            request: Built with :mod:`rxjanus.protocol.messages`.
+            request: Built with [`rxjanus.protocol.messages`][rxjanus.protocol.messages].
             timeout: Seconds to wait (default: the session's ``timeout``).
 
         Returns:
@@ -281,7 +281,7 @@ class JanusSession:
                 before the request or while it waited for a reconnection.
             TransportClosed: The connection dropped while the request was in
                 flight and it is not one that is sent again (see
-                :mod:`rxjanus.transports.base`); the session may well survive.
+                [`rxjanus.transports.base`][rxjanus.transports.base]); the session may well survive.
                 Also when the session is lost by that very drop (``reconnect``
                 False): the request's own fate is what is unknown.
             TimeoutError: No reply in time (also: the reconnection it waited for

@@ -31,7 +31,7 @@ def async_resource(
 
     Nothing happens before subscribe. The resource is emitted once, when
     acquired. Disposal is idempotent and never raises: it releases the resource
-    in a task (see :func:`rxjanus.aio.settle`); a disposal that comes while the
+    in a task (see [`rxjanus.aio.settle`][rxjanus._tasks.settle]); a disposal that comes while the
     resource is still being acquired lets the acquisition finish, then releases
     it, so nothing is left on the server.
 
@@ -143,7 +143,7 @@ def _release_in_order(entry: _Entry, release: Callable[[], Awaitable[None]]) -> 
 
 
 def session(base_url: str = "", **options: Any) -> Observable[JanusSession]:
-    """A cold observable of a created :class:`JanusSession`.
+    """A cold observable of a created [`JanusSession`][rxjanus.janus_session.JanusSession].
 
     Each subscription opens its own session (and transport, unless one is
     passed with ``transport=``), emits it once created, and destroys it when
@@ -152,7 +152,8 @@ def session(base_url: str = "", **options: Any) -> Observable[JanusSession]:
 
     Args:
         base_url: The server URL.
-        **options: Passed to :class:`JanusSession` (``timeout``, ``api_secret`` ...).
+        **options: Passed to [`JanusSession`][rxjanus.janus_session.JanusSession] (``timeout``,
+            ``api_secret`` ...).
 
     Returns:
         The observable.

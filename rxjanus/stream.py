@@ -4,11 +4,13 @@ A [Stream][rxjanus.stream.Stream] is the observable it wraps (``subscribe``,
 ``pipe`` ... work unchanged) and iterates with
 [rxjanus.aio.iterate][rxjanus.aio.iterate]: bounded (``maxsize`` values wait,
 the latest win), ended by the observable's completion (the loop ends) or error
-(raised from the loop), and disposed as soon as the loop is left::
+(raised from the loop), and disposed as soon as the loop is left:
 
-    async for event in session.events:
-        if event["janus"] == "reconnected":
-            break  # the subscription is disposed here
+```python
+async for event in session.events:
+    if event["janus"] == "reconnected":
+        break  # the subscription is disposed here
+```
 """
 
 from __future__ import annotations

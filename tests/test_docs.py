@@ -225,11 +225,6 @@ def test_the_site_renders_offline(site: Path) -> None:
     assert 'class="highlight"' in index  # code highlighted at build time, no script needed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the docstrings are converted by scripts/convert_docstrings.py over the merged "
-    "tree; remove this mark then",
-)
 def test_no_rest_markup_is_left_in_the_site(site: Path) -> None:
     assert rest_leftovers(site) == []
 

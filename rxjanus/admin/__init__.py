@@ -1,12 +1,13 @@
 """The Janus Admin/Monitor API: server state, settings, tokens and handles, from Python.
 
-:class:`JanusAdminMonitorClient` speaks the Admin API over HTTP
-(``http://host:7088/admin``), WebSocket (``ws://host:7188``, subprotocol
+[`JanusAdminMonitorClient`][rxjanus.admin.client.JanusAdminMonitorClient] speaks the Admin API over
+HTTP (``http://host:7088/admin``), WebSocket (``ws://host:7188``, subprotocol
 ``janus-admin-protocol``) or the pfunix admin socket, on the same transports
-and sans-I/O core as :class:`~rxjanus.JanusSession`; its method names follow
-janus_client 0.9's ``JanusAdminMonitorClient``. :meth:`~JanusAdminMonitorClient.watch`
-polls the server's sessions (and handles) into an observable of
-:class:`ServerSnapshot`, for dashboards and leak checks.
+and sans-I/O core as [`JanusSession`][rxjanus.janus_session.JanusSession]; its method names follow
+janus_client 0.9's ``JanusAdminMonitorClient``.
+[`watch`][rxjanus.admin.client.JanusAdminMonitorClient.watch] polls the server's sessions (and
+handles) into an observable of [`ServerSnapshot`][rxjanus.admin.snapshots.ServerSnapshot], for
+dashboards and leak checks.
 """
 
 from __future__ import annotations

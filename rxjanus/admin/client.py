@@ -70,13 +70,13 @@ class JanusAdminMonitorClient:
     over HTTP, or one WebSocket with the ``janus-admin-protocol`` subprotocol.
 
     Errors are typed as for the Janus API: a wrong ``admin_secret`` raises
-    :class:`~rxjanus.exceptions.Unauthorized` (403), an unknown session
-    :class:`~rxjanus.exceptions.SessionNotFound` (458), a server that cannot be
-    reached :class:`~rxjanus.exceptions.ServerUnreachable` (a
+    [`Unauthorized`][rxjanus.exceptions.Unauthorized] (403), an unknown session
+    [`SessionNotFound`][rxjanus.exceptions.SessionNotFound] (458), a server that cannot be
+    reached [`ServerUnreachable`][rxjanus.exceptions.ServerUnreachable] (a
     ``ConnectionError`` naming the URL), no reply in time
-    :class:`~rxjanus.exceptions.JanusTimeoutError` (a ``TimeoutError``); a
+    [`JanusTimeoutError`][rxjanus.exceptions.JanusTimeoutError] (a ``TimeoutError``); a
     plugin, transport, event handler or logger answering a query with
-    ``error_code`` raises :class:`~rxjanus.exceptions.PluginError`.
+    ``error_code`` raises [`PluginError`][rxjanus.exceptions.PluginError].
 
     Args:
         base_url: ``http(s)://host:port/admin``, ``ws(s)://host:port`` (the admin
@@ -197,7 +197,7 @@ class JanusAdminMonitorClient:
             await self.transport.close()
 
     async def disconnect(self) -> None:
-        """Close the connection (janus_client's name of :meth:`close`)."""
+        """Close the connection (janus_client's name of [`close`][..close])."""
         await self.close()
 
     async def __aenter__(self) -> JanusAdminMonitorClient:
@@ -308,7 +308,7 @@ class JanusAdminMonitorClient:
         return _member(await self.request("get_status"), "status", dict)
 
     async def get_settings(self) -> JSON:
-        """Return the runtime settings (janus_client's name of :meth:`get_status`)."""
+        """Return the runtime settings (janus_client's name of [`get_status`][..get_status])."""
         return await self.get_status()
 
     async def loops_info(self) -> list[JSON]:
@@ -553,7 +553,7 @@ class JanusAdminMonitorClient:
         filename: str | None = None,
         truncate: int | None = None,
     ) -> None:
-        """Start dumping a handle's packets as text2pcap text; see :meth:`start_pcap`."""
+        """Start dumping a handle's packets as text2pcap text; see [`start_pcap`][..start_pcap]."""
         await self._dump("start_text2pcap", session_id, handle_id, folder, filename, truncate)
 
     async def stop_text2pcap(self, session_id: int, handle_id: int) -> None:
@@ -705,10 +705,10 @@ class JanusAdminMonitorClient:
     ) -> Observable[ServerSnapshot]:
         """Poll the server's sessions (and handles) and emit each snapshot that differs.
 
-        .. code::
-
-            polls:   s1--------s1--------s1,s2-----s1--------
-            watch:   {s1}----------------{s1,s2}---{s1}------
+        ```text
+        polls:   s1--------s1--------s1,s2-----s1--------
+        watch:   {s1}----------------{s1,s2}---{s1}------
+        ```
 
         Cold: each subscription polls on its own, the first poll at once; a poll
         still running when the next is due makes that one skip. The first
@@ -720,7 +720,7 @@ class JanusAdminMonitorClient:
             scheduler: Scheduler of the polls (default: asyncio on the running loop).
 
         Returns:
-            The observable of :class:`ServerSnapshot`.
+            The observable of [`ServerSnapshot`][rxjanus.admin.snapshots.ServerSnapshot].
         """
         return poll_changes(
             lambda: from_async(lambda: self.snapshot(handles=handles)),

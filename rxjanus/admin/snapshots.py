@@ -53,10 +53,10 @@ def from_async(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
     Disposal cancels the work if it is still running. Needs a running event loop
     at subscribe time.
 
-    .. code::
-
-        factory():  -----r|
-        result:     -----r|     (or #, its exception)
+    ```text
+    factory():  -----r|
+    result:     -----r|     (or #, its exception)
+    ```
 
     Args:
         factory: Makes the awaitable (e.g. ``lambda: client.list_sessions()``).
@@ -106,15 +106,15 @@ def poll_changes(
     pipe ``retry_with_backoff`` in front of your subscriber to go on polling.
     Disposal stops the ticks and cancels a fetch in flight.
 
-    .. code::
-
-        ticks:    t---------t---------t---------t---
-        fetch():  -a|       -a|       -b|       -b|
-        result:   -a------------------b-------------
+    ```text
+    ticks:    t---------t---------t---------t---
+    fetch():  -a|       -a|       -b|       -b|
+    result:   -a------------------b-------------
+    ```
 
     Args:
         fetch: Makes one fetch, as a cold observable of one value (e.g.
-            :func:`from_async` around a request).
+            [`from_async`][rxjanus.admin.snapshots.from_async] around a request).
         interval: Seconds between fetches (ticks of ``scheduler``).
         scheduler: The scheduler of the ticks; default: the one given at
             subscribe time, else an ``AsyncIOScheduler`` on the running loop.

@@ -1,9 +1,11 @@
 """Typed Janus event-handler events: one frozen dataclass per Janus event type.
 
-Janus (``src/events.c``) sends every event as a JSON object::
+Janus (``src/events.c``) sends every event as a JSON object:
 
-    {"emitter": "server-name", "type": 32, "subtype": 3, "timestamp": 1700000000000000,
-     "session_id": 1, "handle_id": 2, "opaque_id": "...", "event": {...}}
+```python
+{"emitter": "server-name", "type": 32, "subtype": 3, "timestamp": 1700000000000000,
+ "session_id": 1, "handle_id": 2, "opaque_id": "...", "event": {...}}
+```
 
 ``type`` is one bit of Janus' event mask (1 session, 2 handle, 4 external, 8
 JSEP, 16 WebRTC, 32 media, 64 plugin, 128 transport, 256 core); ``subtype``

@@ -39,7 +39,7 @@ MediaKind = Literal["audio", "video"]
 SingleMediaSource = str | Path | MediaPlayer | MediaStreamTrack | Observable[Any]
 """One thing to send: a file path or URL (opened with aiortc's ``MediaPlayer``),
 a ``MediaPlayer``, any aiortc ``MediaStreamTrack``, or an observable of video
-frames (published through :class:`ObservableTrack`)."""
+frames (published through [`ObservableTrack`][rxjanus.media.frame_track.ObservableTrack])."""
 
 MediaSource = SingleMediaSource | list[SingleMediaSource] | tuple[SingleMediaSource, ...]
 """What can be sent: one source, or a list or tuple of them (e.g. a microphone
@@ -94,7 +94,7 @@ class WebRTCPeer:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has run."""
+        """Whether [`close`][rxjanus.media.peer.WebRTCPeer.close] has run."""
         return self._closed
 
     # -- sources and sinks ----------------------------------------------------------

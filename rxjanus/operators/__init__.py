@@ -1,13 +1,15 @@
 """Reactive operators over Janus sessions, handles and media (one module each).
 
-Each operator returns a function from one observable to another, for ``pipe``::
+Each operator returns a function from one observable to another, for ``pipe``:
 
-    rxjanus.session(url).pipe(
-        keepalive(25),
-        attach(JanusEchoTestPlugin, pc_config=config),
-        frames("video"),
-        ops.take(30),
-    )
+```python
+rxjanus.session(url).pipe(
+    keepalive(25),
+    attach(JanusEchoTestPlugin, pc_config=config),
+    frames("video"),
+    ops.take(30),
+)
+```
 
 Disposing the subscription (or completing it, as ``take`` does) tears down
 exactly what it created, inner first: PeerConnection, handle, session.
@@ -63,10 +65,10 @@ def attach(
 ) -> Callable[[Observable[JanusSession]], Observable[Any]]:
     """Attach a plugin handle to each session; disposal detaches it.
 
-    .. code::
-
-        session:  ---s------------|
-        attach:   ------h----------   (h attached to s; detached on dispose)
+    ```text
+    session:  ---s------------|
+    attach:   ------h----------   (h attached to s; detached on dispose)
+    ```
 
     Args:
         plugin: A plugin class (``JanusEchoTestPlugin``) or a plugin id
@@ -87,11 +89,11 @@ def keepalive(
 ) -> Callable[[Observable[S]], Observable[S]]:
     """Send a keepalive on each session every ``interval`` seconds while subscribed.
 
-    .. code::
-
-        source:   --s-------------------
-        timer:    --+---k---k---k---k--- (k = one keepalive on s)
-        result:   --s-------------------
+    ```text
+    source:   --s-------------------
+    timer:    --+---k---k---k---k--- (k = one keepalive on s)
+    result:   --s-------------------
+    ```
 
     Args:
         interval: Seconds between keepalives.
@@ -109,11 +111,11 @@ def keepalive(
 def events(*kinds: str) -> Callable[[Observable[Any]], Observable[JSON]]:
     """Switch from handles or sessions to their events, keeping only ``kinds``.
 
-    .. code::
-
-        handle:   --h------------------
-        events:   ----e1--x--e2--------  (x does not match)
-        result:   ----e1-----e2--------
+    ```text
+    handle:   --h------------------
+    events:   ----e1--x--e2--------  (x does not match)
+    result:   ----e1-----e2--------
+    ```
 
     A message matches a kind by its ``janus`` field (``"webrtcup"``,
     ``"hangup"``), its plugin's event type (``"joined"``, ``"talking"``) or a
@@ -130,10 +132,10 @@ def events(*kinds: str) -> Callable[[Observable[Any]], Observable[JSON]]:
 def frames(kind: MediaKind) -> Callable[[Observable[WebRTCPlugin]], Observable[Any]]:
     """Switch from media handles to their remote ``kind`` frames.
 
-    .. code::
-
-        handle:   --h--------------------
-        frames:   -----f-f-f-f-f-f-f-f-f-  (av.VideoFrame / av.AudioFrame)
+    ```text
+    handle:   --h--------------------
+    frames:   -----f-f-f-f-f-f-f-f-f-  (av.VideoFrame / av.AudioFrame)
+    ```
 
     Returns:
         An operator from handles to frames (hot: the latest frame wins for a
@@ -155,12 +157,12 @@ def retry_with_backoff(
 ) -> Callable[[Observable[T]], Observable[T]]:
     """On error, subscribe to the source again after a growing delay.
 
-    .. code::
+    ```text
+    source:   --a--#            --b--#               --c--
+    result:   --a-----(1s)------b--------(1s)--------c--
+    ```
 
-        source:   --a--#            --b--#               --c--
-        result:   --a-----(1s)------b--------(1s)--------c--
-
-    The delays come from :func:`rxjanus.protocol.backoff` and start over once
+    The delays come from [`rxjanus.protocol.backoff`][rxjanus.protocol.backoff] and start over once
     the source emits a value again. Put it upstream of sharing, so each retry
     re-creates what failed (a session, a handle).
 
@@ -191,12 +193,12 @@ def retry_with_backoff(
 def share_resettable() -> Callable[[Observable[T]], Observable[T]]:
     """Share one subscription to the source among observers, and start over after it ends.
 
-    .. code::
-
-        source:   --a--b--|      (subscribed once for A and B)
-        A:        --a--b--|
-        B:          ---b--|
-        C (later):          --a'--b'--   (a new subscription to the source)
+    ```text
+    source:   --a--b--|      (subscribed once for A and B)
+    A:        --a--b--|
+    B:          ---b--|
+    C (later):          --a'--b'--   (a new subscription to the source)
+    ```
 
     Unlike RxPY's ``share()``, a subscriber that comes after the source
     completed or errored subscribes to the source anew instead of getting the
@@ -215,10 +217,10 @@ def join(
 ) -> Callable[[Observable[JanusPlugin]], Observable[Any]]:
     """Join each VideoRoom or TextRoom handle to a room; disposal leaves it first.
 
-    .. code::
-
-        handle:   --h------------
-        join:     -----j---------   (j: the same handle, joined; leaves on dispose)
+    ```text
+    handle:   --h------------
+    join:     -----j---------   (j: the same handle, joined; leaves on dispose)
+    ```
 
     Args:
         room_id: The room.
@@ -238,10 +240,10 @@ def publish(
 ) -> Callable[[Observable[WebRTCPlugin]], Observable[Any]]:
     """Send media on each handle; disposal stops it (unpublish, or close the stream).
 
-    .. code::
-
-        handle:   --h------------
-        publish:  ------p--------   (p: the same handle, media flowing)
+    ```text
+    handle:   --h------------
+    publish:  ------p--------   (p: the same handle, media flowing)
+    ```
 
     VideoRoom handles ``publish``; EchoTest handles ``start``. ``source`` is a
     file path or URL, a ``MediaPlayer``, a track, or an observable of video
@@ -271,11 +273,11 @@ def watch(
 ) -> Callable[[Observable[JanusSession]], Observable[JanusVideoRoomPlugin]]:
     """Subscribe to a VideoRoom feed on a new handle of each session; disposal leaves it.
 
-    .. code::
-
-        session:  --s-----------------------
-        watch:    ------h-------------------   (h: subscriber handle on feed_id, media up)
-        dispose:                  ^            leave (closes the PeerConnection), then detach
+    ```text
+    session:  --s-----------------------
+    watch:    ------h-------------------   (h: subscriber handle on feed_id, media up)
+    dispose:                  ^            leave (closes the PeerConnection), then detach
+    ```
 
     The stream errors with the session's ``SessionLost`` or the plugin's
     ``VideoRoomError`` (e.g. 428: no such feed), and completes when Janus
@@ -309,12 +311,12 @@ def watch(
 def share_latest() -> Callable[[Observable[T]], Observable[T]]:
     """Share one subscription, give late observers the latest value, start over after the end.
 
-    .. code::
-
-        source:    --a-----b-----|       (subscribed once for A and B)
-        A:         --a-----b-----|
-        B (late):      a---b-----|       (gets the latest at once)
-        C (after):               --a'--b'--   (a new subscription; never the dead a)
+    ```text
+    source:    --a-----b-----|       (subscribed once for A and B)
+    A:         --a-----b-----|
+    B (late):      a---b-----|       (gets the latest at once)
+    C (after):               --a'--b'--   (a new subscription; never the dead a)
+    ```
 
     For resources shared by several consumers, e.g. one session for many handles
     or web requests. The latest value is forgotten when the source ends or the
@@ -334,10 +336,10 @@ def share_latest() -> Callable[[Observable[T]], Observable[T]]:
 def of_session(session_id: int) -> Callable[[Observable[JanusEvent]], Observable[JanusEvent]]:
     """Keep the events of one session; complete after it is destroyed or times out.
 
-    .. code::
-
-        events:   --c1--h1--x--s1:created--h1--x--s1:destroyed--c1--
-        result:   --c1--h1-----s1:created--h1-----s1:destroyed|
+    ```text
+    events:   --c1--h1--x--s1:created--h1--x--s1:destroyed--c1--
+    result:   --c1--h1-----s1:created--h1-----s1:destroyed|
+    ```
 
     (``c1``, ``h1``: events of session 1 and of its handles; ``x``: others.)
 
@@ -355,10 +357,10 @@ def of_session(session_id: int) -> Callable[[Observable[JanusEvent]], Observable
 def of_handle(handle_id: int) -> Callable[[Observable[JanusEvent]], Observable[JanusEvent]]:
     """Keep the events of one handle; complete after it is detached.
 
-    .. code::
-
-        events:   --h:attached--x--h:jsep--h:webrtc--x--h:detached--h--
-        result:   --h:attached-----h:jsep--h:webrtc-----h:detached|
+    ```text
+    events:   --h:attached--x--h:jsep--h:webrtc--x--h:detached--h--
+    result:   --h:attached-----h:jsep--h:webrtc-----h:detached|
+    ```
 
     Args:
         handle_id: The handle, as the client saw it (``plugin.id``).
@@ -376,11 +378,11 @@ def media_quality(
 ) -> Callable[[Observable[JanusEvent]], Observable[MediaQuality]]:
     """Per handle and medium, what Janus' media stats say about each window.
 
-    .. code::
-
-        events:   --s1---s2--d---s3-----s4-------   (s: stats of a handle's video)
-        window:   ----------|----------|---------|
-        result:   ----------q1---------q2--------q3  (q1 from s1..s2, q2 from s2..s3 ...)
+    ```text
+    events:   --s1---s2--d---s3-----s4-------   (s: stats of a handle's video)
+    window:   ----------|----------|---------|
+    result:   ----------q1---------q2--------q3  (q1 from s1..s2, q2 from s2..s3 ...)
+    ```
 
     Each window emits one [`MediaQuality`][rxjanus.eventhandlers.derived.MediaQuality]
     per medium that had stats in it: packets, loss, bitrates in and out, RTT,
@@ -407,11 +409,11 @@ def alerts(
 ) -> Callable[[Observable[JanusEvent]], Observable[Alert]]:
     """Raise alerts: slow links, ICE and DTLS failures, handles without media.
 
-    .. code::
-
-        events:   --up----st----sl----------------ice:failed--
-        timer:          |--N--|restart    |--N--|
-        result:   ----------------a:slowlink----a:no-media--a:ice-failed--
+    ```text
+    events:   --up----st----sl----------------ice:failed--
+    timer:          |--N--|restart    |--N--|
+    result:   ----------------a:slowlink----a:no-media--a:ice-failed--
+    ```
 
     Each is an [`Alert`][rxjanus.eventhandlers.derived.Alert]. ``slowlink``,
     ``ice-failed`` and ``dtls-failed`` come with their event. A
@@ -438,11 +440,11 @@ def with_admin_view(
 ) -> Callable[[Observable[JanusEvent]], Observable[ViewedEvent]]:
     """Pair each event with the Admin API's latest view of the server.
 
-    .. code::
-
-        snapshots: ----S1-----------S2------
-        events:    --a----b----c-------d----
-        result:    --(a,-)(b,S1)(c,S1)(d,S2)
+    ```text
+    snapshots: ----S1-----------S2------
+    events:    --a----b----c-------d----
+    result:    --(a,-)(b,S1)(c,S1)(d,S2)
+    ```
 
     ``snapshots`` is typically ``admin.watch(1.0, handles=True)``; each
     [`ViewedEvent`][rxjanus.eventhandlers.derived.ViewedEvent] says whether the
@@ -467,11 +469,11 @@ def bounded(
 ) -> Callable[[Observable[T]], BoundedObservable[T]]:
     """Deliver through a buffer of ``maxsize``; a consumer that falls behind loses the oldest.
 
-    .. code::
-
-        source:   --(abcd)------e--        (a burst, e.g. one batch of events)
-        bounded(2), delivered one a turn:
-        result:   ------c-d-----e--        (a, b dropped: dropped == 2)
+    ```text
+    source:   --(abcd)------e--        (a burst, e.g. one batch of events)
+    bounded(2), delivered one a turn:
+    result:   ------c-d-----e--        (a, b dropped: dropped == 2)
+    ```
 
     Values are delivered on ``scheduler``, one per turn, so a producer keeps
     running between them; whatever arrives while ``maxsize`` values wait pushes

@@ -10,7 +10,7 @@ Requests and events are as the header of Janus's ``janus_audiobridge.c``
 unsolicited (another participant's ``joined``, ``leaving``, updated
 ``participants``, ``talking``, ``kicked``, ``destroyed``,
 ``announcement-started``...) goes to ``events``, and to the handlers of
-:meth:`JanusAudioBridgePlugin.on_event`.
+[`JanusAudioBridgePlugin.on_event`][rxjanus.plugins.base.JanusPlugin.on_event].
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class AudioBridgeError(PluginError):
 
 
 class AudioBridgeEventType(enum.Enum):
-    """Kinds of AudioBridge messages, for :meth:`JanusAudioBridgePlugin.on_event`."""
+    """Kinds of AudioBridge messages, for `JanusAudioBridgePlugin.on_event`."""
 
     JOINED = "joined"
     """Our join's reply, or another participant joining (``participants`` lists it)."""
@@ -127,16 +127,19 @@ class JanusAudioBridgePlugin(RoomPlugin):
     A participant joins a room, then sends its audio and hears the room's mix
     on one PeerConnection: ``join(room, "alice", source=track)`` does both in
     one request (the offer goes with ``join``); ``join(room, "alice")`` then
-    :meth:`publish_stream` does it in two (the offer goes with ``configure``).
-    The mix is on ``frames("audio")``.
+    [`publish_stream`][rxjanus.plugins.audiobridge.JanusAudioBridgePlugin.publish_stream] does it in
+    two (the offer goes with ``configure``). The mix is on ``frames("audio")``.
 
-    Plugin errors raise :class:`AudioBridgeError` (a
-    :class:`~rxjanus.exceptions.PluginError`).
+    Plugin errors raise [`AudioBridgeError`][rxjanus.plugins.audiobridge.AudioBridgeError] (a
+    [`PluginError`][rxjanus.exceptions.PluginError]).
 
     Janus 1.2 added ``suspend``, ``resume``, ``stop_all_files`` and
-    ``listannouncements``: :meth:`suspend_participant`,
-    :meth:`resume_participant`, :meth:`stop_all_files` and
-    :meth:`list_announcements` send them (a 1.1.x server answers 482).
+    ``listannouncements``:
+    [`suspend_participant`][rxjanus.plugins.audiobridge.JanusAudioBridgePlugin.suspend_participant],
+    [`resume_participant`][rxjanus.plugins.audiobridge.JanusAudioBridgePlugin.resume_participant],
+    [`stop_all_files`][rxjanus.plugins.audiobridge.JanusAudioBridgePlugin.stop_all_files] and
+    [`list_announcements`][rxjanus.plugins.audiobridge.JanusAudioBridgePlugin.list_announcements]
+    send them (a 1.1.x server answers 482).
 
     Example:
         >>> bridge = JanusAudioBridgePlugin()  # doctest: +SKIP

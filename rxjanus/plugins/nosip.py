@@ -5,16 +5,20 @@ a peer that only does plain RTP (a SIP phone, a media server...); ``process``
 takes that peer's barebone SDP and returns the JSEP for our PeerConnection.
 How the barebone SDPs travel (SIP, XMPP, a file...) is up to the application.
 
-As a caller::
+As a caller:
 
-    barebone_offer = await nosip.generate(source)       # our offer -> plain SDP
-    ...  # send it to the legacy peer, get its answer
-    await nosip.process("answer", legacy_answer_sdp)      # applied to our PC
+```python
+barebone_offer = await nosip.generate(source)       # our offer -> plain SDP
+...  # send it to the legacy peer, get its answer
+await nosip.process("answer", legacy_answer_sdp)      # applied to our PC
+```
 
-As a callee::
+As a callee:
 
-    await nosip.process("offer", legacy_offer_sdp)        # Janus's offer kept
-    barebone_answer = await nosip.generate(source)        # our answer -> plain SDP
+```python
+await nosip.process("offer", legacy_offer_sdp)        # Janus's offer kept
+barebone_answer = await nosip.generate(source)        # our answer -> plain SDP
+```
 
 Every request is answered by one event (``generated``, ``processed``,
 ``hangingup``, ``recordingupdated``) with its transaction, as the header of
@@ -100,7 +104,7 @@ def _result_of(message: JSON) -> JSON:
 class JanusNoSipPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.nosip``: one WebRTC leg bridged to plain RTP.
 
-    Plugin errors raise :class:`NoSipError`.
+    Plugin errors raise [`NoSipError`][rxjanus.plugins.nosip.NoSipError].
     """
 
     name = "janus.plugin.nosip"
@@ -183,8 +187,9 @@ class JanusNoSipPlugin(WebRTCPlugin):
         """Hand Janus the legacy peer's barebone SDP.
 
         An answer (to our ``generate``) is applied to the PeerConnection; an
-        offer gives Janus's WebRTC offer, kept in :attr:`remote_offer` for the
-        next :meth:`generate` to answer.
+        offer gives Janus's WebRTC offer, kept in
+        [`remote_offer`][rxjanus.plugins.nosip.JanusNoSipPlugin.remote_offer] for the next
+        [`generate`][rxjanus.plugins.nosip.JanusNoSipPlugin.generate] to answer.
 
         Returns:
             The ``processed`` result (``srtp`` if the peer offered SDES-SRTP).
@@ -207,8 +212,9 @@ class JanusNoSipPlugin(WebRTCPlugin):
     async def hangup(self, timeout: float | None = None) -> JSON:
         """End the bridge: Janus closes the PeerConnection and stops relaying RTP.
 
-        This is the NoSIP ``hangup`` request; :meth:`hangup_peer_connection`
-        is the Janus core's.
+        This is the NoSIP ``hangup`` request;
+        [`hangup_peer_connection`][rxjanus.plugins.webrtc.WebRTCPlugin.hangup_peer_connection] is
+        the Janus core's.
 
         Bridge again with new handles: in Janus 1.1.2 the plugin's RTP relay
         thread can outlive a hangup (it misses the short-lived "hanging up"
@@ -293,7 +299,8 @@ async def bridge(
 
     ``caller``'s barebone offer is the legacy offer ``callee`` processes, and
     ``callee``'s barebone answer the legacy answer ``caller`` processes.
-    Use new handles for each bridge (see :meth:`JanusNoSipPlugin.hangup`).
+    Use new handles for each bridge (see
+    [`JanusNoSipPlugin.hangup`][rxjanus.plugins.nosip.JanusNoSipPlugin.hangup]).
 
     Returns:
         The barebone offer and answer that were exchanged.

@@ -75,7 +75,8 @@ def recordplay_event_type(message: JSON) -> RecordPlayEventType | None:
         <RecordPlayEventType.DONE: 'done'>
 
     Returns:
-        The event's kind, or None if it is none of :class:`RecordPlayEventType`.
+        The event's kind, or None if it is none of
+        [`RecordPlayEventType`][rxjanus.plugins.recordplay.RecordPlayEventType].
     """
     return classify(message, "recordplay", RecordPlayEventType, _status)
 
@@ -90,7 +91,8 @@ class Recording:
     """One recording ``list`` shows.
 
     Attributes:
-        id: The recording's id (for :meth:`JanusRecordPlayPlugin.play`).
+        id: The recording's id (for
+            [`JanusRecordPlayPlugin.play`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.play]).
         name: Its pretty name.
         date: When it was recorded (Janus's ``YYYY-MM-DD HH:MM:SS``).
         audio: Whether it has audio.
@@ -138,15 +140,18 @@ def _result(data: JSON) -> JSON:
 class JanusRecordPlayPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.recordplay``: record media, list and play recordings.
 
-    One handle does one thing at a time: record (:meth:`record`, then
-    :meth:`stop`) or play (:meth:`play`, which answers Janus's offer with
-    ``start``; a playout stops by itself at the end of the recording, or with
-    :meth:`stop`). Replies are returned; unsolicited messages (``done``,
-    ``slow_link``, the core's ``webrtcup``/``hangup``...) reach :attr:`events`.
-    When Janus hangs up, the local PeerConnection is closed too, which ends the
-    frame streams of :meth:`frames`.
+    One handle does one thing at a time: record
+    ([`record`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.record], then
+    [`stop`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.stop]) or play
+    ([`play`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.play], which answers Janus's offer
+    with ``start``; a playout stops by itself at the end of the recording, or with
+    [`stop`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.stop]). Replies are returned;
+    unsolicited messages (``done``, ``slow_link``, the core's ``webrtcup``/``hangup``...) reach
+    [`events`][rxjanus.plugins.base.JanusPlugin.events]. When Janus hangs up, the local
+    PeerConnection is closed too, which ends the frame streams of
+    [`frames`][rxjanus.plugins.webrtc.WebRTCPlugin.frames].
 
-    Plugin errors raise :class:`RecordPlayError`.
+    Plugin errors raise [`RecordPlayError`][rxjanus.plugins.recordplay.RecordPlayError].
 
     Example:
         >>> recorder = JanusRecordPlayPlugin()  # doctest: +SKIP
@@ -201,7 +206,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         return [Recording.from_janus(entry) for entry in data.get("list", [])]
 
     async def list(self, timeout: float | None = None) -> builtins.list[Recording]:
-        """The ``list`` request under its Janus name (see :meth:`list_recordings`)."""
+        """The ``list`` request under its Janus name (see `list_recordings`)."""
         return await self.list_recordings(timeout=timeout)
 
     @sends("update")
@@ -318,8 +323,10 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         """Ask to play a recording; Janus offers its media, which we answer with ``start``.
 
         Args:
-            recording_id: The recording (see :meth:`list_recordings`).
-            start: Answer Janus's offer with :meth:`start` at once (default);
+            recording_id: The recording (see
+                [`list_recordings`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.list_recordings]).
+            start: Answer Janus's offer with
+                [`start`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.start] at once (default);
                 False returns the ``preparing`` data and keeps the offer.
             timeout: Seconds to wait for each reply.
 
@@ -353,7 +360,7 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
 
     @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
-        """Answer the offer of the last :meth:`play` (the ``start`` request).
+        """Answer the offer of the last [`play`][..play] (the ``start`` request).
 
         Returns once Janus reports the PeerConnection up.
 
@@ -361,7 +368,8 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
             The ``playing`` data.
 
         Raises:
-            InvalidStateError: No :meth:`play` offer waits for an answer.
+            InvalidStateError: No [`play`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.play]
+                offer waits for an answer.
         """
         offer, self._offer = self._offer, None
         if offer is None:
@@ -377,7 +385,8 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
     async def stop(self, timeout: float | None = None) -> JSON:
         """Stop recording or playing; Janus tears the PeerConnection down.
 
-        The ``done`` event that follows (see :meth:`wait_done`) means the
+        The ``done`` event that follows (see
+        [`wait_done`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.wait_done]) means the
         recording's files are closed and its ``.nfo`` written.
 
         Returns:
@@ -391,14 +400,15 @@ class JanusRecordPlayPlugin(WebRTCPlugin):
         return await self._call("pause", timeout=timeout)
 
     async def resume(self, timeout: float | None = None) -> JSON:
-        """Resume a paused recording (see :meth:`pause`)."""
+        """Resume a paused recording (see [`pause`][..pause])."""
         return await self._call("resume", timeout=timeout)
 
     async def wait_done(self, timeout: float | None = None) -> None:
-        """Wait for the ``done`` of the last :meth:`record` or :meth:`play`.
+        """Wait for the ``done`` of the last [`record`][..record] or [`play`][..play].
 
-        Janus sends it when the PeerConnection is gone: after :meth:`stop`, at
-        the end of a playout, or when the peer hangs up.
+        Janus sends it when the PeerConnection is gone: after
+        [`stop`][rxjanus.plugins.recordplay.JanusRecordPlayPlugin.stop], at the end of a playout, or
+        when the peer hangs up.
         """
         self._require_attached()
         seconds = timeout if timeout is not None else self._default_timeout()

@@ -11,11 +11,11 @@ Every request is answered at once by an event naming what Janus started
 (``registering``, ``calling``, ``hangingup``...); how it ends comes later as
 an unsolicited event (``registered``/``registration_failed``,
 ``accepted``/``hangup``...). The methods here wait for that outcome where there
-is one, and raise :class:`SipResponseError` (with the SIP code and reason) when
-it is a failure. Everything but the immediate replies reaches
-:attr:`~rxjanus.plugins.base.JanusPlugin.events` (the outcomes too, even when
-one comes first, in the reply's place); :func:`sip_event_type` classifies the
-messages.
+is one, and raise [`SipResponseError`][rxjanus.plugins.sip.SipResponseError] (with the SIP code and
+reason) when it is a failure. Everything but the immediate replies reaches
+[`events`][rxjanus.plugins.base.JanusPlugin.events] (the outcomes too, even when
+one comes first, in the reply's place); [`sip_event_type`][rxjanus.plugins.sip.sip_event_type]
+classifies the messages.
 
 Requests and events are as the header of Janus's ``janus_sip.c`` (v1.1.x)
 describes them.
@@ -225,8 +225,8 @@ class JanusSipPlugin(WebRTCPlugin):
         >>> await sip.send_dtmf("1")  # doctest: +SKIP
         >>> await sip.hangup()  # doctest: +SKIP
 
-    Plugin errors raise :class:`SipError`; SIP failures (a refused REGISTER,
-    an unanswered call) raise :class:`SipResponseError`.
+    Plugin errors raise [`SipError`][rxjanus.plugins.sip.SipError]; SIP failures (a refused
+    REGISTER, an unanswered call) raise [`SipResponseError`][rxjanus.plugins.sip.SipResponseError].
     """
 
     name = "janus.plugin.sip"
@@ -669,8 +669,10 @@ class JanusSipPlugin(WebRTCPlugin):
         """End the call (BYE), or cancel our ringing attempt (CANCEL).
 
         This is the SIP ``hangup`` request; the core hangup of the
-        PeerConnection is :meth:`hangup_peer_connection`. A call ringing *to*
-        us is refused with :meth:`decline` instead.
+        PeerConnection is
+        [`hangup_peer_connection`][rxjanus.plugins.webrtc.WebRTCPlugin.hangup_peer_connection]. A
+        call ringing *to* us is refused with [`decline`][rxjanus.plugins.sip.JanusSipPlugin.decline]
+        instead.
 
         Returns:
             The ``hangup`` result (``code``, ``reason``).
@@ -764,7 +766,7 @@ class JanusSipPlugin(WebRTCPlugin):
 
     @sends("unhold")
     async def unhold(self, *, timeout: float = 30.0) -> JSON:
-        """Resume the call held with :meth:`hold` (a re-INVITE; see the note there).
+        """Resume the call held with [`hold`][..hold] (a re-INVITE; see the note there).
 
         Returns:
             The ``resuming`` result.

@@ -5,14 +5,16 @@ RTSP server, or an audio file for ``live``/``ondemand`` ones) and relays it
 to every viewer. Mountpoint management (``list``, ``info``, ``create``,
 ``edit``, ``enable``, ``disable``, ``kick_all``, ``recording``, ``destroy``)
 works on any handle; a handle *watches* one mountpoint at a time: Janus
-offers, we answer with ``start``, and the frames arrive on :meth:`frames`.
+offers, we answer with ``start``, and the frames arrive on
+[`frames`][rxjanus.plugins.webrtc.WebRTCPlugin.frames].
 
 Requests and events are as the header of Janus's ``janus_streaming.c``
 describes them (Janus 1.1.x, multistream mountpoints with a ``media`` list).
 Replies to our requests are returned; everything unsolicited (``started``
 once media flows, ``stopped`` when the mountpoint goes, ``kicked_all``,
 ``edited`` with ``edited_event``, simulcast/SVC layer changes) goes to
-``events``, and to the janus_client-style handlers of :meth:`on_event`.
+``events``, and to the janus_client-style handlers of
+[`on_event`][rxjanus.plugins.base.JanusPlugin.on_event].
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class StreamingErrorCode(enum.IntEnum):
 
 
 class StreamingEventType(enum.Enum):
-    """Kinds of Streaming plugin messages, for :meth:`JanusStreamingPlugin.on_event`.
+    """Kinds of Streaming plugin messages, for `JanusStreamingPlugin.on_event`.
 
     ``PREPARING``, ``STARTING``, ``PAUSING``, ``STOPPING``, ``SWITCHED``,
     ``CONFIGURED`` and ``DESTROYED`` answer our own requests; ``STARTED``
@@ -118,7 +120,8 @@ def streaming_event_type(message: JSON) -> StreamingEventType | None:
         <StreamingEventType.STARTED: 'started'>
 
     Returns:
-        The message's kind, or None if it is none of :class:`StreamingEventType`.
+        The message's kind, or None if it is none of
+        [`StreamingEventType`][rxjanus.plugins.streaming.StreamingEventType].
     """
     data = event_data(message)
     if "streaming" not in data and data.get("event") == "edited":
@@ -183,8 +186,8 @@ def rtp_media(
 class JanusStreamingPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.streaming``: mountpoint admin and watching.
 
-    Plugin errors raise :class:`StreamingError` (a
-    :class:`~rxjanus.exceptions.PluginError`).
+    Plugin errors raise [`StreamingError`][rxjanus.plugins.streaming.StreamingError] (a
+    [`PluginError`][rxjanus.exceptions.PluginError]).
 
     Example:
         >>> streaming = JanusStreamingPlugin()  # doctest: +SKIP
@@ -249,7 +252,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     @property
     def mountpoint_id(self) -> int | str | None:
-        """The mountpoint watched (after :meth:`watch` or :meth:`switch`), or None."""
+        """The mountpoint watched (after [`watch`][..watch] or [`switch`][..switch]), or None."""
         return self._mountpoint_id
 
     @property
@@ -259,7 +262,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     @property
     def paused(self) -> bool:
-        """Whether we paused the media with :meth:`pause`."""
+        """Whether we paused the media with [`pause`][..pause]."""
         return self._paused
 
     @property
@@ -335,7 +338,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
             secret: Needed to query it in full, edit, record, enable, disable
                 or destroy it.
             pin: Needed to watch it.
-            is_private: Leave it out of :meth:`list_mountpoints`.
+            is_private: Leave it out of
+                [`list_mountpoints`][rxjanus.plugins.streaming.JanusStreamingPlugin.list_mountpoints].
             media: For ``rtp``: the streams, e.g. ``[rtp_media("video", "v",
                 pt=96, codec="vp8"), rtp_media("audio", "a", pt=111,
                 codec="opus")]``.
@@ -576,7 +580,8 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
         Janus offers the mountpoint's streams; we answer with ``start`` (and
         open a data channel when the mountpoint has data). Frames are on
-        :meth:`frames`, data messages on :attr:`data_messages`; ``started``
+        [`frames`][rxjanus.plugins.webrtc.WebRTCPlugin.frames], data messages on
+        [`data_messages`][rxjanus.plugins.streaming.JanusStreamingPlugin.data_messages]; ``started``
         comes on ``events`` once Janus relays media.
 
         Args:
@@ -633,7 +638,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     @sends("start")
     async def start(self, timeout: float | None = None) -> JSON:
-        """Resume the media after :meth:`pause` (``start`` without an SDP).
+        """Resume the media after [`pause`][..pause] (``start`` without an SDP).
 
         Returns:
             The plugin's data (``result.status``: ``started`` or ``starting``).
@@ -645,7 +650,7 @@ class JanusStreamingPlugin(WebRTCPlugin):
 
     @sends("pause")
     async def pause(self, timeout: float | None = None) -> JSON:
-        """Pause the media, keeping the PeerConnection (resume with :meth:`start`).
+        """Pause the media, keeping the PeerConnection (resume with [`start`][..start]).
 
         Returns:
             The plugin's data (``result.status``: ``pausing``).

@@ -86,9 +86,10 @@ class JanusTextRoomPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.textroom``.
 
     Unsolicited data-channel messages (``message``, ``announcement``, ``join``,
-    ``leave``, ``kicked``, ``destroyed``...) are emitted on :attr:`messages` as
-    dicts; replies to our own requests are not, except an ``error`` nobody waits
-    for (a message sent with ``ack=False`` that Janus refused).
+    ``leave``, ``kicked``, ``destroyed``...) are emitted on
+    [`messages`][rxjanus.plugins.textroom.JanusTextRoomPlugin.messages] as dicts; replies to our own
+    requests are not, except an ``error`` nobody waits for (a message sent with ``ack=False`` that
+    Janus refused).
 
     Example:
         >>> room = JanusTextRoomPlugin()  # doctest: +SKIP
@@ -138,7 +139,7 @@ class JanusTextRoomPlugin(WebRTCPlugin):
 
     @property
     def ready(self) -> bool:
-        """Whether :meth:`setup` opened the data channel and it is still open."""
+        """Whether [`setup`][..setup] opened the data channel and it is still open."""
         return self._channel_subscription is not None and self._channel_open()
 
     # -- PeerConnection -------------------------------------------------------------
@@ -328,8 +329,9 @@ class JanusTextRoomPlugin(WebRTCPlugin):
         """Join ``room`` as ``username``; return the other participants.
 
         Raises:
-            TextRoomError: No data channel (code 0; call :meth:`setup` first),
-                or the plugin refused (e.g. 417 no such room, 420 username taken).
+            TextRoomError: No data channel (code 0; call
+                [`setup`][rxjanus.plugins.textroom.JanusTextRoomPlugin.setup] first), or the plugin
+                refused (e.g. 417 no such room, 420 username taken).
         """
         body: JSON = {"textroom": "join", "room": room, "username": username, "history": history}
         for key, value in (("display", display), ("pin", pin), ("token", token)):

@@ -104,8 +104,9 @@ class JanusVideoCallPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.videocall``.
 
     Incoming calls, ``accepted``, ``update`` and ``hangup`` events from the
-    other side reach :attr:`events` as Janus sent them;
-    :meth:`wait_incoming_call` waits for the next incoming call.
+    other side reach [`events`][rxjanus.plugins.base.JanusPlugin.events] as Janus sent them;
+    [`wait_incoming_call`][rxjanus.plugins.videocall.JanusVideoCallPlugin.wait_incoming_call] waits
+    for the next incoming call.
 
     Example:
         >>> bob = JanusVideoCallPlugin()  # doctest: +SKIP
@@ -433,7 +434,8 @@ class JanusVideoCallPlugin(WebRTCPlugin):
         """Hang up the call, decline the incoming one, or cancel our attempt.
 
         This is the VideoCall ``hangup`` request (janus_client's meaning); the
-        core hangup of the PeerConnection is :meth:`hangup_peer_connection`.
+        core hangup of the PeerConnection is
+        [`hangup_peer_connection`][rxjanus.plugins.webrtc.WebRTCPlugin.hangup_peer_connection].
 
         Returns:
             True once Janus confirms (a ``hangup`` event).

@@ -9,7 +9,8 @@ Requests and events are as the header of Janus's ``janus_videoroom.c``
 describes them (Janus 1.x, multistream). Replies to our requests are returned;
 everything unsolicited (``publishers``, ``unpublished``, ``leaving``,
 ``talking``, ``destroyed``, a renegotiation's ``updated``...) goes to
-``events``, and to the janus_client-style handlers of :meth:`on_event`.
+``events``, and to the janus_client-style handlers of
+[`on_event`][rxjanus.plugins.base.JanusPlugin.on_event].
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class VideoRoomError(JanusClientPluginError):
 
 
 class VideoRoomEventType(enum.Enum):
-    """Kinds of VideoRoom events (janus_client's names), for :meth:`on_event`."""
+    """Kinds of VideoRoom events (janus_client's names), for `on_event`."""
 
     JOINED = "joined"
     JOINING = "joining"
@@ -91,7 +92,8 @@ def videoroom_event_type(message: JSON) -> VideoRoomEventType | None:
         <VideoRoomEventType.LEAVING: 'leaving'>
 
     Returns:
-        The event's kind, or None if it is none of :class:`VideoRoomEventType`.
+        The event's kind, or None if it is none of
+        [`VideoRoomEventType`][rxjanus.plugins.videoroom.VideoRoomEventType].
     """
     kinds = VideoRoomEventType
     return classify(message, "videoroom", kinds, keys=_EVENT_KEYS, replies=_REPLIES)
@@ -106,8 +108,8 @@ class JanusVideoRoomPlugin(RoomPlugin):
     When Janus offers a new SDP (after ``subscribe``/``unsubscribe``, or on its
     own when a publisher goes away), the handle answers it with ``start``.
 
-    Plugin errors raise :class:`VideoRoomError` (a
-    :class:`~rxjanus.exceptions.PluginError`).
+    Plugin errors raise [`VideoRoomError`][rxjanus.plugins.videoroom.VideoRoomError] (a
+    [`PluginError`][rxjanus.exceptions.PluginError]).
 
     Example:
         >>> publisher = JanusVideoRoomPlugin()  # doctest: +SKIP
@@ -614,7 +616,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         """Subscribe to publishers' streams; return once the PeerConnection is up.
 
         Janus offers the streams in its ``attached`` reply; we answer with
-        ``start``. Received frames are on :meth:`frames`.
+        ``start``. Received frames are on [`frames`][rxjanus.plugins.webrtc.WebRTCPlugin.frames].
 
         Args:
             room_id: The room.
@@ -659,7 +661,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
 
     @sends("start")
     async def start(self, trickle: bool | None = None, timeout: float | None = None) -> JSON:
-        """Resume the media after :meth:`pause` (``start`` without an SDP).
+        """Resume the media after [`pause`][..pause] (``start`` without an SDP).
 
         Janus's offers are answered with ``start`` by the handle itself.
 

@@ -98,7 +98,8 @@ def voicemail_event_type(message: JSON) -> VoiceMailEventType | None:
         <VoiceMailEventType.STARTED: 'started'>
 
     Returns:
-        The event's kind, or None if it is none of :class:`VoiceMailEventType`.
+        The event's kind, or None if it is none of
+        [`VoiceMailEventType`][rxjanus.plugins.voicemail.VoiceMailEventType].
     """
     return classify(message, "voicemail", VoiceMailEventType, lambda data: data.get("status"))
 
@@ -168,16 +169,19 @@ def _is(kind: VoiceMailEventType) -> Callable[[JSON], bool]:
 class JanusVoiceMailPlugin(WebRTCPlugin):
     """A handle on ``janus.plugin.voicemail``: leave one voice message of up to 10 s.
 
-    :meth:`record` offers our audio and returns once Janus records it
-    (``started``); :meth:`stop` ends the message early, or Janus ends it after
-    :data:`MAX_SECONDS`; either way the ``done`` event names the ``.opus``
-    file (:meth:`stop` and :meth:`wait_done` return it as a
-    :class:`VoiceMailRecording`) and Janus then ends the handle: attach again
-    to record another message. Only audio is sent and recorded (Opus).
-    Unsolicited messages (``started``, an automatic ``done``, the
-    core's ``webrtcup``/``media``/``detached``...) reach :attr:`events`.
+    [`record`][rxjanus.plugins.voicemail.JanusVoiceMailPlugin.record] offers our audio and returns
+    once Janus records it (``started``);
+    [`stop`][rxjanus.plugins.voicemail.JanusVoiceMailPlugin.stop] ends the message early, or Janus
+    ends it after [`MAX_SECONDS`][rxjanus.plugins.voicemail.MAX_SECONDS]; either way the ``done``
+    event names the ``.opus`` file ([`stop`][rxjanus.plugins.voicemail.JanusVoiceMailPlugin.stop]
+    and [`wait_done`][rxjanus.plugins.voicemail.JanusVoiceMailPlugin.wait_done] return it as a
+    [`VoiceMailRecording`][rxjanus.plugins.voicemail.VoiceMailRecording]) and Janus then ends the
+    handle: attach again to record another message. Only audio is sent and recorded (Opus).
+    Unsolicited messages (``started``, an automatic ``done``, the core's
+    ``webrtcup``/``media``/``detached``...) reach
+    [`events`][rxjanus.plugins.base.JanusPlugin.events].
 
-    Plugin errors raise :class:`VoiceMailError`.
+    Plugin errors raise [`VoiceMailError`][rxjanus.plugins.voicemail.VoiceMailError].
 
     Example:
         >>> mail = JanusVoiceMailPlugin()  # doctest: +SKIP
@@ -312,7 +316,7 @@ class JanusVoiceMailPlugin(WebRTCPlugin):
         return self._result
 
     async def wait_done(self, timeout: float | None = None) -> VoiceMailRecording:
-        """Wait for the message's ``done`` (after :meth:`stop`, or the 10 s limit).
+        """Wait for the message's ``done`` (after [`stop`][..stop], or the 10 s limit).
 
         Returns once Janus has ended the handle too.
 

@@ -26,7 +26,7 @@ JANUS_HANGUP_WAIT = 5.0
 
 
 class WebRTCPlugin(JanusPlugin):
-    """A plugin handle with one PeerConnection (:class:`~rxjanus.media.WebRTCPeer`).
+    """A plugin handle with one PeerConnection ([`WebRTCPeer`][rxjanus.media.peer.WebRTCPeer]).
 
     When Janus hangs up a PeerConnection that was up (a hangup request, ICE or
     DTLS failure, the plugin ending the media), the handle closes its own side
@@ -101,7 +101,7 @@ class WebRTCPlugin(JanusPlugin):
         )
 
     def frames(self, kind: MediaKind) -> Stream[Any]:
-        """The remote ``kind`` frames as an observable (see :meth:`WebRTCPeer.frames`).
+        """The remote ``kind`` frames as an observable (see `WebRTCPeer.frames`).
 
         Also an async iterator: `async for frame in plugin.frames("video")` (bounded,
         latest wins).

@@ -1,7 +1,7 @@
 """The sans-I/O core of rxjanus: messages, transactions, routing and errors.
 
 Nothing here does I/O, uses asyncio or reactivex; transports pump text through
-:class:`JanusProtocol`.
+[`JanusProtocol`][rxjanus.protocol.connection.JanusProtocol].
 """
 
 from . import messages

@@ -1,14 +1,18 @@
 """The sans-I/O Janus protocol: requests out, replies and events in.
 
-:class:`JanusProtocol` holds no socket and knows no event loop. A transport
-hands it a request and an opaque *waiter* (an asyncio future, a callback,
+[`JanusProtocol`][rxjanus.protocol.connection.JanusProtocol] holds no socket and knows no event
+loop. A transport hands it a request and an opaque *waiter* (an asyncio future, a callback,
 anything), sends the text it gets back, and feeds every frame it receives to
-:meth:`JanusProtocol.receive_text`. That returns what happened, in order:
+[`JanusProtocol.receive_text`][rxjanus.protocol.connection.JanusProtocol.receive_text]. That returns
+what happened, in order:
 
-* :class:`Resolved` — a waiter's request completed with this reply;
-* :class:`Rejected` — a waiter's request failed with this typed exception;
-* :class:`Routed` — an unsolicited message for a registered session or handle;
-* :class:`Dropped` — a message that fits nowhere (logged by the protocol).
+* [`Resolved`][rxjanus.protocol.connection.Resolved] — a waiter's request completed with this reply;
+* [`Rejected`][rxjanus.protocol.connection.Rejected] — a waiter's request failed with this typed
+  exception;
+* [`Routed`][rxjanus.protocol.connection.Routed] — an unsolicited message for a registered session
+  or handle;
+* [`Dropped`][rxjanus.protocol.connection.Dropped] — a message that fits nowhere (logged by the
+  protocol).
 
 A reply to our own request resolves that request and is not also routed;
 everything unsolicited is routed by ``session_id`` and ``sender``.
@@ -28,9 +32,9 @@ What fits where:
   issued (transaction ids are a random per-connection prefix and a counter).
 * An unsolicited message whose ``session_id`` or ``sender`` is not an integer is
   dropped (WARNING); one for a session or handle routed here a moment ago (see
-  :data:`ENDED_MEMORY`) is dropped with a DEBUG line (a late event of a session
-  that just ended); one for a session or handle never routed here, with a WARNING.
-  A message with a ``sender`` goes to that handle's target only, never to its
+  [`ENDED_MEMORY`][rxjanus.protocol.connection.ENDED_MEMORY]) is dropped with a DEBUG line (a late
+  event of a session that just ended); one for a session or handle never routed here, with a
+  WARNING. A message with a ``sender`` goes to that handle's target only, never to its
   session's.
 """
 
@@ -294,7 +298,7 @@ class JanusProtocol(Generic[W, T]):
         """Stop routing ``session_id``; messages of its handles are dropped too.
 
         Its late messages are dropped with a DEBUG line (it is remembered among the
-        last :data:`ENDED_MEMORY` ended sessions).
+        last [`ENDED_MEMORY`][rxjanus.protocol.connection.ENDED_MEMORY] ended sessions).
         """
         if self._sessions.pop(session_id, None) is not None:
             _remember(self._ended_sessions, session_id, None, ENDED_MEMORY)
@@ -325,7 +329,7 @@ class JanusProtocol(Generic[W, T]):
         Returns:
             What the frame did, in order. A frame that is not JSON, or is JSON but
             neither an object nor a non-empty array (``42``, ``null``, ``[]``),
-            yields one (logged) :class:`Dropped`.
+            yields one (logged) [`Dropped`][rxjanus.protocol.connection.Dropped].
         """
         decoded = self.decode(text)
         if type(decoded) is Dropped:
@@ -335,7 +339,7 @@ class JanusProtocol(Generic[W, T]):
         return [self.receive_message(decoded)]
 
     def decode(self, text: str | bytes) -> Any:
-        """Decode one frame; a frame that is not JSON gives a (logged) :class:`Dropped`."""
+        """Decode one frame; a frame that is not JSON gives a (logged) [`Dropped`][...Dropped]."""
         try:
             return json.loads(text)
         except (ValueError, RecursionError) as exc:
@@ -346,7 +350,8 @@ class JanusProtocol(Generic[W, T]):
 
         Only replies that need no further look (not a plugin ``event``, no
         ``plugindata``, an expected kind) take this path; for anything else it
-        returns None and changes nothing, and :meth:`receive_message` handles it.
+        returns None and changes nothing, and
+        [`receive_message`][rxjanus.protocol.connection.JanusProtocol.receive_message] handles it.
         """
         transaction = message.get("transaction")
         if type(transaction) is not str:

@@ -24,8 +24,9 @@ def error_from_reply(message: JSON) -> JanusApiError | PluginError | None:
         message: A decoded message from Janus.
 
     Returns:
-        A :class:`JanusApiError` for ``"janus": "error"``, a :class:`PluginError`
-        when ``plugindata.data`` holds ``error_code``, otherwise None.
+        A [`JanusApiError`][rxjanus.exceptions.JanusApiError] for ``"janus": "error"``, a
+        [`PluginError`][rxjanus.exceptions.PluginError] when ``plugindata.data`` holds
+        ``error_code``, otherwise None.
     """
     if message.get("janus") == "error":
         error = message.get("error")

@@ -1,8 +1,8 @@
 """Builders for the requests of the Janus core API.
 
-Each builder returns a :class:`Request`: the JSON object to send (without the
-``transaction``, ``apisecret`` and ``token`` fields, which
-:class:`~rxjanus.protocol.connection.JanusProtocol` adds) and the reply kinds
+Each builder returns a [`Request`][rxjanus.protocol.messages.Request]: the JSON object to send
+(without the ``transaction``, ``apisecret`` and ``token`` fields, which
+[`JanusProtocol`][rxjanus.protocol.connection.JanusProtocol] adds) and the reply kinds
 that complete it.
 """
 

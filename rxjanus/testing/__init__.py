@@ -1,9 +1,10 @@
 """Helpers for testing against a real Janus: a throwaway server and loopback ICE.
 
-* :class:`JanusServer` starts a private Janus on 127.0.0.1 with configs the
-  package owns, and reads server state back over the Admin API.
-* :func:`enable_loopback_ice` and :func:`loopback_rtc_configuration` let
-  aiortc peer connections do ICE over 127.0.0.1 (tests and demos only).
+* [`JanusServer`][rxjanus.testing.server.JanusServer] starts a private Janus on 127.0.0.1 with
+  configs the package owns, and reads server state back over the Admin API.
+* [`enable_loopback_ice`][rxjanus.testing.ice.enable_loopback_ice] and
+  [`loopback_rtc_configuration`][rxjanus.testing.ice.loopback_rtc_configuration] let aiortc peer
+  connections do ICE over 127.0.0.1 (tests and demos only).
 
 Names are imported lazily, so ``import rxjanus.testing`` does not import
 aiortc, and ``python -m rxjanus.testing.server`` runs without warnings.

@@ -2,19 +2,22 @@
 
 aioice leaves loopback addresses out of its host candidates, and aiortc uses a
 public STUN server when given no configuration. On a machine with no network
-(or to keep a test on loopback) call :func:`enable_loopback_ice` once and
-create every peer connection with :func:`loopback_rtc_configuration`::
+(or to keep a test on loopback) call
+[`enable_loopback_ice`][rxjanus.testing.ice.enable_loopback_ice] once and create every peer
+connection with [`loopback_rtc_configuration`][rxjanus.testing.ice.loopback_rtc_configuration]:
 
-    enable_loopback_ice()
-    pc = RTCPeerConnection(loopback_rtc_configuration())
+```python
+enable_loopback_ice()
+pc = RTCPeerConnection(loopback_rtc_configuration())
+```
 
-Together with a :class:`~rxjanus.testing.JanusServer` started with
+Together with a [`JanusServer`][rxjanus.testing.server.JanusServer] started with
 ``loopback_ice=True`` (which offers 127.0.0.1 host candidates), ICE then
 connects over loopback.
 
 Warning:
-    :func:`enable_loopback_ice` patches ``aioice`` for the whole process so
-    that *only* 127.0.0.1 is offered. Never use it in production code.
+    [`enable_loopback_ice`][rxjanus.testing.ice.enable_loopback_ice] patches ``aioice`` for the
+    whole process so that *only* 127.0.0.1 is offered. Never use it in production code.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def enable_loopback_ice() -> None:
     """Make aioice offer only a 127.0.0.1 host candidate (tests/demos only).
 
     Replaces ``aioice.ice.get_host_addresses`` process-wide. Idempotent; undo
-    with :func:`disable_loopback_ice`. Never use this in production.
+    with [`disable_loopback_ice`][rxjanus.testing.ice.disable_loopback_ice]. Never use this in
+    production.
     """
     global _original
     import aioice.ice
@@ -62,7 +66,7 @@ def enable_loopback_ice() -> None:
 
 
 def disable_loopback_ice() -> None:
-    """Undo :func:`enable_loopback_ice` (no-op if it is not in effect)."""
+    """Undo [`enable_loopback_ice`][..enable_loopback_ice] (no-op if it is not in effect)."""
     global _original
     import aioice.ice
 
@@ -73,7 +77,7 @@ def disable_loopback_ice() -> None:
 
 
 def loopback_ice_enabled() -> bool:
-    """Return whether :func:`enable_loopback_ice` is in effect.
+    """Return whether [`enable_loopback_ice`][rxjanus.testing.ice.enable_loopback_ice] is in effect.
 
     Returns:
         True if aioice currently offers only 127.0.0.1.

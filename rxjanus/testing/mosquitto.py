@@ -1,14 +1,16 @@
 """Run a throwaway Mosquitto MQTT broker on loopback, for tests of the MQTT transport.
 
-:class:`MosquittoBroker` writes its own config in a temp dir (one listener on
-127.0.0.1, anonymous clients allowed, no persistence, ``TCP_NODELAY``), starts
+[`MosquittoBroker`][rxjanus.testing.mosquitto.MosquittoBroker] writes its own config in a temp dir
+(one listener on 127.0.0.1, anonymous clients allowed, no persistence, ``TCP_NODELAY``), starts
 ``/usr/sbin/mosquitto -c <config>`` on a free port and waits until it accepts
-TCP connections::
+TCP connections:
 
-    with MosquittoBroker() as broker:
-        with JanusServer(mqtt_url=broker.url) as janus:
-            ...
-        broker.restart()  # same port: clients see the link drop and come back
+```python
+with MosquittoBroker() as broker:
+    with JanusServer(mqtt_url=broker.url) as janus:
+        ...
+    broker.restart()  # same port: clients see the link drop and come back
+```
 
 Debian ships the broker as ``mosquitto`` (``apt-get install mosquitto``). Every
 method blocks for a few milliseconds (start ~20 ms, stop ~10 ms).
@@ -80,8 +82,9 @@ def _free_ports(count: int) -> list[int]:
 class MosquittoBroker:
     """A private Mosquitto broker on 127.0.0.1, started and stopped by the test.
 
-    Use it as a context manager or call :meth:`start` and :meth:`stop`. The
-    port is chosen at the first start and kept by :meth:`restart`.
+    Use it as a context manager or call [`start`][rxjanus.testing.mosquitto.MosquittoBroker.start]
+    and [`stop`][rxjanus.testing.mosquitto.MosquittoBroker.stop]. The port is chosen at the first
+    start and kept by [`restart`][rxjanus.testing.mosquitto.MosquittoBroker.restart].
 
     Args:
         binary: The ``mosquitto`` executable.
@@ -91,7 +94,8 @@ class MosquittoBroker:
         users: If given, only these clients may connect (name -> password, in a
             ``password_file`` made with ``mosquitto_passwd``); else anyone may.
         tls_cert: A PEM certificate (chain) for 127.0.0.1: with ``tls_key``, a
-            second listener speaks MQTT over TLS (:attr:`tls_url`).
+            second listener speaks MQTT over TLS
+            ([`tls_url`][rxjanus.testing.mosquitto.MosquittoBroker.tls_url]).
         tls_key: The unencrypted PEM private key of ``tls_cert``.
     """
 
@@ -140,7 +144,7 @@ class MosquittoBroker:
 
     @property
     def port(self) -> int:
-        """The TCP port (kept across :meth:`restart`)."""
+        """The TCP port (kept across [`restart`][..restart])."""
         if self._port is None:
             raise RuntimeError("MosquittoBroker was never started")
         return self._port

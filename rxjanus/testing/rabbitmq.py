@@ -6,12 +6,14 @@ everything in a temp dir: config, Mnesia database, logs, Erlang cookie
 (``HOME``), no plugins. The AMQP listener is on 127.0.0.1 on a free port, Erlang
 distribution on another, and the node's own ``epmd`` on a third
 (``ERL_EPMD_PORT``, a child of the fixture), so it clashes neither with a system
-RabbitMQ nor with other brokers of parallel tests::
+RabbitMQ nor with other brokers of parallel tests:
 
-    with RabbitMQBroker() as broker:
-        with JanusServer(rabbitmq_url=broker.url) as janus:
-            ...
-        broker.restart()  # same ports: clients see the link drop and come back
+```python
+with RabbitMQBroker() as broker:
+    with JanusServer(rabbitmq_url=broker.url) as janus:
+        ...
+    broker.restart()  # same ports: clients see the link drop and come back
+```
 
 It is Erlang: a start takes 5 to 8 s on a loaded 2-core machine (measured;
 mostly RabbitMQ's boot loading its modules), a stop about 1.2 s, so tests share

@@ -1,19 +1,21 @@
 """Plain RTP sources for the Streaming plugin, made on the spot (tests and demos only).
 
-:class:`RtpSource` encodes generated VP8 video and Opus audio with PyAV and
-sends them as RTP (FFmpeg's RTP muxer) to UDP ports on loopback, from a
+[`RtpSource`][rxjanus.testing.rtp.RtpSource] encodes generated VP8 video and Opus audio with PyAV
+and sends them as RTP (FFmpeg's RTP muxer) to UDP ports on loopback, from a
 thread, counting what it sent; it can also send short text datagrams for a
-mountpoint's data stream. Point a Streaming mountpoint at its ports::
+mountpoint's data stream. Point a Streaming mountpoint at its ports:
 
-    video = rtp_media("video", "v", pt=96, codec="vp8", iface="127.0.0.1")
-    created = await streaming.create_mountpoint(media=[video])
-    with RtpSource(video_port=created["stream"]["ports"][0]["port"]) as source:
-        await streaming.watch(created["stream"]["id"])
-        await source.wait_sent("video", 60)
+```python
+video = rtp_media("video", "v", pt=96, codec="vp8", iface="127.0.0.1")
+created = await streaming.create_mountpoint(media=[video])
+with RtpSource(video_port=created["stream"]["ports"][0]["port"]) as source:
+    await streaming.watch(created["stream"]["id"])
+    await source.wait_sent("video", 60)
+```
 
-:func:`make_opus_file` writes an Ogg Opus tone for ``live``/``ondemand``
-mountpoints, and :func:`read_mjr` reads a Janus ``.mjr`` recording back.
-Nothing here reaches past 127.0.0.1 unless you give it another host.
+[`make_opus_file`][rxjanus.testing.rtp.make_opus_file] writes an Ogg Opus tone for
+``live``/``ondemand`` mountpoints, and [`read_mjr`][rxjanus.testing.rtp.read_mjr] reads a Janus
+``.mjr`` recording back. Nothing here reaches past 127.0.0.1 unless you give it another host.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Run a real, throwaway Janus instance on loopback for tests and demos.
 
-:class:`JanusServer` writes a private set of Janus configs (from the templates
-in ``rxjanus/testing/templates``), picks four free loopback TCP ports (Janus API
+[`JanusServer`][rxjanus.testing.server.JanusServer] writes a private set of Janus configs (from the
+templates in ``rxjanus/testing/templates``), picks four free loopback TCP ports (Janus API
 and Admin API, each over HTTP and WebSocket), starts ``janus`` and waits until
-every transport answers with this instance's unique server name::
+every transport answers with this instance's unique server name:
 
-    with JanusServer() as server:
-        client = connect(server.ws_url)
-        ...
-        assert server.list_sessions() == []
+```python
+with JanusServer() as server:
+    client = connect(server.ws_url)
+    ...
+    assert server.list_sessions() == []
+```
 
 Every method is blocking (``subprocess`` and ``urllib``). They are quick
 (start ~0.05 s plus ~0.1 s the first time the shim is built, stop ~0.1-0.2 s,
@@ -547,12 +549,14 @@ class JanusServer:
     """A private Janus instance on 127.0.0.1, started and stopped by the test.
 
     Use it as a context manager (``with JanusServer() as server:``) or call
-    :meth:`start` and :meth:`stop`. All calls block; see the module docstring.
+    [`start`][rxjanus.testing.server.JanusServer.start] and
+    [`stop`][rxjanus.testing.server.JanusServer.stop]. All calls block; see the module docstring.
 
     Args:
         api_secret: If set, written as ``api_secret``: every Janus API request
             except ``info`` and ``ping`` must carry it as ``apisecret``.
-        admin_secret: The Admin API secret; :meth:`admin` sends it for you.
+        admin_secret: The Admin API secret; [`admin`][rxjanus.testing.server.JanusServer.admin]
+            sends it for you.
         token_auth: Enable token-based authentication (``token_auth = true``).
         token_auth_secret: With ``token_auth``, verify HMAC-signed tokens with
             this secret instead of tokens stored with ``add_token``.
@@ -563,17 +567,20 @@ class JanusServer:
             host candidates (needs ``gcc`` once). Set False for signalling-only tests.
         janus_binary: The ``janus`` executable.
         workdir: Where to put configs, logs, sockets and recordings. Default: a
-            fresh temp dir, removed by :meth:`stop`. A given dir is kept.
+            fresh temp dir, removed by [`stop`][rxjanus.testing.server.JanusServer.stop]. A given
+            dir is kept.
         debug_level: Janus log verbosity, 0-7.
         start_timeout: Seconds to wait for readiness at each start attempt.
         tls_cert: A PEM certificate (chain) for 127.0.0.1. With ``tls_key``, Janus
             also serves its API over HTTPS and secure WebSocket, on the ports of
-            :attr:`https_url` and :attr:`wss_url` (the Admin API stays plain).
+            [`https_url`][rxjanus.testing.server.JanusServer.https_url] and
+            [`wss_url`][rxjanus.testing.server.JanusServer.wss_url] (the Admin API stays plain).
         tls_key: The unencrypted PEM private key of ``tls_cert``.
         mqtt_url: An MQTT broker, ``mqtt://[user:password@]host[:port]`` (or
             ``mqtts://``): enables Janus' MQTT transport (``janus.transport.mqtt``,
             Janus API and Admin API) connected to it. Default None: disabled. The
-            broker must be running; :meth:`start` waits until Janus answers on it.
+            broker must be running; [`start`][rxjanus.testing.server.JanusServer.start] waits until
+            Janus answers on it.
         mqtt_version: The MQTT version Janus speaks: ``"3.1.1"`` (Janus' default),
             ``"3.1"`` or ``"5"``.
         mqtt_topic_prefix: Put before Janus' default topic names (``to-janus``,
@@ -1260,7 +1267,7 @@ class JanusServer:
 
     @property
     def start_duration(self) -> float | None:
-        """Seconds the last :meth:`start` took, or None."""
+        """Seconds the last [`start`][rxjanus.testing.server.JanusServer.start] took, or None."""
         return self._start_duration
 
     def urls(self) -> dict[str, Any]:

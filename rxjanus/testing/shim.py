@@ -84,8 +84,9 @@ def build_loopback_shim(cache_dir: Path | None = None, *, compiler: str = "gcc")
     and renames it into place.
 
     Args:
-        cache_dir: Where to keep the ``.so``; defaults to :func:`default_cache_dir`
-            (or a per-user dir under the system temp dir if that is not writable).
+        cache_dir: Where to keep the ``.so``; defaults to
+            [`default_cache_dir`][rxjanus.testing.shim.default_cache_dir] (or a per-user dir under
+            the system temp dir if that is not writable).
         compiler: The C compiler to run.
 
     Returns:

@@ -1,16 +1,17 @@
 """Transports: how rxjanus reaches Janus, chosen from the URL scheme.
 
-``ws://`` and ``wss://`` use :class:`JanusTransportWebsocket`; ``http://`` and
-``https://`` use :class:`JanusTransportHTTP`; ``unix:///path/janus.sock`` uses
-:class:`JanusTransportUnix` (the pfunix transport); ``mqtt://`` and ``mqtts://`` use
-:class:`JanusTransportMQTT` (Janus' MQTT transport through a broker; it needs the optional
-aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a transport is made);
-``amqp://`` and ``amqps://`` use `JanusTransportRabbitMQ` (Janus' RabbitMQ transport;
-it needs the optional aio-pika, ``pip install rxjanus[amqp]``, imported likewise).
-`register_transport(cls, *schemes)` adds a scheme of your own;
-janus_client's `JanusTransport.register_transport(protocol_matcher, cls)` a class
-for the URLs a function accepts. Both feed one registry, which
-`JanusTransport.create_transport` (also `create_transport`) reads.
+``ws://`` and ``wss://`` use
+[`JanusTransportWebsocket`][rxjanus.transports.websocket.JanusTransportWebsocket]; ``http://`` and
+``https://`` use [`JanusTransportHTTP`][rxjanus.transports.http.JanusTransportHTTP];
+``unix:///path/janus.sock`` uses [`JanusTransportUnix`][rxjanus.transports.unix.JanusTransportUnix]
+(the pfunix transport); ``mqtt://`` and ``mqtts://`` use
+[`JanusTransportMQTT`][rxjanus.transports.mqtt.JanusTransportMQTT] (Janus' MQTT transport through a
+broker; it needs the optional aiomqtt, ``pip install rxjanus[mqtt]``, imported only when such a
+transport is made); ``amqp://`` and ``amqps://`` use `JanusTransportRabbitMQ` (Janus' RabbitMQ
+transport; it needs the optional aio-pika, ``pip install rxjanus[amqp]``, imported likewise).
+`register_transport(cls, *schemes)` adds a scheme of your own; janus_client's
+`JanusTransport.register_transport(protocol_matcher, cls)` a class for the URLs a function accepts.
+Both feed one registry, which `JanusTransport.create_transport` (also `create_transport`) reads.
 """
 
 from __future__ import annotations

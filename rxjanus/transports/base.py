@@ -3,24 +3,27 @@
 Reconnection
 ------------
 A transport with a persistent link (the WebSocket) that drops without
-:meth:`JanusTransport.close` reconnects on its own (``reconnect=True``, the
-default): it tells its listeners :attr:`ConnectionState.RECONNECTING`, opens a
-new link (the first attempt at once, then ``max_retries`` more after the
-:func:`attempt_delays`), sends ``claim`` for every session routed on it, and
-then tells them :attr:`~ConnectionState.RECONNECTED` with the sessions it
-reclaimed. Handles, routes and peer connections (separate UDP flows) are not
-touched. A session whose ``claim`` fails (``458`` when the server forgot it) is
-reported :attr:`~ConnectionState.LOST`; if every attempt fails, all sessions are,
-with :class:`~rxjanus.exceptions.ServerUnreachable`.
+[`JanusTransport.close`][rxjanus.transports.base.JanusTransport.close] reconnects on its own
+(``reconnect=True``, the default): it tells its listeners
+[`ConnectionState.RECONNECTING`][rxjanus.transports.base.ConnectionState.RECONNECTING], opens a new
+link (the first attempt at once, then ``max_retries`` more after the
+[`attempt_delays`][rxjanus.transports.base.attempt_delays]), sends ``claim`` for every session
+routed on it, and then tells them
+[`RECONNECTED`][rxjanus.transports.base.ConnectionState.RECONNECTED] with the sessions it reclaimed.
+Handles, routes and peer connections (separate UDP flows) are not touched. A session whose ``claim``
+fails (``458`` when the server forgot it) is reported
+[`LOST`][rxjanus.transports.base.ConnectionState.LOST]; if every attempt fails, all sessions are,
+with [`ServerUnreachable`][rxjanus.exceptions.ServerUnreachable].
 
 Requests and the reconnect:
 
-* In flight at the drop: idempotent requests (:func:`is_retryable`: ``keepalive``,
-  ``claim``, ``info``, ``ping``) are kept and sent again once reconnected; any
-  other fails at once with :class:`~rxjanus.exceptions.TransportClosed` (a
-  ``ConnectionError``), since it may or may not have reached Janus.
+* In flight at the drop: idempotent requests
+  ([`is_retryable`][rxjanus.transports.base.is_retryable]: ``keepalive``, ``claim``, ``info``,
+  ``ping``) are kept and sent again once reconnected; any other fails at once with
+  [`TransportClosed`][rxjanus.exceptions.TransportClosed] (a ``ConnectionError``), since it may or
+  may not have reached Janus.
 * Made while reconnecting: they wait for the reconnection, bounded by their own
-  timeout (:class:`~rxjanus.exceptions.JanusTimeoutError` if it does not come in
+  timeout ([`JanusTimeoutError`][rxjanus.exceptions.JanusTimeoutError] if it does not come in
   time), then go out on the new link after the claims. If reconnecting fails
   they raise its error (``ServerUnreachable``); if their session was not
   reclaimed they are not sent and raise ``SessionNotFound``. A session turns
@@ -125,7 +128,7 @@ class ConnectionEvent:
 
 
 ConnectionListener = Callable[[ConnectionEvent], None]
-"""Called synchronously with each :class:`ConnectionEvent`; must not raise."""
+"""Called synchronously with each [`ConnectionEvent`][..ConnectionEvent]; must not raise."""
 
 RETRYABLE_REQUESTS = frozenset(
     {
@@ -161,7 +164,7 @@ def attempt_delays(
 
     Args:
         retry_delay: The delay before the first retry; doubles with each retry
-            (:func:`~rxjanus.protocol.backoff`, capped at 30 s).
+            ([`backoff`][rxjanus.protocol.backoff], capped at 30 s).
         max_retries: How many attempts follow the first.
         jitter: The fraction of each delay drawn at random and taken off (by
             default each delay is between half and all of its nominal value), so
@@ -296,11 +299,11 @@ class JanusTransport:
     """One connection to a Janus server, carrying any number of sessions.
 
     Subclasses move text; everything else (transactions, routing, errors) lives
-    in :class:`~rxjanus.protocol.JanusProtocol`. :meth:`close` fails every
-    pending request at once with :class:`~rxjanus.exceptions.TransportClosed`;
-    a link that drops on its own is reconnected and its sessions reclaimed (see
-    the module docstring), and listeners added with :meth:`add_listener` hear
-    of it.
+    in [`JanusProtocol`][rxjanus.protocol.connection.JanusProtocol].
+    [`close`][rxjanus.transports.base.JanusTransport.close] fails every pending request at once with
+    [`TransportClosed`][rxjanus.exceptions.TransportClosed]; a link that drops on its own is
+    reconnected and its sessions reclaimed (see the module docstring), and listeners added with
+    [`add_listener`][rxjanus.transports.base.JanusTransport.add_listener] hear of it.
 
     Subclasses implement rxjanus's hooks (``_open``, ``_transmit``, ``_close``)
     or janus_client 0.9's (``_connect``, ``_send(message)``, ``_disconnect``,
@@ -319,7 +322,8 @@ class JanusTransport:
         reconnect: Reconnect and reclaim the sessions when the link drops. If
             False, a drop loses every session on the transport at once.
         admin_secret: The server's ``admin_secret``, for a connection to the
-            Admin API (see :class:`~rxjanus.admin.JanusAdminMonitorClient`).
+            Admin API (see
+            [`JanusAdminMonitorClient`][rxjanus.admin.client.JanusAdminMonitorClient]).
         ssl: An SSL context for ``wss://`` and ``https://`` (default: verify
             with the system's trust store).
     """
@@ -402,7 +406,7 @@ class JanusTransport:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` was called; a closed transport does not reconnect."""
+        """Whether [`close`][..close] was called; a closed transport does not reconnect."""
         return self._closed
 
     @property
@@ -465,8 +469,8 @@ class JanusTransport:
         """Close the connection; pending requests fail with ``TransportClosed``.
 
         Closing while reconnecting stops the reconnection and reports the
-        sessions it was reclaiming as :attr:`~ConnectionState.LOST`. Closing
-        twice does nothing.
+        sessions it was reclaiming as [`LOST`][rxjanus.transports.base.ConnectionState.LOST].
+        Closing twice does nothing.
         """
         if self._closed:
             return
@@ -493,7 +497,7 @@ class JanusTransport:
             logger.debug("closed the transport to %s", redact_url(self.base_url))
 
     async def disconnect(self) -> None:
-        """Close the connection (the janus_client name of :meth:`close`)."""
+        """Close the connection (the janus_client name of [`close`][..close])."""
         await self.close()
 
     async def __aenter__(self) -> JanusTransport:
@@ -506,7 +510,7 @@ class JanusTransport:
     # -- listeners ----------------------------------------------------------------
 
     def add_listener(self, listener: ConnectionListener) -> Callable[[], None]:
-        """Call ``listener`` with each :class:`ConnectionEvent` (reconnecting, reconnected, lost).
+        """Call ``listener`` with each `ConnectionEvent` (reconnecting, reconnected, lost).
 
         Listeners run synchronously, in the order added; one that raises is
         logged and the others still run.
@@ -525,8 +529,8 @@ class JanusTransport:
     def on_lost(self, listener: Callable[[JanusError], None]) -> Callable[[], None]:
         """Call ``listener`` with the error whenever sessions are lost with the connection.
 
-        A shorthand for :meth:`add_listener` that hears only
-        :attr:`ConnectionState.LOST`.
+        A shorthand for [`add_listener`][rxjanus.transports.base.JanusTransport.add_listener] that
+        hears only [`ConnectionState.LOST`][rxjanus.transports.base.ConnectionState.LOST].
 
         Returns:
             A function that removes the listener.
@@ -555,7 +559,7 @@ class JanusTransport:
         requests in flight when the link drops.
 
         Args:
-            request: Built with :mod:`rxjanus.protocol.messages`.
+            request: Built with [`rxjanus.protocol.messages`][rxjanus.protocol.messages].
             timeout: Seconds to wait (default: the transport's ``timeout``).
 
         Returns:
@@ -611,7 +615,7 @@ class JanusTransport:
                 waiter.cancel()
 
     async def _until_ready(self, request: Request, seconds: float, deadline: float) -> float:
-        """The slow path of :meth:`request`: connect, or wait for the reconnection.
+        """The slow path of [`request`][..request]: connect, or wait for the reconnection.
 
         Returns:
             The request's deadline: it starts after a first connect (which has its
@@ -940,7 +944,7 @@ class JanusTransport:
     # -- connection loss and reconnection ------------------------------------------
 
     def _connection_lost(self, error: JanusError) -> None:
-        """For subclasses: the persistent link ended without :meth:`close`.
+        """For subclasses: the persistent link ended without [`close`][..close].
 
         Reconnects if ``reconnect`` is set (see the module docstring), else gives
         up at once: every pending request fails and every session is lost.

@@ -48,16 +48,16 @@ class JanusTransportHTTP(JanusTransport):
     Requests are POSTed to ``<base>/<session>/<handle>``; every registered
     session has one long poll ``GET <base>/<session>?maxev=N`` that brings its
     events, up to ``max_events`` at a time. An idempotent request
-    (:func:`~rxjanus.transports.base.is_retryable`: ``keepalive``, ``info`` ...)
+    ([`is_retryable`][rxjanus.transports.base.is_retryable]: ``keepalive``, ``info`` ...)
     that fails on a pooled connection the peer had closed or reset (right after a
     cut) is sent once more, as aiohttp does for a ``GET``.
 
     HTTP has no link to lose, so nothing needs claiming: when a long poll
     fails, the listeners hear the session is
-    :attr:`~rxjanus.transports.base.ConnectionState.RECONNECTING`, and the
+    [`RECONNECTING`][rxjanus.transports.base.ConnectionState.RECONNECTING], and the
     transport probes with a ``keepalive`` (at once, then ``max_retries`` more
     times after doubling delays from ``retry_delay``). An ``ack`` means
-    :attr:`~rxjanus.transports.base.ConnectionState.RECONNECTED` and polling
+    [`RECONNECTED`][rxjanus.transports.base.ConnectionState.RECONNECTED] and polling
     goes on; 458 (the server restarted or timed the session out) or a poll
     answered 404 loses that session with ``SessionNotFound``; when the probes
     run out (or at once with ``reconnect=False``) the transport gives up: every
@@ -74,7 +74,7 @@ class JanusTransportHTTP(JanusTransport):
         base_url: ``http://`` or ``https://`` URL of the Janus REST root, e.g.
             ``http://127.0.0.1:8088/janus``.
         max_events: Events Janus may batch in one long-poll reply.
-        **options: See :class:`~rxjanus.transports.base.JanusTransport`.
+        **options: See [`JanusTransport`][rxjanus.transports.base.JanusTransport].
     """
 
     schemes = ("http", "https")

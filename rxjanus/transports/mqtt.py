@@ -9,11 +9,12 @@ the second, so **every client of that Janus receives every other client's
 replies and events**. This transport acts only on its own: a reply is taken if
 its ``transaction`` is one of this transport's requests still waiting, an event
 if its ``session_id`` is one of the sessions routed on it; anything else is
-counted in :attr:`JanusTransportMQTT.foreign_messages` and dropped without a log
-line above DEBUG (transaction ids carry a random prefix per connection). The
-broker isolates nothing: a client that may subscribe to ``from_janus`` reads
-every session's events, SDPs included; clients that do not trust each other
-need broker ACLs or Janus instances of their own.
+counted in
+[`JanusTransportMQTT.foreign_messages`][rxjanus.transports.broker.BrokerTransport.foreign_messages]
+and dropped without a log line above DEBUG (transaction ids carry a random prefix per connection).
+The broker isolates nothing: a client that may subscribe to ``from_janus`` reads every session's
+events, SDPs included; clients that do not trust each other need broker ACLs or Janus instances of
+their own.
 
 MQTT 5: with ``mqtt_version = "5"`` in Janus' config, Janus publishes the reply
 to a request (and a plugin's events carrying that request's transaction, for
@@ -26,7 +27,7 @@ reply comes on the shared topic, which works the same. Correlation data is not
 used: Janus' JSON ``transaction`` already correlates.
 
 A dropped broker link is reconnected and the sessions claimed, as for the
-WebSocket (see :mod:`rxjanus.transports.base`). Janus' own MQTT client
+WebSocket (see [`rxjanus.transports.base`][rxjanus.transports.base]). Janus' own MQTT client
 reconnects on its own schedule (Paho C's automatic reconnect, at growing
 intervals: about 4 s after a quick broker restart, measured), so after
 reconnecting this transport pings Janus until it answers (within the attempt's
@@ -307,21 +308,22 @@ class JanusTransportMQTT(BrokerTransport):
     ``to_janus``. One reader task takes each message: the replies to this
     transport's requests and the events of its sessions go to the protocol, the
     rest (other clients' traffic on the shared topic) is dropped quietly and
-    counted in :attr:`foreign_messages`.
+    counted in [`foreign_messages`][rxjanus.transports.broker.BrokerTransport.foreign_messages].
 
-    Example::
-
+    Example:
+        ```python
         async with JanusSession(base_url="mqtt://127.0.0.1:1883") as session:
             ...
+        ```
 
     Args:
         base_url: ``mqtt://[user:password@]host[:port][?to_janus=...&from_janus=...]``
-            or ``mqtts://`` for TLS; see :func:`mqtt_settings` for the query.
-            The credentials never reach a log line or an error message.
+            or ``mqtts://`` for TLS; see [`mqtt_settings`][rxjanus.transports.mqtt.mqtt_settings]
+            for the query. The credentials never reach a log line or an error message.
         admin: Default to the Admin API's topics (``to-janus-admin``,
             ``from-janus-admin``). Default: when ``admin_secret`` is given, as
-            :class:`~rxjanus.admin.JanusAdminMonitorClient` does.
-        **options: See :class:`~rxjanus.transports.base.JanusTransport`; ``ssl``
+            [`JanusAdminMonitorClient`][rxjanus.admin.client.JanusAdminMonitorClient] does.
+        **options: See [`JanusTransport`][rxjanus.transports.base.JanusTransport]; ``ssl``
             is the TLS context for ``mqtts`` (default: verify with the system's
             trust store).
 

@@ -271,10 +271,11 @@ class JanusTransportRabbitMQ(BrokerTransport):
     queue bound to it (see the module docstring). Other clients' messages are
     dropped quietly and counted in `foreign_messages`.
 
-    Example::
-
+    Example:
+        ```python
         async with JanusSession(base_url="amqp://127.0.0.1:5672") as session:
             ...
+        ```
 
     Args:
         base_url: ``amqp://[user:password@]host[:port][/vhost][?to_janus=...&from_janus=...]``

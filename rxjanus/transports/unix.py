@@ -6,8 +6,8 @@ framing to do: one ``send`` per request, one ``recv`` per reply or event.
 
 Janus reads each packet into an 8 KiB buffer and silently drops a longer one
 (it logs ``truncated ... dropping it``), so a request over
-:data:`MAX_REQUEST_SIZE` bytes is refused here, before anything is sent,
-instead of timing out.
+[`MAX_REQUEST_SIZE`][rxjanus.transports.unix.MAX_REQUEST_SIZE] bytes is refused here, before
+anything is sent, instead of timing out.
 """
 
 from __future__ import annotations
@@ -71,23 +71,24 @@ class JanusTransportUnix(JanusTransport):
 
     One reader task receives each packet (one JSON message) and resolves or
     routes it; no task is made per message. A request is one packet. When
-    Janus closes the socket (or the read fails) without :meth:`close`, the
-    transport reconnects and claims its sessions like the WebSocket does (see
-    :mod:`rxjanus.transports.base`); Janus keeps them only if its
-    ``reclaim_session_timeout`` allows.
+    Janus closes the socket (or the read fails) without
+    [`close`][rxjanus.transports.base.JanusTransport.close], the transport reconnects and claims its
+    sessions like the WebSocket does (see [`rxjanus.transports.base`][rxjanus.transports.base]);
+    Janus keeps them only if its ``reclaim_session_timeout`` allows.
 
-    Example::
-
+    Example:
+        ```python
         async with JanusSession(base_url="unix:///run/janus/janus.sock") as session:
             ...
+        ```
 
     Args:
         base_url: ``unix:///abs/path/to/janus.sock`` (``unix:/abs/path`` also works):
             the ``path`` of ``janus.transport.pfunix.jcfg``, whose ``type`` must
             be ``SOCK_SEQPACKET`` (the default).
         max_request_size: The longest request sent, in bytes; a longer one
-            raises :class:`~rxjanus.exceptions.TransportSpecificError` unsent.
-        **options: See :class:`~rxjanus.transports.base.JanusTransport`
+            raises [`TransportSpecificError`][rxjanus.exceptions.TransportSpecificError] unsent.
+        **options: See [`JanusTransport`][rxjanus.transports.base.JanusTransport]
             (``ssl`` is ignored).
 
     Raises:

@@ -31,15 +31,15 @@ class JanusTransportWebsocket(JanusTransport):
     """Talks to Janus over one WebSocket.
 
     One reader task decodes each frame once and resolves or routes it; no task
-    is made per message. When the socket drops without :meth:`close`, the
-    transport reconnects and claims its sessions (see
-    :mod:`rxjanus.transports.base`); a stalled socket is noticed by the
-    WebSocket ping (``websockets``' default: every 20 s, 20 s to answer).
+    is made per message. When the socket drops without
+    [`close`][rxjanus.transports.base.JanusTransport.close], the transport reconnects and claims its
+    sessions (see [`rxjanus.transports.base`][rxjanus.transports.base]); a stalled socket is noticed
+    by the WebSocket ping (``websockets``' default: every 20 s, 20 s to answer).
 
     Args:
         base_url: ``ws://`` or ``wss://`` URL of the Janus WebSocket transport.
         subprotocol: ``janus-protocol`` (or ``janus-admin-protocol`` for the Admin API).
-        **options: See :class:`~rxjanus.transports.base.JanusTransport`.
+        **options: See [`JanusTransport`][rxjanus.transports.base.JanusTransport].
     """
 
     schemes = ("ws", "wss")
