@@ -291,6 +291,42 @@ async def test_kick_and_moderate(janus: JanusServer, room: int) -> None:
     assert janus.list_sessions() == []
 
 
+async def test_a_cancelled_join_still_joined_and_the_handle_follows(
+    url: str, janus: JanusServer, room: int
+) -> None:
+    async with JanusSession(base_url=url) as session:
+        admin, guest = JanusVideoRoomPlugin(), new_plugin()
+        await admin.attach(session)
+        await guest.attach(session)
+        joining = asyncio.ensure_future(guest.join(room, "guest"))
+        while session.transport.pending_count == 0:  # noqa: ASYNC110 - until the join is out
+            await asyncio.sleep(0)
+        joining.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await joining
+        # Cancelling is local: Janus joined all the same. The VideoRoom plugin answers a
+        # handle's asynchronous requests in order, so once this configure is answered the
+        # join's answer is in, and the handle's state says what the server did.
+        configured = await guest.configure(display="still-guest")
+        assert configured["configured"] == "ok"
+        assert guest.room_id == room
+        assert guest.participant_type is ParticipantType.PUBLISHER
+        [me] = await admin.list_participants(room)
+        assert (me["id"], me["display"]) == (guest.publisher_id, "still-guest")
+        # A cancelled leave left, and the handle follows too.
+        leaving = asyncio.ensure_future(guest.leave())
+        while session.transport.pending_count == 0:  # noqa: ASYNC110 - yields, no timed wait
+            await asyncio.sleep(0)
+        leaving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        with pytest.raises(VideoRoomError):  # not in a room any more: Janus says so
+            await guest.configure(display="gone")
+        assert guest.room_id is None
+        assert await admin.list_participants(room) == []
+    assert janus.list_sessions() == []
+
+
 async def run_script(*args: str, timeout: float = 30) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,

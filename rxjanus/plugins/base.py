@@ -432,15 +432,42 @@ class JanusPlugin:
         *,
         timeout: float | None = None,
         jsep: JSON | None = None,
+        then: Callable[[JSON], None] | None = None,
         **fields: Any,
     ) -> JSON:
         """Send the plugin request ``request`` and return the plugin's data.
 
         ``fields`` left None are not sent; ``options`` (a caller's ``**options``)
-        are sent as they are, after them.
+        are sent as they are, after them. ``then`` applies the answer to the
+        handle's state, before the caller resumes; a caller cancelled while the
+        request is out does not undo it on the server, so the request is still
+        answered and ``then`` still applied (a cancelled ``join`` has joined).
         """
         body = request_body(request, options, **fields)
-        return plugin_data(await self._reply(body, jsep, timeout=timeout)) or {}
+        if then is None:
+            return plugin_data(await self._reply(body, jsep, timeout=timeout)) or {}
+        answered = asyncio.ensure_future(self._reply_then(body, jsep, timeout, then))
+        self._tasks.add(answered)
+        answered.add_done_callback(self._settled)
+        return await asyncio.shield(answered)
+
+    async def _reply_then(
+        self, body: JSON, jsep: JSON | None, timeout: float | None, then: Callable[[JSON], None]
+    ) -> JSON:
+        """Send ``body``; apply its answer with ``then`` as soon as it is in.
+
+        In the same step of the loop that takes the answer in, so before any
+        later answer is seen.
+        """
+        data = plugin_data(await self._reply(body, jsep, timeout=timeout)) or {}
+        then(data)
+        return data
+
+    def _settled(self, done: asyncio.Future[JSON]) -> None:
+        """Forget a finished request; its error, if any, is the caller's (or nobody's)."""
+        self._tasks.discard(done)
+        if not done.cancelled():
+            done.exception()  # retrieved: a cancelled caller no longer asks for it
 
     async def _reply(
         self, body: JSON, jsep: JSON | None = None, *, timeout: float | None = None

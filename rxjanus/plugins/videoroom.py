@@ -425,8 +425,8 @@ class JanusVideoRoomPlugin(RoomPlugin):
             token=token,
             pin=pin,
             timeout=timeout,
+            then=lambda data: self._joined(ParticipantType.PUBLISHER, room_id, data, display),
         )
-        self._joined(ParticipantType.PUBLISHER, room_id, data, display)
         return data
 
     @sends("joinandconfigure")
@@ -655,8 +655,10 @@ class JanusVideoRoomPlugin(RoomPlugin):
                 autoupdate=autoupdate,
                 private_id=private_id,
                 timeout=timeout,
+                then=lambda data: self._joined(
+                    ParticipantType.SUBSCRIBER, room_id, data, None, private_id
+                ),
             )
-            self._joined(ParticipantType.SUBSCRIBER, room_id, data, None, private_id)
         return data
 
     @sends("start")
@@ -734,8 +736,7 @@ class JanusVideoRoomPlugin(RoomPlugin):
         Returns:
             The plugin's data (``leaving: ok`` or ``left: ok``).
         """
-        data = await self._call("leave", timeout=timeout)
-        self._reset_state()
+        data = await self._call("leave", timeout=timeout, then=lambda _: self._reset_state())
         await self._close_peer()
         return data
 
