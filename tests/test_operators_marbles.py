@@ -9,6 +9,7 @@ time, then let the loop settle and check what was released.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -291,11 +292,13 @@ async def test_attach_emits_the_attached_handle() -> None:
     assert handle.detached  # aio.first disposed the subscription: detached
 
 
-async def test_join_leaves_and_publish_unpublishes_on_dispose() -> None:
+async def test_join_leaves_and_publish_unpublishes_on_dispose(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.mp4"  # publish checks that a file source exists
+    feed.touch()
     scheduler = TestScheduler()
     handle = FakeHandle()
     xs = scheduler.create_hot_observable(on_next(250, handle))
-    scheduler.start(lambda: xs.pipe(join(1234, "bot"), publish("feed.mp4")), disposed=600)
+    scheduler.start(lambda: xs.pipe(join(1234, "bot"), publish(str(feed))), disposed=600)
     # The join and publish requests ran on asyncio after the virtual run: let them
     # finish, then let their releases run.
     await aio.settle()

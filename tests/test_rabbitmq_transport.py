@@ -237,7 +237,7 @@ async def test_requests_events_and_errors(
             await session.transport.request(msg.message(session_id or 0, 1, {"audio": True}))
         assert caught.value.code == 459  # no such handle
         await echo.detach()
-        await events.wait_value(lambda e: e.get("janus") == "detached", timeout=10)
+        await events.wait_for(lambda r: r.ended, timeout=10)  # the handle's events end
         assert await admin.list_handles(session_id) == []
         await session.destroy()
         assert session_id not in await admin.list_sessions()
