@@ -358,27 +358,24 @@ def read_until_match(
     return found
 
 
-async def test_top_with_events_shows_media_stats_from_janus_event_handler() -> None:
+@pytest.mark.parametrize("handler", ["sampleevh", "wsevh"])
+async def test_top_with_events_shows_media_stats_from_janus_event_handler(handler: str) -> None:
     from rxjanus.testing import SyntheticVideoTrack, enable_loopback_ice, loopback_rtc_configuration
 
     enable_loopback_ice()
     (port,) = free_ports(1)
-    events_url = f"http://127.0.0.1:{port}/janus-events"
-    settings: dict[str, str | int | bool] = {
-        "events": "all",
-        "grouping": True,
-        "json": "compact",
-        "backend": events_url,
-        "backend_user": EVH_USER,
-        "backend_pwd": EVH_PASSWORD,
-    }
-    server = JanusServer(event_handlers={"sampleevh": settings}, events_stats_period=1)
+    settings: dict[str, str | int | bool] = {"events": "all", "grouping": True, "json": "compact"}
+    if handler == "sampleevh":
+        events_url = f"http://127.0.0.1:{port}/janus-events"
+        settings.update(backend=events_url, backend_user=EVH_USER, backend_pwd=EVH_PASSWORD)
+    else:  # Janus connects out, and again after 1 s, 2 s ... while nothing listens yet
+        events_url = f"ws://127.0.0.1:{port}"
+        settings.update(backend=events_url, subprotocol="janus-event-handlers")
+    server = JanusServer(event_handlers={handler: settings}, events_stats_period=1)
     await asyncio.to_thread(server.start)
-    env = {
-        **admin_env(server),
-        "RXJANUS_EVENTS_USER": EVH_USER,
-        "RXJANUS_EVENTS_PASSWORD": EVH_PASSWORD,
-    }
+    env = admin_env(server)
+    if handler == "sampleevh":
+        env.update(RXJANUS_EVENTS_USER=EVH_USER, RXJANUS_EVENTS_PASSWORD=EVH_PASSWORD)
     screen = bytearray()
     try:
         args = ("top", server.admin_http_url, "-d", "0.5", "--events", events_url)
@@ -396,7 +393,9 @@ async def test_top_with_events_shows_media_stats_from_janus_event_handler() -> N
                 await echo.close_stream()
             assert str(handle_id).encode() in screen
             assert b"events (" in screen
-            assert b"stats h" + str(handle_id).encode() in screen  # the last-events line
+            # The last-events line names the handle's stats events too.
+            wanted = b"stats h" + str(handle_id).encode()
+            await asyncio.to_thread(read_until, controller, wanted, screen)
             os.write(controller, b"q")
             status = await asyncio.to_thread(drain, controller, proc, screen)
     finally:

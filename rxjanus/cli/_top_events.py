@@ -121,8 +121,9 @@ class EventsView:
         return "\n".join(media_line(s) for s in self.media.get(handle, {}).values()) or "-"
 
     def last_text(self) -> str:
-        """The last events received, newest last."""
-        return f"events ({self.receiver.received}): " + ("; ".join(self.last) or "none yet")
+        """The last events received, newest first."""
+        last = "; ".join(reversed(self.last)) or "none yet"
+        return f"events ({self.receiver.received}): {last}"
 
     def as_json(self) -> dict[str, Any]:
         """The media per handle and the last events, for ``--json``."""
