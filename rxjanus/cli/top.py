@@ -173,12 +173,14 @@ async def _top(
             count = 0
             poll = True
             summaries: list[HandleSummary] = []
+            polled: ServerSnapshot | None = None
             loop = asyncio.get_running_loop()
             next_poll = loop.time()
             while not quit_.is_set():
                 snapshot = watcher.latest
                 assert snapshot is not None
-                if poll:  # the Admin API stays the source of truth for sessions and handles
+                if poll or snapshot is not polled:  # the Admin API: the truth on sessions, handles
+                    polled = snapshot
                     summaries = await read_handles(admin, dict(snapshot.handles))
                     next_poll = loop.time() + interval
                 if events is not None:
