@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import select
 import signal
 import socket
@@ -333,6 +334,77 @@ async def test_top_shows_a_new_session_live_and_quits_cleanly(
     assert b"Traceback" not in screen
     assert b"\x1b[?1049h" in screen
     assert b"\x1b[?1049l" in screen
+
+
+EVH_USER, EVH_PASSWORD = "top-evh", "top-evh-secret-93c2"  # must never show up either
+ECHOED = re.compile(rb"video in ([1-9][0-9]*) out ([1-9][0-9]*) pkts [0-9]+/[0-9]+ kbit/s lost")
+"""A medium of the events column once Janus both received and echoed packets."""
+
+
+def read_until_match(
+    controller: int, pattern: re.Pattern[bytes], screen: bytearray, bound: float = 30
+) -> re.Match[bytes]:
+    """Read the terminal until ``pattern`` shows in what it prints from now on; return the match."""
+    start = len(screen)
+    deadline = time.monotonic() + bound
+    while (found := pattern.search(screen, start)) is None:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{pattern.pattern!r} never showed; screen: {bytes(screen)[-3000:]!r}"
+        ready, _, _ = select.select([controller], [], [], left)
+        if ready:
+            chunk = os.read(controller, 65536)
+            assert chunk, f"the terminal closed; screen: {bytes(screen)[-3000:]!r}"
+            screen.extend(chunk)
+    return found
+
+
+@pytest.mark.parametrize("handler", ["sampleevh", "wsevh"])
+async def test_top_with_events_shows_media_stats_from_janus_event_handler(handler: str) -> None:
+    from rxjanus.testing import SyntheticVideoTrack, enable_loopback_ice, loopback_rtc_configuration
+
+    enable_loopback_ice()
+    (port,) = free_ports(1)
+    settings: dict[str, str | int | bool] = {"events": "all", "grouping": True, "json": "compact"}
+    if handler == "sampleevh":
+        events_url = f"http://127.0.0.1:{port}/janus-events"
+        settings.update(backend=events_url, backend_user=EVH_USER, backend_pwd=EVH_PASSWORD)
+    else:  # Janus connects out, and again after 1 s, 2 s ... while nothing listens yet
+        events_url = f"ws://127.0.0.1:{port}"
+        settings.update(backend=events_url, subprotocol="janus-event-handlers")
+    server = JanusServer(event_handlers={handler: settings}, events_stats_period=1)
+    await asyncio.to_thread(server.start)
+    env = admin_env(server)
+    if handler == "sampleevh":
+        env.update(RXJANUS_EVENTS_USER=EVH_USER, RXJANUS_EVENTS_PASSWORD=EVH_PASSWORD)
+    screen = bytearray()
+    try:
+        args = ("top", server.admin_http_url, "-d", "0.5", "--events", events_url)
+        with in_terminal(*args, env=env) as (proc, controller):
+            await asyncio.to_thread(read_until, controller, b"media (events)", screen)
+            async with JanusSession(base_url=server.ws_url) as session:
+                echo = JanusEchoTestPlugin(pc_config=loopback_rtc_configuration())
+                await echo.attach(session)
+                handle_id = echo.id
+                assert handle_id is not None
+                source = SyntheticVideoTrack(320, 240, fps=30)
+                await echo.start(source, None, audio=False)
+                # Only the stats events fill this column: packets in and out, loss and RTT.
+                echoed = await asyncio.to_thread(read_until_match, controller, ECHOED, screen)
+                await echo.close_stream()
+            assert str(handle_id).encode() in screen
+            assert b"events (" in screen
+            # The last-events line names the handle's stats events too.
+            wanted = b"stats h" + str(handle_id).encode()
+            await asyncio.to_thread(read_until, controller, wanted, screen)
+            os.write(controller, b"q")
+            status = await asyncio.to_thread(drain, controller, proc, screen)
+    finally:
+        await asyncio.to_thread(server.stop)
+    assert status == 0, bytes(screen)[-2000:]
+    assert b"Traceback" not in screen
+    assert EVH_PASSWORD.encode() not in screen
+    assert int(echoed[1]) > 0
+    assert int(echoed[2]) > 0
 
 
 async def test_top_json_prints_one_line_per_refresh(janus: JanusServer) -> None:

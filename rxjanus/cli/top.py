@@ -8,8 +8,9 @@ import datetime
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import asdict
+from typing import Any
 
 import click
 from reactivex import abc
@@ -27,6 +28,7 @@ from ._common import (
     stdout,
     timeout_option,
 )
+from ._top_events import EventsView, make_receiver
 from .admin import HandleSummary, admin_client, read_handles
 
 __all__ = ["COMMANDS"]
@@ -87,7 +89,12 @@ def _keys(quit_: asyncio.Event) -> Iterator[None]:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _render(url: str, snapshot: ServerSnapshot, summaries: list[HandleSummary]) -> Group:
+def _render(
+    url: str,
+    snapshot: ServerSnapshot,
+    summaries: list[HandleSummary],
+    events: EventsView | None,
+) -> Group:
     now = datetime.datetime.now().strftime("%H:%M:%S")
     header = Text.assemble(
         ("rxjanus top ", "bold"),
@@ -101,13 +108,16 @@ def _render(url: str, snapshot: ServerSnapshot, summaries: list[HandleSummary]) 
     table.add_column("ICE")
     table.add_column("DTLS")
     table.add_column("media")
+    if events is not None:
+        table.add_column("media (events)")
     by_session: dict[int, list[HandleSummary]] = {}
     for summary in summaries:
         by_session.setdefault(summary.session, []).append(summary)
     for session_id in snapshot.sessions:
         rows = by_session.get(session_id, [])
         if not rows:
-            table.add_row(str(session_id), "-", "(no handles)", "", "", "")
+            blank = [""] * (4 if events is None else 5)
+            table.add_row(str(session_id), "-", "(no handles)", *blank)
         for s in rows:
             table.add_row(
                 str(session_id),
@@ -116,8 +126,25 @@ def _render(url: str, snapshot: ServerSnapshot, summaries: list[HandleSummary]) 
                 s.ice or "-",
                 s.dtls or "-",
                 s.media_text(),
+                *([events.media_text(s.handle)] if events is not None else []),
             )
-    return Group(header, table)
+    if events is None:
+        return Group(header, table)
+    return Group(header, table, Text(events.last_text(), overflow="ellipsis", no_wrap=True))
+
+
+async def _first(*waits: Awaitable[object]) -> int:
+    """Wait for the first of ``waits`` to finish; cancel the others; return its index."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    first = next(i for i, task in enumerate(tasks) if task in done)
+    tasks[first].result()  # the watcher's error, if that is what woke us
+    return first
 
 
 async def _top(
@@ -126,6 +153,7 @@ async def _top(
     interval: float,
     iterations: int | None,
     as_json: bool,
+    events: EventsView | None = None,
 ) -> None:
     watcher = _Watcher()
     subscription: abc.DisposableBase = admin.watch(interval, handles=True).subscribe(
@@ -143,34 +171,41 @@ async def _top(
                     Live(console=stdout, screen=True, auto_refresh=False, transient=True)
                 )
             count = 0
+            poll = True
+            summaries: list[HandleSummary] = []
+            polled: ServerSnapshot | None = None
+            loop = asyncio.get_running_loop()
+            next_poll = loop.time()
             while not quit_.is_set():
                 snapshot = watcher.latest
                 assert snapshot is not None
-                summaries = await read_handles(admin, dict(snapshot.handles))
+                if poll or snapshot is not polled:  # the Admin API: the truth on sessions, handles
+                    polled = snapshot
+                    summaries = await read_handles(admin, dict(snapshot.handles))
+                    next_poll = loop.time() + interval
+                if events is not None:
+                    events.changed.clear()
                 if live is not None:
-                    live.update(_render(url, snapshot, summaries), refresh=True)
+                    live.update(_render(url, snapshot, summaries, events), refresh=True)
                 elif not as_json:  # not a terminal: one table per refresh, like top -b
-                    stdout.print(_render(url, snapshot, summaries))
+                    stdout.print(_render(url, snapshot, summaries, events))
                 else:
-                    line = {
+                    line: dict[str, Any] = {
                         "time": datetime.datetime.now(datetime.UTC).isoformat(),
                         "sessions": list(snapshot.sessions),
                         "handles": [asdict(s) for s in summaries],
                     }
+                    if events is not None:
+                        line["events"] = events.as_json()
                     print(json.dumps(line, default=str), flush=True)
                 count += 1
                 if iterations is not None and count >= iterations:
                     break
-                waiting = asyncio.ensure_future(watcher.wait(interval))
-                quitting = asyncio.ensure_future(quit_.wait())
-                try:
-                    await asyncio.wait({waiting, quitting}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    quitting.cancel()
-                    if not waiting.done():
-                        waiting.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await waiting
+                left = max(0.0, next_poll - loop.time())  # events do not put the poll off
+                waits: list[Awaitable[object]] = [watcher.wait(left), quit_.wait()]
+                if events is not None:
+                    waits.append(events.changed.wait())
+                poll = await _first(*waits) == 0
     finally:
         subscription.dispose()
 
@@ -189,6 +224,30 @@ async def _top(
 @click.option(
     "-n", "--iterations", type=click.IntRange(min=1), default=None, help="Stop after N refreshes."
 )
+@click.option(
+    "--events",
+    "events_url",
+    metavar="URL",
+    default=None,
+    help="Also listen to Janus' event handler there and refresh on each event: "
+    "http://HOST:PORT/PATH for sampleevh (its backend), ws://HOST:PORT for wsevh.",
+)
+@click.option(
+    "--events-user",
+    envvar="RXJANUS_EVENTS_USER",
+    show_envvar=True,
+    default=None,
+    metavar="USER",
+    help="The basic-auth user sampleevh posts with (its backend_user).",
+)
+@click.option(
+    "--events-password",
+    envvar="RXJANUS_EVENTS_PASSWORD",
+    show_envvar=True,
+    default=None,
+    metavar="PASSWORD",
+    help="Its password (backend_pwd; better in the environment).",
+)
 @timeout_option
 @json_option
 def top(
@@ -196,6 +255,9 @@ def top(
     admin_secret: str | None,
     interval: float,
     iterations: int | None,
+    events_url: str | None,
+    events_user: str | None,
+    events_password: str | None,
     timeout: float,
     as_json: bool,
 ) -> None:
@@ -205,11 +267,29 @@ def top(
     handle's ICE, DTLS and media counters from `handle_info`, every INTERVAL.
     Not on a terminal, it prints one table per refresh (like top -b); with --json,
     one JSON line per refresh.
+
+    With --events, it also receives Janus' event handler (sampleevh or wsevh
+    pointed at URL), refreshes on each event and adds each handle's media from
+    the stats events (packets, kbit/s in/out, loss, RTT) and the last events.
     """
+    receiver = None
+    if events_url is not None:
+        if (events_user is None) != (events_password is None):
+            raise click.UsageError("--events-user and --events-password go together")
+        try:
+            receiver = make_receiver(events_url, events_user, events_password)
+        except click.BadParameter as error:
+            error.param_hint = "'--events'"
+            raise
 
     async def main() -> None:
         async with admin_client(admin_url, admin_secret, timeout, reconnect=True) as admin:
-            await _top(admin_url, admin, interval, iterations, as_json)
+            if receiver is None:
+                await _top(admin_url, admin, interval, iterations, as_json)
+                return
+            async with receiver:
+                with EventsView(receiver) as events:
+                    await _top(admin_url, admin, interval, iterations, as_json, events)
 
     run(main)
 
