@@ -90,7 +90,9 @@ async def rig(request: pytest.FixtureRequest, broker: RabbitMQBroker) -> AsyncIt
             yield Rig(receiver, server, events)
             assert server.list_sessions() == []
         finally:
-            await asyncio.to_thread(server.stop)
+            code = await asyncio.to_thread(server.stop)
+        # Janus stopped on SIGINT, not killed: its rabbitmqevh's heartbeat thread let it.
+        assert code == 0
     assert not receiver.running
     assert events.completed  # stopping the receiver completed its stream
 
@@ -207,7 +209,7 @@ def test_settings_for_janus_and_bad_arguments(broker: RabbitMQBroker) -> None:
         "username": "rxjanus",
         "password": PASSWORD,
         "route_key": "rk",
-        "heartbeat": 7,
+        "heartbeat": 4,
         "exchange": "ex",
         "exchange_type": "topic",
         "declare_outgoing_queue": False,
@@ -216,6 +218,9 @@ def test_settings_for_janus_and_bad_arguments(broker: RabbitMQBroker) -> None:
     assert PASSWORD not in repr(receiver.settings)
     with pytest.raises(ValueError, match="for the transport"):
         RabbitMQEvhReceiver(f"{broker.url}?to_janus=x")
+    assert RabbitMQEvhReceiver(broker.url, janus_heartbeat=9).janus_settings()["heartbeat"] == 9
+    with pytest.raises(ValueError, match="janus_heartbeat"):
+        RabbitMQEvhReceiver(broker.url, janus_heartbeat=0)
     with pytest.raises(ValueError, match="route_key"):
         RabbitMQEvhReceiver(broker.url, route_key="")
     with pytest.raises(ValueError, match="not an amqp"):

@@ -20,7 +20,8 @@ Janus declares (non-durable, not exclusive, not auto-deleted) unless
 Messages that are not Janus events are logged and dropped. A dropped broker
 link is reconnected at growing intervals (0.1 s doubling to 5 s). Janus
 reconnects on its own only with a ``heartbeat`` (it checks the link every
-``heartbeat / 2`` seconds, then retries every 5 s); what it publishes while the
+``heartbeat / 2`` seconds, then retries every 5 s; its shutdown waits for the
+check, so the receiver gives Janus a short one); what it publishes while the
 broker is away, or before the queue is declared again, is lost.
 
 aio-pika is an optional dependency: ``pip install rxjanus[amqp]``.
@@ -71,10 +72,14 @@ class RabbitMQEvhReceiver(EventReceiver):
             the routing key of the events.
         ssl: The TLS context for ``amqps://`` (default: the system's trust store).
         timeout: Seconds to wait for the broker when connecting.
+        janus_heartbeat: The ``heartbeat`` for Janus' own link (seconds, at least 2).
+            rabbitmqevh checks its link every ``heartbeat / 2`` seconds, reconnects
+            only then, and its shutdown waits for that check: Janus stops within
+            about half of it. (Without a heartbeat Janus never reconnects.)
 
     Raises:
         ValueError: Not a valid AMQP URL, a transport-only parameter
-            (``to_janus``, ``from_janus``) or a bad ``route_key``.
+            (``to_janus``, ``from_janus``), a bad ``route_key`` or ``janus_heartbeat``.
         ImportError: aio-pika is not installed (``pip install rxjanus[amqp]``).
     """
 
@@ -87,6 +92,7 @@ class RabbitMQEvhReceiver(EventReceiver):
         route_key: str = DEFAULT_ROUTE_KEY,
         ssl: ssl_module.SSLContext | None = None,
         timeout: float = 10.0,
+        janus_heartbeat: int = 4,
     ) -> None:
         super().__init__()
         self.settings = amqp_settings(url)
@@ -98,7 +104,10 @@ class RabbitMQEvhReceiver(EventReceiver):
             )
         if not route_key or len(route_key.encode()) > 255:
             raise ValueError(f"route_key={route_key!r} must be 1 to 255 bytes")
+        if not 2 <= janus_heartbeat <= 65535:
+            raise ValueError(f"janus_heartbeat={janus_heartbeat}: use 2 to 65535 seconds")
         self.url = url
+        self.janus_heartbeat = janus_heartbeat
         self.route_key = route_key
         self._ssl = ssl
         self._timeout = timeout
@@ -122,8 +131,8 @@ class RabbitMQEvhReceiver(EventReceiver):
 
         Returns:
             ``events``, ``grouping``, ``json``, ``host``, ``port``, ``vhost``,
-            ``username``, ``password``, ``route_key``, ``heartbeat`` (the URL's,
-            default 60 s: without one Janus never reconnects), with an exchange
+            ``username``, ``password``, ``route_key``, ``heartbeat``
+            (``janus_heartbeat``), with an exchange
             ``exchange``, ``exchange_type`` and ``declare_outgoing_queue = false``,
             and with ``amqps`` ``ssl_enable`` (add ``ssl_cacert`` and
             ``ssl_verify_peer`` for Janus to check the broker's certificate).
@@ -139,7 +148,7 @@ class RabbitMQEvhReceiver(EventReceiver):
             "username": s.username,
             "password": s.password,
             "route_key": self.route_key,
-            "heartbeat": s.heartbeat,
+            "heartbeat": self.janus_heartbeat,
         }
         if s.exchange is not None:
             settings["exchange"] = s.exchange
