@@ -5,7 +5,9 @@ in ``test_event_handlers.py`` each test starts its receiver, then a Janus whose
 rabbitmqevh points at it (stats every second), once with Janus' default setup
 (the queue ``route_key``) and once with a fanout exchange. Each receiver has its
 own route key, so no test reads what an earlier one left in the broker. The
-broker-restart test comes last: it restarts the module's broker.
+broker-restart tests come last: they restart the module's broker (a live call's
+stats come through again once Janus, with its short heartbeat, and the receiver
+have reconnected).
 """
 
 from __future__ import annotations
@@ -19,10 +21,21 @@ from urllib.parse import quote
 
 import pytest
 
-from rxjanus import JanusSession
-from rxjanus.eventhandlers import JanusEvent, RabbitMQEvhReceiver, UnknownEvent
+from rxjanus import JanusEchoTestPlugin, JanusSession
+from rxjanus.eventhandlers import (
+    JanusEvent,
+    MediaEvent,
+    RabbitMQEvhReceiver,
+    UnknownEvent,
+    WebRTCEvent,
+)
 from rxjanus.exceptions import TransportClosed
-from rxjanus.testing import JanusServer, enable_loopback_ice
+from rxjanus.testing import (
+    JanusServer,
+    SyntheticVideoTrack,
+    enable_loopback_ice,
+    loopback_rtc_configuration,
+)
 from rxjanus.testing.rabbitmq import RabbitMQBroker, rabbitmq_available
 
 from .helpers import Recorder
@@ -225,6 +238,55 @@ def test_settings_for_janus_and_bad_arguments(broker: RabbitMQBroker) -> None:
         RabbitMQEvhReceiver(broker.url, route_key="")
     with pytest.raises(ValueError, match="not an amqp"):
         RabbitMQEvhReceiver("mqtt://127.0.0.1")
+
+
+async def test_janus_and_the_receiver_come_back_after_a_broker_restart(
+    broker: RabbitMQBroker,
+) -> None:
+    """Media stats of a live call reach the receiver again once both have reconnected."""
+    async with make_receiver(broker, "exchange") as receiver:
+        assert isinstance(receiver, RabbitMQEvhReceiver)
+        events = Recorder(receiver.events)
+        server = JanusServer(
+            event_handlers={receiver.janus_name: receiver.janus_settings()},
+            events_stats_period=1,
+        )
+        await asyncio.to_thread(server.start)
+        try:
+            await events.wait_value(lambda e: e.type == 256, timeout=20)
+            async with JanusSession(base_url=server.ws_url) as session:
+                plugin = JanusEchoTestPlugin(pc_config=loopback_rtc_configuration())
+                await plugin.attach(session)
+                handle_id = plugin.id
+
+                def stats(event: JanusEvent) -> bool:
+                    return (
+                        isinstance(event, MediaEvent)
+                        and event.handle_id == handle_id
+                        and any(s.packets_received > 0 for s in event.stats)
+                    )
+
+                await plugin.start(SyntheticVideoTrack(320, 240, fps=30), None, audio=False)
+                await events.wait_value(stats, timeout=20)
+                await asyncio.to_thread(broker.restart)
+                # Whatever is recorded from now on came through the restarted broker.
+                before = len(events.values)
+                await events.wait_for(
+                    lambda r: any(stats(e) for e in r.values[before:]), timeout=60
+                )
+                assert receiver.reconnects == 1
+                await plugin.close_stream()
+                await events.wait_value(
+                    lambda e: (
+                        isinstance(e, WebRTCEvent)
+                        and e.handle_id == handle_id
+                        and e.connection == "hangup"
+                    ),
+                    timeout=20,
+                )
+        finally:
+            code = await asyncio.to_thread(server.stop)
+        assert code == 0
 
 
 async def test_the_receiver_comes_back_after_a_broker_restart(broker: RabbitMQBroker) -> None:
