@@ -106,7 +106,7 @@ class RabbitMQEvhReceiver(EventReceiver):
             raise ValueError(f"route_key={route_key!r} must be 1 to 255 bytes")
         if not 2 <= janus_heartbeat <= 65535:
             raise ValueError(f"janus_heartbeat={janus_heartbeat}: use 2 to 65535 seconds")
-        self.url = url
+        self._url = url  # with the password: never logged (see `where`)
         self.janus_heartbeat = janus_heartbeat
         self.route_key = route_key
         self._ssl = ssl
@@ -124,7 +124,7 @@ class RabbitMQEvhReceiver(EventReceiver):
         """The broker and what is read, for log lines (no credentials)."""
         s = self.settings
         via = f"exchange {s.exchange!r} key " if s.exchange else "queue "
-        return f"{redact_url(self.url)} ({via}{self.route_key!r})"
+        return f"{redact_url(self._url)} ({via}{self.route_key!r})"
 
     def janus_settings(self) -> dict[str, str | int | bool]:
         """Settings for ``janus.eventhandler.rabbitmqevh.jcfg``: every event, grouped, compact.
@@ -263,8 +263,8 @@ class RabbitMQEvhReceiver(EventReceiver):
                 except TransportClosed as exc:
                     logger.debug("reconnect to %s failed: %s", self.where, exc)
                     continue
-                except (OSError, TimeoutError) as exc:
-                    logger.debug("reconnect to %s failed: %r", self.where, exc)
+                except Exception:  # never end silently: log it and try again
+                    logger.exception("reconnecting to the AMQP broker %s failed", self.where)
                     continue
                 self.reconnects += 1
                 logger.info("reconnected to the AMQP broker %s", self.where)
