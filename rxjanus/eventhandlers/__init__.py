@@ -13,8 +13,10 @@ observable of typed events (``receiver.events``):
   server for ``janus.eventhandler.wsevh`` (subprotocol ``janus-event-handlers``).
 * [`MqttEvhReceiver`][rxjanus.eventhandlers.mqtt.MqttEvhReceiver]: an MQTT
   subscription for ``janus.eventhandler.mqttevh`` (needs ``rxjanus[mqtt]``).
+* [`RabbitMQEvhReceiver`][rxjanus.eventhandlers.rabbitmq.RabbitMQEvhReceiver]: an
+  AMQP consumer for ``janus.eventhandler.rabbitmqevh`` (needs ``rxjanus[amqp]``).
 
-Other transports (RabbitMQ ...) subclass
+Other transports subclass
 [`EventReceiver`][rxjanus.eventhandlers.base.EventReceiver]. The operators
 ``of_session``, ``of_handle``, ``media_quality``, ``alerts``, ``with_admin_view``
 and ``bounded`` (in `rxjanus.operators`) build the common pipelines.
@@ -52,6 +54,7 @@ from .websocket import WsEvhReceiver
 
 if TYPE_CHECKING:
     from .mqtt import MqttEvhReceiver
+    from .rabbitmq import RabbitMQEvhReceiver
 
 __all__ = [
     "CoreEvent",
@@ -68,6 +71,7 @@ __all__ = [
     "MediaSubtype",
     "MqttEvhReceiver",
     "PluginEvent",
+    "RabbitMQEvhReceiver",
     "SampleEvhReceiver",
     "SessionEvent",
     "TransportEvent",
@@ -79,11 +83,14 @@ __all__ = [
     "parse_event",
 ]
 
+_LAZY = {"MqttEvhReceiver": ".mqtt", "RabbitMQEvhReceiver": ".rabbitmq"}
+
 
 def __getattr__(name: str) -> Any:
-    """Import the MQTT receiver on first use (aiomqtt is optional)."""
-    if name == "MqttEvhReceiver":
-        value = importlib.import_module(".mqtt", __name__).MqttEvhReceiver
+    """Import the MQTT and RabbitMQ receivers on first use (aiomqtt, aio-pika are optional)."""
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
