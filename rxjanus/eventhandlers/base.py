@@ -2,11 +2,12 @@
 
 A receiver ([`SampleEvhReceiver`][rxjanus.eventhandlers.http.SampleEvhReceiver],
 [`WsEvhReceiver`][rxjanus.eventhandlers.websocket.WsEvhReceiver],
-[`MqttEvhReceiver`][rxjanus.eventhandlers.mqtt.MqttEvhReceiver]) decodes what
+[`MqttEvhReceiver`][rxjanus.eventhandlers.mqtt.MqttEvhReceiver],
+[`RabbitMQEvhReceiver`][rxjanus.eventhandlers.rabbitmq.RabbitMQEvhReceiver]) decodes what
 its Janus event handler sends and hands each message to
 [`EventReceiver.feed`][rxjanus.eventhandlers.base.EventReceiver.feed], which
 emits one typed event per item on ``events``, drops malformed items with a log
-line and counts what it dropped. New transports (RabbitMQ ...) subclass
+line and counts what it dropped. Other event handlers (Nanomsg, GELF) would subclass
 [`EventReceiver`][rxjanus.eventhandlers.base.EventReceiver] and implement
 ``_open`` and ``_close``.
 """
