@@ -112,8 +112,9 @@ def default_janus() -> Iterator[JanusServer]:
         server.stop()
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], cwd: Path, admin_secret: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
+    env["RXJANUS_ADMIN_SECRET"] = admin_secret  # README's set-up block exports it
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONASYNCIODEBUG", None)  # run as a user would
     return subprocess.run(
@@ -128,9 +129,10 @@ def test_code_block_runs(block: Block, default_janus: JanusServer, tmp_path: Pat
     if block.lang in PYTHON:
         script = tmp_path / "block.py"
         script.write_text(block.code)
-        results = [run([sys.executable, str(script)], tmp_path)]
+        results = [run([sys.executable, str(script)], tmp_path, default_janus.admin_secret)]
     else:
-        results = [run(words, tmp_path) for words in runnable_shell(block)]
+        secret = default_janus.admin_secret
+        results = [run(words, tmp_path, secret) for words in runnable_shell(block)]
     for result in results:
         print(f"--- {block.id}\n{result.stdout}")
         assert result.returncode == 0, (
