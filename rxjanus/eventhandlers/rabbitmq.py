@@ -40,7 +40,13 @@ from urllib.parse import parse_qs, urlsplit
 from ..exceptions import TransportClosed
 from ..protocol.backoff import backoff
 from ..transports.base import redact_url
-from ..transports.rabbitmq import _FRAME_FILTER, _import_aio_pika, _library_tasks, amqp_settings
+from ..transports.rabbitmq import (
+    _FRAME_FILTER,
+    _import_aio_pika,
+    _library_tasks,
+    amqp_settings,
+    connect_amqp,
+)
 from .base import EventReceiver
 from .events import MalformedEvent
 
@@ -173,34 +179,12 @@ class RabbitMQEvhReceiver(EventReceiver):
 
     async def _connect(self) -> None:
         """Connect, declare, consume; raise ``TransportClosed`` on failure (nothing left open)."""
-        aio_pika = self._aio_pika
         s = self.settings
-        ssl_context: ssl_module.SSLContext | None = None
-        if s.tls:
-            ssl_context = self._ssl or ssl_module.create_default_context()
-        url = aio_pika.connection.make_url(
-            host=s.host,
-            port=s.port,
-            login=s.username,
-            password=s.password,
-            virtualhost=s.vhost,
-            ssl=s.tls,
-            heartbeat=s.heartbeat,
-        )
-        # Made here, not with aio_pika.connect(): a failed attempt is closed at once,
-        # as in the transport.
-        connection: AbstractConnection = aio_pika.Connection(
-            url,
-            ssl_context=ssl_context,
-            client_properties={"connection_name": "rxjanus-rabbitmqevh"},
-            heartbeat=s.heartbeat,
-        )
         try:
-            await connection.connect(timeout=self._timeout)
-        except BaseException as exc:
-            await asyncio.shield(connection.close())
-            if not isinstance(exc, Exception):
-                raise
+            connection = await connect_amqp(
+                self._aio_pika, s, self._ssl, self._timeout, "rxjanus-rabbitmqevh"
+            )
+        except Exception as exc:
             raise TransportClosed(
                 f"cannot connect to the AMQP broker {self.where}: {exc!r}"
             ) from None

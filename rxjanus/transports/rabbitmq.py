@@ -262,6 +262,43 @@ def _library_tasks() -> set[asyncio.Task[Any]]:
     return tasks
 
 
+async def connect_amqp(
+    aio_pika: Any,
+    settings: AmqpSettings,
+    ssl: ssl_module.SSLContext | None,
+    timeout: float,
+    name: str,
+) -> AbstractConnection:
+    """Open an aio-pika connection to the broker of ``settings``, named ``name``.
+
+    Made here, not with `aio_pika.connect()`: a failed attempt is closed at once
+    (unreferenced, aio-pika's `__del__` would start a task to close it later), and
+    its error raised as it is.
+    """
+    ssl_context = (ssl or ssl_module.create_default_context()) if settings.tls else None
+    url = aio_pika.connection.make_url(
+        host=settings.host,
+        port=settings.port,
+        login=settings.username,
+        password=settings.password,
+        virtualhost=settings.vhost,
+        ssl=settings.tls,
+        heartbeat=settings.heartbeat,
+    )
+    connection: AbstractConnection = aio_pika.Connection(
+        url,
+        ssl_context=ssl_context,
+        client_properties={"connection_name": name},
+        heartbeat=settings.heartbeat,
+    )
+    try:
+        await connection.connect(timeout=timeout)
+    except BaseException:
+        await asyncio.shield(connection.close())
+        raise
+    return connection
+
+
 class JanusTransportRabbitMQ(BrokerTransport):
     """Talks to Janus over its RabbitMQ transport, through a broker (aio-pika, AMQP 0-9-1).
 
@@ -323,34 +360,11 @@ class JanusTransportRabbitMQ(BrokerTransport):
     async def _open(self) -> None:
         if self._connection is not None:
             await self._close()  # what is left of a link that dropped
-        aio_pika = self._aio_pika
         s = self.settings
-        ssl_context: ssl_module.SSLContext | None = None
-        if s.tls:
-            ssl_context = self.ssl or ssl_module.create_default_context()
-        options: dict[str, Any] = {"heartbeat": s.heartbeat}
-        url = aio_pika.connection.make_url(
-            host=s.host,
-            port=s.port,
-            login=s.username,
-            password=s.password,
-            virtualhost=s.vhost,
-            ssl=s.tls,
-            **options,
-        )
-        # Made here, not with aio_pika.connect(): a failed attempt is closed at once
-        # (unreferenced, aio-pika's __del__ would start a task to close it later).
-        connection: AbstractConnection = aio_pika.Connection(
-            url,
-            ssl_context=ssl_context,
-            client_properties={"connection_name": "rxjanus"},
-            **options,
-        )
         try:
-            await connection.connect(timeout=self.timeout)
-        except BaseException as exc:
-            await asyncio.shield(connection.close())
-            if isinstance(exc, OSError | TimeoutError) or not isinstance(exc, Exception):
+            connection = await connect_amqp(self._aio_pika, s, self.ssl, self.timeout, "rxjanus")
+        except Exception as exc:
+            if isinstance(exc, OSError | TimeoutError):
                 raise
             # aiormq's refusals (login, vhost) are not OSErrors
             raise TransportClosed(
