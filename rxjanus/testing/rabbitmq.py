@@ -26,23 +26,18 @@ Ready means the AMQP port accepts a connection (RabbitMQ opens it last).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final
+from typing import Any, ClassVar, Final
+
+from ._daemon import HOST, LocalDaemon, group_alive
 
 __all__ = [
     "RABBITMQ_SERVER",
@@ -63,11 +58,6 @@ EPMD: Final = "epmd"
 """Erlang's port mapper (Debian's ``erlang-base``): the fixture runs one per broker, as its
 own child on the broker's epmd port, and stops it with the broker."""
 
-_HOST: Final = "127.0.0.1"
-_POLL_INTERVAL: Final = 0.05
-_STOP_GRACE: Final = 10.0
-_START_ATTEMPTS: Final = 3
-
 
 def rabbitmq_available(script: str = RABBITMQ_SERVER) -> bool:
     """Whether RabbitMQ is installed (``apt-get install rabbitmq-server``)."""
@@ -76,17 +66,6 @@ def rabbitmq_available(script: str = RABBITMQ_SERVER) -> bool:
 
 class RabbitMQStartError(RuntimeError):
     """RabbitMQ exited during start or did not accept connections in time."""
-
-
-def _free_ports(count: int) -> list[int]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in socks:
-            sock.bind((_HOST, 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 def _epmd_binary() -> str:
@@ -98,45 +77,12 @@ def _epmd_binary() -> str:
     return str(found)
 
 
-def _end(proc: subprocess.Popen[bytes] | None) -> None:
-    """Kill the process group of ``proc`` (its own session) and reap ``proc``."""
-    if proc is None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs (zombies do not count)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
-            return True
-    return False
-
-
 def _erlang_binary(text: str) -> str:
     """``text`` as the bytes of an Erlang binary literal (``<<...>>``), any character safe."""
     return ",".join(str(byte) for byte in text.encode())
 
 
-def _kill(
-    procs: list[subprocess.Popen[bytes] | None], output: IO[bytes] | None, tmpdir: Path | None
-) -> None:
-    """The finalizer of a broker never stopped: no process, file or temp dir outlives it."""
-    for proc in procs:
-        _end(proc)
-    if output is not None:
-        output.close()
-    if tmpdir is not None:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-class RabbitMQBroker:
+class RabbitMQBroker(LocalDaemon):
     """A private RabbitMQ node on 127.0.0.1, started and stopped by the test.
 
     Use it as a context manager or call `start` and `stop`. The ports
@@ -166,31 +112,21 @@ class RabbitMQBroker:
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
+        super().__init__(script, start_timeout=start_timeout)
         self._tls = None if tls_cert is None or tls_key is None else (tls_cert, tls_key)
-        self._script = script
-        self._start_timeout = start_timeout
         self._username = username
         self._password = password
         self._node = f"rxjanus-{secrets.token_hex(4)}@localhost"
-        self._ports: tuple[int, int, int, int] | None = None  # amqp, distribution, epmd, amqps
-        self._tmpdir: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._output: IO[bytes] | None = None
-        self._epmd: subprocess.Popen[bytes] | None = None
-        self._finalizer: weakref.finalize[..., RabbitMQBroker] | None = None
         self.start_duration: float | None = None
         """Seconds the last `start` took until the broker accepted connections."""
 
-    def __enter__(self) -> RabbitMQBroker:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    name: ClassVar[str] = "RabbitMQ"
+    start_error: ClassVar[type[RuntimeError]] = RabbitMQStartError
+    log_name: ClassVar[str] = "rabbitmq.log"
+    stop_grace: ClassVar[float] = 10.0  # beam stops cleanly on SIGTERM, in about 1.2 s
+    poll_interval: ClassVar[float] = 0.05
+    package: ClassVar[str] = "rabbitmq-server"
+    port_count: ClassVar[int] = 4  # AMQP, Erlang distribution, its epmd, AMQP over TLS
 
     def __repr__(self) -> str:
         state = f"pid={self.pid} port={self.port}" if self.running else "stopped"
@@ -225,11 +161,6 @@ class RabbitMQBroker:
         return self._node
 
     @property
-    def host(self) -> str:
-        """The address the broker listens on: always 127.0.0.1."""
-        return _HOST
-
-    @property
     def url(self) -> str:
         """``amqp://user:password@127.0.0.1:<port>`` (the default user, ``%``-escaped)."""
         return self._url("amqp", self.port)
@@ -237,74 +168,9 @@ class RabbitMQBroker:
     def _url(self, scheme: str, port: int) -> str:
         user = urllib.parse.quote(self._username, safe="")
         password = urllib.parse.quote(self._password, safe="")
-        return f"{scheme}://{user}:{password}@{_HOST}:{port}"
-
-    @property
-    def running(self) -> bool:
-        """Whether the broker process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        """The process id of the server script (the process group's leader), or None."""
-        return None if self._proc is None else self._proc.pid
-
-    @property
-    def workdir(self) -> Path:
-        """The temp dir with the config, the database and the logs."""
-        if self._tmpdir is None:
-            raise RuntimeError("RabbitMQBroker was never started")
-        return self._tmpdir
-
-    @property
-    def log_path(self) -> Path:
-        """The broker's console output (its log)."""
-        return self.workdir / "rabbitmq.log"
-
-    def log_text(self) -> str:
-        """Return the broker's log so far ("" if none)."""
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, RuntimeError):
-            return ""
+        return f"{scheme}://{user}:{password}@{HOST}:{port}"
 
     # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> RabbitMQBroker:
-        """Write the config, start the node and wait until it accepts AMQP connections.
-
-        The first start picks free ports (retried with others if one was taken
-        meanwhile); later starts reuse them.
-
-        Returns:
-            This broker, for chaining.
-
-        Raises:
-            FileNotFoundError: RabbitMQ is not installed.
-            RabbitMQStartError: It exited or was not ready in time.
-        """
-        if self.running:
-            raise RuntimeError("RabbitMQBroker is already running")
-        if not rabbitmq_available(self._script):
-            raise FileNotFoundError(
-                f"RabbitMQ {self._script!r} not found (apt-get install rabbitmq-server)"
-            )
-        if self._tmpdir is None:
-            self._tmpdir = Path(tempfile.mkdtemp(prefix="rxjanus-rabbitmq-")).resolve()
-        fixed = self._ports is not None
-        for attempt in range(1, _START_ATTEMPTS + 1):
-            if not fixed:
-                amqp, dist, epmd, amqps = _free_ports(4)
-                self._ports = (amqp, dist, epmd, amqps)
-            try:
-                self._start_once()
-                return self
-            except RabbitMQStartError:
-                self._terminate()
-                if fixed or attempt == _START_ATTEMPTS:
-                    raise
-                logger.warning("RabbitMQ start attempt %d failed; trying other ports", attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _environment(self) -> dict[str, str]:
         workdir = self.workdir
@@ -316,7 +182,7 @@ class RabbitMQBroker:
             shutil.copyfile(self._tls[0], cert)
             shutil.copyfile(self._tls[1], key)
             tls = (
-                f'{{ssl_listeners, [{{"{_HOST}", {amqps}}}]}}, '
+                f'{{ssl_listeners, [{{"{HOST}", {amqps}}}]}}, '
                 f'{{ssl_options, [{{certfile, "{cert}"}}, {{keyfile, "{key}"}}, '
                 "{verify, verify_none}, {fail_if_no_peer_cert, false}]}, "
             )
@@ -328,7 +194,7 @@ class RabbitMQBroker:
         config = workdir / "rabbitmq.config"
         config.write_text(
             "[{rabbit, ["
-            f'{{tcp_listeners, [{{"{_HOST}", {amqp}}}]}}, '
+            f'{{tcp_listeners, [{{"{HOST}", {amqp}}}]}}, '
             f"{{default_user, <<{_erlang_binary(self._username)}>>}}, "
             f"{{default_pass, <<{_erlang_binary(self._password)}>>}}, "
             "{loopback_users, []}, "
@@ -348,11 +214,11 @@ class RabbitMQBroker:
             HOME=str(workdir),  # the cookie
             RABBITMQ_CONF_ENV_FILE=str(workdir / "rabbitmq-env.conf"),
             RABBITMQ_NODENAME=self._node,
-            RABBITMQ_NODE_IP_ADDRESS=_HOST,
+            RABBITMQ_NODE_IP_ADDRESS=HOST,
             RABBITMQ_NODE_PORT=str(amqp),
             RABBITMQ_DIST_PORT=str(dist),
             ERL_EPMD_PORT=str(epmd),
-            ERL_EPMD_ADDRESS=_HOST,
+            ERL_EPMD_ADDRESS=HOST,
             RABBITMQ_CONFIG_FILE=str(config),
             RABBITMQ_MNESIA_BASE=str(workdir / "mnesia"),
             RABBITMQ_LOG_BASE=str(workdir / "log"),
@@ -364,112 +230,23 @@ class RabbitMQBroker:
 
     def _start_once(self) -> None:
         env = self._environment()
-        self._output = self.log_path.open("ab")
         started = time.monotonic()
         # Our own epmd, which RabbitMQ finds on ERL_EPMD_PORT and uses: it is our child,
         # so it is stopped with the broker (a daemon epmd would outlive it).
-        self._epmd = subprocess.Popen(
-            [_epmd_binary(), "-port", env["ERL_EPMD_PORT"], "-address", _HOST],
-            stdin=subprocess.DEVNULL,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._finalizer = weakref.finalize(self, _kill, [self._epmd], self._output, self._tmpdir)
-        self._wait_port(int(env["ERL_EPMD_PORT"]), self._epmd, "epmd", started)
-        self._proc = subprocess.Popen(
-            [self._script],
-            stdin=subprocess.DEVNULL,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
-            env=env,
-            start_new_session=True,  # one process group: the script, beam and its helpers
-        )
-        self._finalizer.detach()
-        self._finalizer = weakref.finalize(
-            self, _kill, [self._proc, self._epmd], self._output, self._tmpdir
-        )
-        self._wait_port(self.port, self._proc, "RabbitMQ", started)
+        epmd = self._spawn([_epmd_binary(), "-port", env["ERL_EPMD_PORT"], "-address", HOST])
+        self._wait_port(int(env["ERL_EPMD_PORT"]), epmd, "epmd", started)
+        # One process group, the main one: the script, beam and its helpers.
+        proc = self._spawn([self._executable], env=env, cwd=self.workdir)
+        self._wait_port(self.port, proc, "RabbitMQ", started)
         self.start_duration = time.monotonic() - started
         logger.debug(
             "RabbitMQ %s pid %d ready on %s:%d after %.1f s",
             self._node,
-            self._proc.pid,
-            _HOST,
+            proc.pid,
+            HOST,
             self.port,
             self.start_duration,
         )
-
-    def _wait_port(
-        self, port: int, proc: subprocess.Popen[bytes], what: str, started: float
-    ) -> None:
-        """Wait until ``port`` accepts a connection, while ``proc`` runs."""
-        deadline = started + self._start_timeout
-        while True:
-            code = proc.poll()
-            if code is not None:
-                raise RabbitMQStartError(
-                    f"{what} exited with code {code} during start:\n{self.log_text()[-3000:]}"
-                )
-            try:
-                with socket.create_connection((_HOST, port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() >= deadline:
-                    raise RabbitMQStartError(
-                        f"{what} did not accept connections on {_HOST}:{port} within "
-                        f"{self._start_timeout} s:\n{self.log_text()[-3000:]}"
-                    ) from None
-                time.sleep(_POLL_INTERVAL)
-
-    def stop(self) -> int | None:
-        """Stop the broker (SIGTERM, SIGKILL after 10 s) and its epmd; ports and dir are kept.
-
-        Every client connected sees its link drop. Safe to call twice.
-
-        Returns:
-            The exit code of the server script, or None if it was not running.
-        """
-        return self._terminate()
-
-    def restart(self) -> RabbitMQBroker:
-        """Stop the broker and start it again on the same ports, with the same database."""
-        self.stop()
-        return self.start()
-
-    def close(self) -> None:
-        """Stop the broker and remove its temp dir."""
-        self._terminate()
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
-    def _terminate(self) -> int | None:
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
-        proc, self._proc = self._proc, None
-        epmd, self._epmd = self._epmd, None
-        code = None
-        if proc is not None:
-            if proc.poll() is None:
-                # The script waits for beam; beam stops cleanly on SIGTERM.
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                deadline = time.monotonic() + _STOP_GRACE
-                while group_alive(proc.pid):
-                    if time.monotonic() >= deadline:
-                        logger.warning("RabbitMQ pid %d ignored SIGTERM; killing", proc.pid)
-                        break
-                    time.sleep(_POLL_INTERVAL)
-            _end(proc)  # whatever is left of the group (beam, erl_child_setup, inet_gethost)
-            code = proc.returncode
-        _end(epmd)
-        if self._output is not None:
-            self._output.close()
-            self._output = None
-        return code
 
 
 @dataclass(frozen=True)
