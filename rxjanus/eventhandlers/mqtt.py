@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import socket
 import ssl as ssl_module
 from typing import TYPE_CHECKING, Any, Final
 
 from ..exceptions import TransportClosed
 from ..protocol.backoff import backoff
-from ..transports.mqtt import _ClosingTLS, _discard, _import_aiomqtt, mqtt_settings
+from ..transports.mqtt import (
+    connect_mqtt,
+    disconnect_mqtt,
+    import_aiomqtt,
+    mqtt_settings,
+    subscribe_mqtt,
+    until_connected,
+)
 from .base import EventReceiver
 from .events import MalformedEvent
 
@@ -41,7 +46,6 @@ DEFAULT_TOPIC: Final = "/janus/events"
 """mqttevh's default base ``topic``."""
 
 _STATUS: Final = "status"
-_CLOSE_TIMEOUT: Final = 5.0
 
 
 class MqttEvhReceiver(EventReceiver):
@@ -72,7 +76,7 @@ class MqttEvhReceiver(EventReceiver):
         self.topic = topic.rstrip("/") or "/"
         self._ssl = ssl
         self._timeout = timeout
-        self._aiomqtt = _import_aiomqtt()
+        self._aiomqtt = import_aiomqtt()
         self._client: aiomqtt.Client | None = None
         self._runner: asyncio.Task[None] | None = None
         self.reconnects = 0
@@ -129,46 +133,12 @@ class MqttEvhReceiver(EventReceiver):
         """Connect and subscribe; raise ``TransportClosed`` on failure (nothing left open)."""
         lib = self._aiomqtt
         s = self.settings
-        tls = None
-        if s.tls:
-            tls = _ClosingTLS(self._ssl or ssl_module.create_default_context())
-        v5 = s.protocol == "5"
-        client: aiomqtt.Client = lib.Client(
-            s.host,
-            s.port,
-            username=s.username,
-            password=s.password,
-            identifier=s.client_id,
-            protocol=lib.ProtocolVersion.V5 if v5 else lib.ProtocolVersion.V311,
-            clean_session=None if v5 else True,
-            keepalive=s.keepalive,
-            timeout=self._timeout,
-            tls_context=tls,
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-        )
-        # Never cancelled half way (aiomqtt then leaves its socket open), as in the transport.
-        entering = asyncio.ensure_future(client.__aenter__())
-        try:
-            await asyncio.shield(entering)
-        except BaseException as exc:
-            entering.add_done_callback(functools.partial(_discard, client))
-            if isinstance(exc, lib.MqttError):
-                raise TransportClosed(
-                    f"cannot connect to the MQTT broker {self.where}: {exc}"
-                ) from exc
-            raise
+        client, entering = connect_mqtt(lib, s, self._ssl, self._timeout)
+        await until_connected(lib, client, entering, self.where)
         self._client = client
         try:
             # "<topic>/#" matches "<topic>" itself too: one subscription, no duplicates.
-            topics = [(f"{self.topic.rstrip('/')}/#", s.qos)]
-            granted = await client.subscribe(topics)
-            if any(
-                getattr(code, "is_failure", False) or (isinstance(code, int) and code >= 0x80)
-                for code in granted
-            ):
-                raise TransportClosed(
-                    f"the MQTT broker {self.where} refused the subscription to {self.topic!r}"
-                )
+            await subscribe_mqtt(client, [(f"{self.topic.rstrip('/')}/#", s.qos)], self.where)
         except BaseException as exc:
             await self._disconnect()
             if isinstance(exc, lib.MqttError):
@@ -181,11 +151,7 @@ class MqttEvhReceiver(EventReceiver):
         client, self._client = self._client, None
         if client is None:
             return
-        try:
-            async with asyncio.timeout(_CLOSE_TIMEOUT):
-                await client.__aexit__(None, None, None)
-        except (self._aiomqtt.MqttError, TimeoutError) as exc:
-            logger.debug("closing the MQTT link to %s: %r", self.where, exc)
+        await disconnect_mqtt(self._aiomqtt, client, self.where)
 
     async def _run(self, client: aiomqtt.Client) -> None:
         """Read messages; reconnect when the broker link drops, until stopped."""

@@ -41,11 +41,10 @@ from ..exceptions import TransportClosed
 from ..protocol.backoff import backoff
 from ..transports.base import redact_url
 from ..transports.rabbitmq import (
-    _FRAME_FILTER,
-    _import_aio_pika,
-    _library_tasks,
     amqp_settings,
+    close_amqp,
     connect_amqp,
+    import_aio_pika,
 )
 from .base import EventReceiver
 from .events import MalformedEvent
@@ -61,7 +60,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_ROUTE_KEY: Final = "janus-events"
 """rabbitmqevh's default ``route_key``."""
 
-_CLOSE_TIMEOUT: Final = 5.0
 _TRANSPORT_ONLY: Final = frozenset({"to_janus", "from_janus"})
 
 
@@ -117,8 +115,7 @@ class RabbitMQEvhReceiver(EventReceiver):
         self.route_key = route_key
         self._ssl = ssl
         self._timeout = timeout
-        self._aio_pika = _import_aio_pika()
-        _FRAME_FILTER.secrets.add(self.settings.password)
+        self._aio_pika = import_aio_pika(self.settings.password)
         self._connection: AbstractConnection | None = None
         self._lost: asyncio.Event | None = None  # set when the current link drops
         self._runner: asyncio.Task[None] | None = None
@@ -221,16 +218,7 @@ class RabbitMQEvhReceiver(EventReceiver):
         self._lost = None
         if connection is None:
             return
-        before = _library_tasks()
-        try:
-            async with asyncio.timeout(_CLOSE_TIMEOUT):
-                await connection.close()
-                # aio-pika and aiormq end their writer and run the close callbacks in
-                # tasks of their own, after close() returns: wait for those too.
-                while spawned := _library_tasks() - before:
-                    await asyncio.wait(spawned)
-        except Exception as exc:
-            logger.debug("closing the AMQP link to %s: %r", self.where, exc)
+        await close_amqp(connection, self.where)
 
     async def _run(self) -> None:
         """Wait for the link to drop; reconnect, until stopped."""

@@ -23,14 +23,16 @@ import itertools
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from ..exceptions import JanusError
 from ..protocol import Outgoing
-from .base import EventTarget, JanusTransport, Waiter
+from .base import EventTarget, JanusTransport, Waiter, redact_url
 
-__all__ = ["BrokerTransport"]
+__all__ = ["BrokerTransport", "BrokerUrl", "parse_broker_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,64 @@ _REPLY_KINDS: Final = frozenset({"success", "ack", "pong", "server_info", "error
 
 _PROBE_FIRST_WAIT: Final = 0.05
 _PROBE_MAX_WAIT: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerUrl:
+    """The parts of a broker URL that the MQTT and AMQP settings share.
+
+    Attributes:
+        parts: The split URL (its ``path``, ``username`` and ``password``).
+        scheme: The scheme, lower case.
+        host: The broker's host.
+        port: The URL's port, or the scheme's default.
+        query: Each query key given, with its one value.
+    """
+
+    parts: SplitResult
+    scheme: str
+    host: str
+    port: int
+    query: dict[str, str]
+
+
+def parse_broker_url(
+    base_url: str, protocol: str, ports: Mapping[str, int], keys: frozenset[str]
+) -> BrokerUrl:
+    """Split a broker URL, check its scheme, host, port and query keys.
+
+    Args:
+        base_url: The URL.
+        protocol: ``MQTT`` or ``AMQP``, for the messages.
+        ports: Each scheme it may have, with its default port.
+        keys: The query keys it may have (each at most once).
+
+    Raises:
+        ValueError: Another scheme, no host, a bad port, an unknown or repeated query key.
+    """
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    if scheme not in ports:
+        schemes = " or ".join(f"{name}://" for name in ports)
+        raise ValueError(f"not an {schemes} URL: {redact_url(base_url)!r}")
+    if not parts.hostname:
+        raise ValueError(f"no broker host in {redact_url(base_url)!r}")
+    try:
+        port = parts.port or ports[scheme]
+    except ValueError as exc:  # out of range or not a number (redact_url would raise too)
+        raise ValueError(f"bad port in the {protocol} URL of {parts.hostname!r}: {exc}") from None
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = set(query) - keys
+    if unknown:
+        raise ValueError(
+            f"unknown {protocol} URL parameter(s) {', '.join(sorted(unknown))}: "
+            f"use {', '.join(sorted(keys))}"
+        )
+    repeated = sorted(key for key, values in query.items() if len(values) > 1)
+    if repeated:
+        raise ValueError(f"{protocol} URL parameter(s) given twice: {', '.join(repeated)}")
+    given = {key: values[0] for key, values in query.items()}
+    return BrokerUrl(parts, scheme, parts.hostname, port, given)
 
 
 class BrokerTransport(JanusTransport):

@@ -56,14 +56,14 @@ import logging
 import secrets
 import socket
 import ssl as ssl_module
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from ..exceptions import TransportClosed
 from ..protocol import Outgoing
 from .base import Waiter, redact_url
-from .broker import BrokerTransport
+from .broker import BrokerTransport, parse_broker_url
 
 if TYPE_CHECKING:
     import aiomqtt
@@ -120,7 +120,7 @@ class MqttSettings:
     port: int
     tls: bool
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a repr
     to_janus: str
     from_janus: str
     response_topic: str | None
@@ -128,14 +128,6 @@ class MqttSettings:
     protocol: str
     qos: int
     keepalive: int
-
-    def __repr__(self) -> str:  # never the password
-        return (
-            f"MqttSettings(host={self.host!r}, port={self.port}, tls={self.tls}, "
-            f"to_janus={self.to_janus!r}, from_janus={self.from_janus!r}, "
-            f"response_topic={self.response_topic!r}, client_id={self.client_id!r}, "
-            f"protocol={self.protocol!r}, qos={self.qos})"
-        )
 
 
 def _topic(value: str, name: str) -> str:
@@ -166,32 +158,13 @@ def mqtt_settings(base_url: str, *, admin: bool = False) -> MqttSettings:
         ValueError: Not an MQTT URL, no host, an unknown or repeated query key,
             a bad value, or a topic with a wildcard.
     """
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    if scheme not in _PORTS:
-        raise ValueError(f"not an mqtt:// or mqtts:// URL: {redact_url(base_url)!r}")
-    if not parts.hostname:
-        raise ValueError(f"no broker host in {redact_url(base_url)!r}")
-    if parts.path not in ("", "/"):
+    url = parse_broker_url(base_url, "MQTT", _PORTS, _QUERY_KEYS)
+    if url.parts.path not in ("", "/"):
         raise ValueError(
             f"an MQTT URL has no path ({redact_url(base_url)!r}): give the topics as "
             "?to_janus=...&from_janus=..."
         )
-    try:
-        port = parts.port or _PORTS[scheme]
-    except ValueError as exc:  # out of range or not a number (redact_url would raise too)
-        raise ValueError(f"bad port in the MQTT URL of {parts.hostname!r}: {exc}") from None
-    query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
-    unknown = set(query) - _QUERY_KEYS
-    if unknown:
-        raise ValueError(
-            f"unknown MQTT URL parameter(s) {', '.join(sorted(unknown))}: "
-            f"use {', '.join(sorted(_QUERY_KEYS))}"
-        )
-    repeated = sorted(key for key, values in query.items() if len(values) > 1)
-    if repeated:
-        raise ValueError(f"MQTT URL parameter(s) given twice: {', '.join(repeated)}")
-    given = {key: values[0] for key, values in query.items()}
+    given = url.query
     default_to, default_from = DEFAULT_ADMIN_TOPICS if admin else DEFAULT_TOPICS
     to_janus = _topic(given.get("to_janus", default_to), "to_janus")
     from_janus = _topic(given.get("from_janus", default_from), "from_janus")
@@ -219,12 +192,13 @@ def mqtt_settings(base_url: str, *, admin: bool = False) -> MqttSettings:
         raise ValueError(f"qos={qos}: use 0, 1 or 2")
     if keepalive < 1:
         raise ValueError(f"keepalive={keepalive}: must be at least 1 second")
+    username, password = url.parts.username, url.parts.password
     return MqttSettings(
-        host=parts.hostname,
-        port=port,
-        tls=scheme == "mqtts",
-        username=None if parts.username is None else unquote(parts.username),
-        password=None if parts.password is None else unquote(parts.password),
+        host=url.host,
+        port=url.port,
+        tls=url.scheme == "mqtts",
+        username=None if username is None else unquote(username),
+        password=None if password is None else unquote(password),
         to_janus=to_janus,
         from_janus=from_janus,
         response_topic=response_topic,
@@ -288,7 +262,7 @@ def _discard(client: aiomqtt.Client, entering: asyncio.Future[Any]) -> None:
         client._client._sock_close()
 
 
-def _import_aiomqtt() -> Any:
+def import_aiomqtt() -> Any:
     """Import aiomqtt, or say how to install it."""
     try:
         import aiomqtt
@@ -298,6 +272,88 @@ def _import_aiomqtt() -> Any:
             "pip install rxjanus[mqtt]"
         ) from exc
     return aiomqtt
+
+
+def connect_mqtt(
+    aiomqtt: Any,
+    settings: MqttSettings,
+    ssl: ssl_module.SSLContext | None,
+    timeout: float,
+    *,
+    client_logger: logging.Logger | None = None,
+) -> tuple[aiomqtt.Client, asyncio.Future[Any]]:
+    """Make an aiomqtt client for ``settings`` and start connecting it.
+
+    Returns:
+        The client and its connect attempt, to pass to `until_connected` (and to
+        cancel if abandoned: the attempt then closes what it left open).
+    """
+    s = settings
+    tls = None if not s.tls else _ClosingTLS(ssl or ssl_module.create_default_context())
+    v5 = s.protocol == "5"
+    client = aiomqtt.Client(
+        s.host,
+        s.port,
+        username=s.username,
+        password=s.password,
+        identifier=s.client_id,
+        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+        clean_session=None if v5 else True,
+        keepalive=s.keepalive,
+        timeout=timeout,
+        tls_context=tls,
+        logger=client_logger,
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+    )
+    return client, asyncio.ensure_future(client.__aenter__())
+
+
+async def until_connected(
+    aiomqtt: Any, client: aiomqtt.Client, entering: asyncio.Future[Any], where: str
+) -> None:
+    """Wait for the connect attempt of `connect_mqtt`.
+
+    Never cancelled half way (aiomqtt then leaves its socket open): on a timeout
+    or a failure the attempt is discarded when it ends.
+
+    Raises:
+        TransportClosed: The broker refused or could not be reached.
+    """
+    try:
+        await asyncio.shield(entering)
+    except BaseException as exc:
+        entering.add_done_callback(functools.partial(_discard, client))
+        if isinstance(exc, aiomqtt.MqttError):
+            raise TransportClosed(f"cannot connect to the MQTT broker {where}: {exc}") from exc
+        raise
+
+
+async def subscribe_mqtt(client: aiomqtt.Client, topics: list[tuple[str, int]], where: str) -> None:
+    """Subscribe to ``topics`` (topic, QoS).
+
+    Raises:
+        TransportClosed: The broker refused a subscription.
+        aiomqtt.MqttError: The link failed.
+    """
+    granted = await client.subscribe(topics)
+    refused = [
+        topic
+        for (topic, _), code in zip(topics, granted, strict=False)
+        if getattr(code, "is_failure", False) or (isinstance(code, int) and code >= 0x80)
+    ]
+    if refused:
+        raise TransportClosed(
+            f"the MQTT broker {where} refused the subscription to {', '.join(map(repr, refused))}"
+        )
+
+
+async def disconnect_mqtt(aiomqtt: Any, client: aiomqtt.Client, where: str) -> None:
+    """Disconnect ``client`` (5 s at most); a failure is logged at DEBUG, not raised."""
+    try:
+        async with asyncio.timeout(_CLOSE_TIMEOUT):
+            await client.__aexit__(None, None, None)
+    except (aiomqtt.MqttError, TimeoutError) as exc:
+        logger.debug("closing the MQTT link to %s: %r", where, exc)
 
 
 class JanusTransportMQTT(BrokerTransport):
@@ -339,7 +395,7 @@ class JanusTransportMQTT(BrokerTransport):
         if admin is None:
             admin = options.get("admin_secret") is not None
         self.settings = mqtt_settings(base_url, admin=admin)
-        self._aiomqtt = _import_aiomqtt()
+        self._aiomqtt = import_aiomqtt()
         self._client: aiomqtt.Client | None = None
         self._reader: asyncio.Task[None] | None = None
         self._entering: asyncio.Future[Any] | None = None  # the last connect attempt
@@ -358,55 +414,19 @@ class JanusTransportMQTT(BrokerTransport):
             await self._close()  # what is left of a link that dropped
         aiomqtt = self._aiomqtt
         s = self.settings
-        tls_context: ssl_module.SSLContext | None = None
-        if s.tls:
-            tls_context = self.ssl or ssl_module.create_default_context()
-        v5 = s.protocol == "5"
-        client = aiomqtt.Client(
-            s.host,
-            s.port,
-            username=s.username,
-            password=s.password,
-            identifier=s.client_id,
-            protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
-            clean_session=None if v5 else True,
-            keepalive=s.keepalive,
-            timeout=self.timeout,
-            tls_context=None if tls_context is None else _ClosingTLS(tls_context),
-            logger=_CLIENT_LOG,
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        client, entering = connect_mqtt(
+            aiomqtt, s, self.ssl, self.timeout, client_logger=_CLIENT_LOG
         )
         client.pending_calls_threshold = 1 << 30  # many requests in flight are normal here
-        # Never cancelled half way (aiomqtt then leaves its socket open): on a
-        # timeout or a failure the attempt is discarded when it ends.
-        entering = asyncio.ensure_future(client.__aenter__())
         self._entering = entering
-        try:
-            await asyncio.shield(entering)
-        except BaseException as exc:
-            entering.add_done_callback(functools.partial(_discard, client))
-            if isinstance(exc, aiomqtt.MqttError):
-                raise TransportClosed(
-                    f"cannot connect to the MQTT broker {self.where}: {exc}"
-                ) from exc
-            raise
+        await until_connected(aiomqtt, client, entering, self.where)
         self._client = client
         try:
             topics = [(s.from_janus, s.qos)]
             if s.response_topic is not None:
                 topics.append((s.response_topic, s.qos))
-            granted = await client.subscribe(topics)
-            refused = [
-                topic
-                for (topic, _), code in zip(topics, granted, strict=False)
-                if getattr(code, "is_failure", False) or (isinstance(code, int) and code >= 0x80)
-            ]
-            if refused:
-                raise TransportClosed(
-                    f"the MQTT broker {redact_url(self.base_url)} refused the "
-                    f"subscription to {', '.join(map(repr, refused))}"
-                )
-            if v5 and s.response_topic is not None:
+            await subscribe_mqtt(client, topics, self.where)
+            if s.protocol == "5" and s.response_topic is not None:
                 from paho.mqtt.packettypes import PacketTypes
                 from paho.mqtt.properties import Properties
 
@@ -475,9 +495,5 @@ class JanusTransportMQTT(BrokerTransport):
                 reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         if client is not None:
-            try:
-                async with asyncio.timeout(_CLOSE_TIMEOUT):
-                    await client.__aexit__(None, None, None)
-            except (self._aiomqtt.MqttError, TimeoutError) as exc:
-                logger.debug("closing the MQTT link to %s: %r", self.where, exc)
+            await disconnect_mqtt(self._aiomqtt, client, self.where)
             logger.debug("closed the MQTT link to %s", self.where)

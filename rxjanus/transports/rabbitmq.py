@@ -47,15 +47,15 @@ import asyncio
 import functools
 import logging
 import ssl as ssl_module
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from ..auth import redact
 from ..exceptions import TransportClosed
 from ..protocol import Outgoing
 from .base import Waiter, redact_url
-from .broker import BrokerTransport
+from .broker import BrokerTransport, parse_broker_url
 
 if TYPE_CHECKING:
     from aio_pika.abc import (
@@ -111,21 +111,13 @@ class AmqpSettings:
     port: int
     tls: bool
     username: str
-    password: str
+    password: str = field(repr=False)  # never in a repr
     vhost: str
     to_janus: str
     from_janus: str
     exchange: str | None
     exchange_type: str
     heartbeat: int
-
-    def __repr__(self) -> str:  # never the password
-        return (
-            f"AmqpSettings(host={self.host!r}, port={self.port}, tls={self.tls}, "
-            f"vhost={self.vhost!r}, to_janus={self.to_janus!r}, "
-            f"from_janus={self.from_janus!r}, exchange={self.exchange!r}, "
-            f"exchange_type={self.exchange_type!r}, heartbeat={self.heartbeat})"
-        )
 
 
 def _name(value: str, name: str) -> str:
@@ -156,29 +148,10 @@ def amqp_settings(base_url: str, *, admin: bool = False) -> AmqpSettings:
         ValueError: Not an AMQP URL, no host, a bad port, an unknown or repeated
             query key or a bad value.
     """
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    if scheme not in _PORTS:
-        raise ValueError(f"not an amqp:// or amqps:// URL: {redact_url(base_url)!r}")
-    if not parts.hostname:
-        raise ValueError(f"no broker host in {redact_url(base_url)!r}")
-    try:
-        port = parts.port or _PORTS[scheme]
-    except ValueError as exc:
-        raise ValueError(f"bad port in the AMQP URL of {parts.hostname!r}: {exc}") from None
-    path = parts.path[1:] if parts.path.startswith("/") else parts.path
+    url = parse_broker_url(base_url, "AMQP", _PORTS, _QUERY_KEYS)
+    path = url.parts.path[1:] if url.parts.path.startswith("/") else url.parts.path
     vhost = unquote(path) if path else "/"
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = set(query) - _QUERY_KEYS
-    if unknown:
-        raise ValueError(
-            f"unknown AMQP URL parameter(s) {', '.join(sorted(unknown))}: "
-            f"use {', '.join(sorted(_QUERY_KEYS))}"
-        )
-    repeated = sorted(key for key, values in query.items() if len(values) > 1)
-    if repeated:
-        raise ValueError(f"AMQP URL parameter(s) given twice: {', '.join(repeated)}")
-    given = {key: values[0] for key, values in query.items()}
+    given = url.query
     default_to, default_from = DEFAULT_ADMIN_QUEUES if admin else DEFAULT_QUEUES
     exchange = given.get("exchange") or None
     exchange_type = given.get("exchange_type", "fanout")
@@ -190,12 +163,13 @@ def amqp_settings(base_url: str, *, admin: bool = False) -> AmqpSettings:
         raise ValueError(f"heartbeat must be an integer: {exc}") from None
     if heartbeat < 0:
         raise ValueError(f"heartbeat={heartbeat}: must not be negative")
+    username, password = url.parts.username, url.parts.password
     return AmqpSettings(
-        host=parts.hostname,
-        port=port,
-        tls=scheme == "amqps",
-        username="guest" if parts.username is None else unquote(parts.username),
-        password="guest" if parts.password is None else unquote(parts.password),
+        host=url.host,
+        port=url.port,
+        tls=url.scheme == "amqps",
+        username="guest" if username is None else unquote(username),
+        password="guest" if password is None else unquote(password),
         vhost=vhost,
         to_janus=_name(given.get("to_janus", default_to), "to_janus"),
         from_janus=_name(given.get("from_janus", default_from), "from_janus"),
@@ -230,7 +204,8 @@ _FRAME_FILTER: Final = _RedactFrames()
 _FILTERED_LOGGERS: Final = ("aiormq.connection", "aiormq.channel", "aio_pika.connection")
 
 
-def _import_aio_pika() -> Any:
+def import_aio_pika(password: str) -> Any:
+    """Import aio-pika (or say how to install it), with ``password`` kept out of its frame logs."""
     try:
         import aio_pika
     except ImportError as exc:
@@ -242,6 +217,7 @@ def _import_aio_pika() -> Any:
         target = logging.getLogger(name)
         if _FRAME_FILTER not in target.filters:
             target.addFilter(_FRAME_FILTER)
+    _FRAME_FILTER.secrets.add(password)
     return aio_pika
 
 
@@ -299,6 +275,23 @@ async def connect_amqp(
     return connection
 
 
+async def close_amqp(connection: AbstractConnection, where: str) -> None:
+    """Close an aio-pika connection and wait for the tasks it leaves closing (5 s at most).
+
+    aio-pika and aiormq end their writer and run the close callbacks in tasks of
+    their own, after ``close()`` returns: those are awaited too, so that nothing
+    of the link outlives the call. A failure is logged at DEBUG, not raised.
+    """
+    before = _library_tasks()
+    try:
+        async with asyncio.timeout(_CLOSE_TIMEOUT):
+            await connection.close()
+            while spawned := _library_tasks() - before:
+                await asyncio.wait(spawned)
+    except Exception as exc:
+        logger.debug("closing the AMQP link to %s: %r", where, exc)
+
+
 class JanusTransportRabbitMQ(BrokerTransport):
     """Talks to Janus over its RabbitMQ transport, through a broker (aio-pika, AMQP 0-9-1).
 
@@ -337,11 +330,10 @@ class JanusTransportRabbitMQ(BrokerTransport):
         if admin is None:
             admin = options.get("admin_secret") is not None
         self.settings = amqp_settings(base_url, admin=admin)
-        self._aio_pika = _import_aio_pika()
+        self._aio_pika = import_aio_pika(self.settings.password)
         from pamqp.commands import Basic  # the AMQP spec of aiormq, aio-pika's client
 
         self._properties = Basic.Properties(content_type="application/json")
-        _FRAME_FILTER.secrets.add(self.settings.password)
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
@@ -451,14 +443,5 @@ class JanusTransportRabbitMQ(BrokerTransport):
         self._channel = self._queue = self._underlay = self._live = None
         if connection is None:
             return
-        before = _library_tasks()
-        try:
-            async with asyncio.timeout(_CLOSE_TIMEOUT):
-                await connection.close()
-                # aio-pika and aiormq end their writer and run the close callbacks in
-                # tasks of their own, after close() returns: wait for those too.
-                while spawned := _library_tasks() - before:
-                    await asyncio.wait(spawned)
-        except Exception as exc:
-            logger.debug("closing the AMQP link to %s: %r", self.where, exc)
+        await close_amqp(connection, self.where)
         logger.debug("closed the AMQP link to %s", self.where)
