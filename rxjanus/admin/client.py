@@ -345,56 +345,67 @@ class JanusAdminMonitorClient:
 
     async def set_log_level(self, log_level: int) -> int:
         """Set the log level (0-7); returns the level now set."""
-        return _member(await self.request("set_log_level", {"level": log_level}), "level", int)
+        return await self._set("set_log_level", "level", log_level, "level", int)
 
     async def set_log_timestamps(self, log_timestamps: bool) -> bool:
         """Turn timestamps in Janus's log lines on or off; returns the setting now."""
-        reply = await self.request("set_log_timestamps", {"timestamps": log_timestamps})
-        return _member(reply, "log_timestamps", bool)
+        return await self._set(
+            "set_log_timestamps", "timestamps", log_timestamps, "log_timestamps", bool
+        )
 
     async def set_log_colors(self, log_colors: bool) -> bool:
         """Turn colors in Janus's log lines on or off; returns the setting now."""
-        reply = await self.request("set_log_colors", {"colors": log_colors})
-        return _member(reply, "log_colors", bool)
+        return await self._set("set_log_colors", "colors", log_colors, "log_colors", bool)
 
     async def set_locking_debug(self, locking_debug: bool) -> bool:
         """Turn the live debugging of Janus's locks on or off; returns the setting now."""
-        reply = await self.request("set_locking_debug", {"debug": locking_debug})
-        return _member(reply, "locking_debug", bool)
+        return await self._set("set_locking_debug", "debug", locking_debug, "locking_debug", bool)
 
     async def set_refcount_debug(self, refcount_debug: bool) -> bool:
         """Turn the live debugging of reference counters on or off; returns the setting now."""
-        reply = await self.request("set_refcount_debug", {"debug": refcount_debug})
-        return _member(reply, "refcount_debug", bool)
+        return await self._set(
+            "set_refcount_debug", "debug", refcount_debug, "refcount_debug", bool
+        )
 
     async def set_libnice_debug(self, libnice_debug: bool) -> bool:
         """Turn libnice's debugging on or off; returns the setting now."""
-        reply = await self.request("set_libnice_debug", {"debug": libnice_debug})
-        return _member(reply, "libnice_debug", bool)
+        return await self._set("set_libnice_debug", "debug", libnice_debug, "libnice_debug", bool)
 
     async def set_min_nack_queue(self, min_nack_queue: int) -> int:
         """Set the minimum NACK queue window (ms); returns the value now set."""
-        reply = await self.request("set_min_nack_queue", {"min_nack_queue": min_nack_queue})
-        return _member(reply, "min_nack_queue", int)
+        return await self._set(
+            "set_min_nack_queue", "min_nack_queue", min_nack_queue, "min_nack_queue", int
+        )
 
     async def set_nack_optimizations(self, nack_optimizations: bool) -> bool:
         """Turn the NACK optimizations on or off; returns the setting now."""
-        reply = await self.request(
-            "set_nack_optimizations", {"nack_optimizations": nack_optimizations}
+        return await self._set(
+            "set_nack_optimizations",
+            "nack_optimizations",
+            nack_optimizations,
+            "nack-optimizations",
+            bool,
         )
-        return _member(reply, "nack-optimizations", bool)
 
     async def set_no_media_timer(self, no_media_timer: int) -> int:
         """Set the seconds without media before a ``media`` off event; returns the value."""
-        reply = await self.request("set_no_media_timer", {"no_media_timer": no_media_timer})
-        return _member(reply, "no_media_timer", int)
+        return await self._set(
+            "set_no_media_timer", "no_media_timer", no_media_timer, "no_media_timer", int
+        )
 
     async def set_slowlink_threshold(self, slowlink_threshold: int) -> int:
         """Set the lost packets per second that make a ``slowlink`` event; returns it."""
-        reply = await self.request(
-            "set_slowlink_threshold", {"slowlink_threshold": slowlink_threshold}
+        return await self._set(
+            "set_slowlink_threshold",
+            "slowlink_threshold",
+            slowlink_threshold,
+            "slowlink_threshold",
+            int,
         )
-        return _member(reply, "slowlink_threshold", int)
+
+    async def _set(self, request: str, field: str, value: V, answer: str, kind: type[V]) -> V:
+        """Send a setting request with ``{field: value}``; return the reply's ``answer``."""
+        return _member(await self.request(request, {field: value}), answer, kind)
 
     # -- tokens (stored-token authentication) -------------------------------------
 

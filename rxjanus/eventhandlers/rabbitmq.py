@@ -44,6 +44,7 @@ from ..transports.rabbitmq import (
     amqp_settings,
     close_amqp,
     connect_amqp,
+    declare_reading_queue,
     import_aio_pika,
 )
 from .base import EventReceiver
@@ -192,16 +193,7 @@ class RabbitMQEvhReceiver(EventReceiver):
         try:
             channel = await connection.channel(publisher_confirms=False)
             channel.close_callbacks.add(on_closed)
-            if s.exchange is not None:
-                exchange = await channel.declare_exchange(
-                    s.exchange, s.exchange_type, durable=False, auto_delete=False
-                )  # as Janus declares it, so either may come first
-                queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-                await queue.bind(exchange, routing_key=self.route_key)
-            else:
-                queue = await channel.declare_queue(
-                    self.route_key, durable=False, exclusive=False, auto_delete=False
-                )  # as Janus declares it
+            queue = await declare_reading_queue(channel, s, self.route_key)
             self.queue_name = queue.name
             # Straight on aio-pika's own aiormq channel: no message objects to ack.
             underlay = await channel.get_underlay_channel()

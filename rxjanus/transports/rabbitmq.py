@@ -275,6 +275,27 @@ async def connect_amqp(
     return connection
 
 
+async def declare_reading_queue(
+    channel: AbstractChannel, settings: AmqpSettings, routing_key: str
+) -> AbstractQueue:
+    """Declare the queue to read what Janus publishes with ``routing_key``.
+
+    With an exchange in ``settings``: a private queue bound to it (the exchange
+    declared as Janus declares it, so either may come first); else the queue
+    named ``routing_key`` itself, declared as Janus declares it.
+    """
+    if settings.exchange is None:
+        return await channel.declare_queue(
+            routing_key, durable=False, exclusive=False, auto_delete=False
+        )
+    exchange = await channel.declare_exchange(
+        settings.exchange, settings.exchange_type, durable=False, auto_delete=False
+    )
+    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await queue.bind(exchange, routing_key=routing_key)
+    return queue
+
+
 async def close_amqp(connection: AbstractConnection, where: str) -> None:
     """Close an aio-pika connection and wait for the tasks it leaves closing (5 s at most).
 
@@ -370,16 +391,7 @@ class JanusTransportRabbitMQ(BrokerTransport):
             channel = await connection.channel(publisher_confirms=False)
             self._channel = channel
             channel.close_callbacks.add(on_closed)
-            if s.exchange is not None:
-                exchange = await channel.declare_exchange(
-                    s.exchange, s.exchange_type, durable=False, auto_delete=False
-                )  # as Janus declares it, so either may come first
-                queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-                await queue.bind(exchange, routing_key=s.from_janus)
-            else:
-                queue = await channel.declare_queue(
-                    s.from_janus, durable=False, exclusive=False, auto_delete=False
-                )  # as Janus declares it
+            queue = await declare_reading_queue(channel, s, s.from_janus)
             self._queue = queue
             # Straight on aio-pika's own aiormq channel: no aio-pika message objects,
             # no second task per message.
