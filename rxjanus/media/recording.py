@@ -20,14 +20,22 @@ from aiortc import MediaStreamTrack
 __all__ = ["recorder_tracks"]
 
 
-class _SignalsFirstFrame(MediaStreamTrack):
-    """Passes ``source``'s frames on and sets ``taken`` once the first is taken."""
+class _Relay(MediaStreamTrack):
+    """A track of ``source``'s kind that passes its frames on, gated by ``taken``."""
 
     def __init__(self, source: MediaStreamTrack, taken: asyncio.Event) -> None:
         super().__init__()
         self.kind = source.kind
         self._source = source
         self._taken = taken
+
+    def stop(self) -> None:
+        super().stop()
+        self._source.stop()
+
+
+class _SignalsFirstFrame(_Relay):
+    """Passes ``source``'s frames on and sets ``taken`` once the first is taken."""
 
     async def recv(self) -> Any:
         frame = await self._source.recv()
@@ -35,27 +43,13 @@ class _SignalsFirstFrame(MediaStreamTrack):
         self._taken.set()
         return frame
 
-    def stop(self) -> None:
-        super().stop()
-        self._source.stop()
 
-
-class _AfterFirstVideo(MediaStreamTrack):
+class _AfterFirstVideo(_Relay):
     """Reads ``source`` only once ``taken`` is set; earlier frames are not recorded."""
-
-    def __init__(self, source: MediaStreamTrack, taken: asyncio.Event) -> None:
-        super().__init__()
-        self.kind = source.kind
-        self._source = source
-        self._taken = taken
 
     async def recv(self) -> Any:
         await self._taken.wait()
         return await self._source.recv()
-
-    def stop(self) -> None:
-        super().stop()
-        self._source.stop()
 
 
 def recorder_tracks(tracks: Sequence[MediaStreamTrack]) -> list[MediaStreamTrack]:
